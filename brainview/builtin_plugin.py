@@ -1,0 +1,43 @@
+"""The manifest of brainview's own readers and models, registered like any plugin's."""
+
+from brainview.plugins import Manifest, ModelContribution, ReaderContribution
+
+_IO = "brainview.connectome.io"
+
+MANIFEST = Manifest(
+    name="brainview",
+    readers=(
+        ReaderContribution(
+            "native", f"{_IO}.native:read_native", ("*.h5", "*.hdf5"), (),
+            "brainview connectome (HDF5)",
+        ),
+        ReaderContribution(
+            "codex", f"{_IO}.codex:read_codex",
+            ("connections.csv*", "connections_no_threshold.csv*"),
+            ("connections.csv*", "connections_no_threshold.csv*"),
+            "FlyWire Codex download (a folder, or its connections file)",
+        ),
+        ReaderContribution(
+            "shiu", f"{_IO}.shiu:read_shiu",
+            ("Connectivity_*.parquet", "Connectivity_*.csv*"),
+            ("Connectivity_*.parquet", "Connectivity_*.csv*"),
+            "Shiu et al. 2024 model inputs (Completeness + Connectivity)",
+        ),
+        ReaderContribution(
+            "neuprint", f"{_IO}.neuprint:read_neuprint",
+            ("traced-total-connections.csv*",), ("traced-total-connections.csv*",),
+            "neuPrint flat export (traced-neurons + traced-total-connections)",
+        ),
+        ReaderContribution(
+            "graphml", f"{_IO}.graphs:read_graphml", ("*.graphml", "*.graphml.gz"), (), "GraphML",
+        ),
+        ReaderContribution("gexf", f"{_IO}.graphs:read_gexf", ("*.gexf", "*.gexf.gz"), (), "GEXF"),
+        ReaderContribution(
+            "edgelist", f"{_IO}.edgelist:read_edgelist", ("*.csv", "*.csv.gz", "*.tsv", "*.tsv.gz"), (),
+            "CSV edge list (pre, post, weight[, sign]) with an optional node table beside it",
+        ),
+    ),
+    models=(
+        ModelContribution("shiu_lif", "brainview.sim.models:ShiuLIF", "Shiu et al. 2024 leaky integrate-and-fire"),
+    ),
+)

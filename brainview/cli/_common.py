@@ -1,0 +1,61 @@
+"""Helpers shared by the sub-commands: loading with a progress bar and reporting errors."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from brainview.connectome import Connectome
+from brainview.connectome.io import FormatError
+from brainview.connectome.selectors import SelectorError
+
+USER_ERRORS = (FormatError, SelectorError, FileNotFoundError, ValueError, KeyError)
+"""Errors caused by the user's input: printed as one line, never as a traceback."""
+
+
+def fail(message: str) -> int:
+    """Print ``brainview: error: message`` to stderr and return exit code 1."""
+    print(f"brainview: error: {message}", file=sys.stderr)
+    return 1
+
+
+def error_text(error: BaseException) -> str:
+    """The message of a user error (KeyError quotes its argument; undo that)."""
+    if isinstance(error, KeyError) and error.args:
+        return str(error.args[0])
+    return str(error)
+
+
+class ProgressBar:
+    """A one-line text progress bar on stderr, drawn only when stderr is a terminal."""
+
+    def __init__(self, label: str, stream=None, min_interval_s: float = 0.1) -> None:
+        self.label = label
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty()
+        self.min_interval_s = min_interval_s
+        self._last = 0.0
+
+    def __call__(self, fraction: float, message: str = "") -> None:
+        now = time.monotonic()
+        if not self.enabled or (now - self._last < self.min_interval_s and fraction < 1):
+            return
+        self._last = now
+        width = 30
+        filled = int(round(width * min(max(fraction, 0.0), 1.0)))
+        bar = "#" * filled + "-" * (width - filled)
+        self.stream.write(f"\r{self.label} [{bar}] {fraction * 100:5.1f}% {message[:40]:<40}")
+        if fraction >= 1:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def load_connectome(path: str | None, progress: Callable[[float, str], None] | None = None) -> Connectome:
+    """The connectome at ``path``, or the embedded default dataset when ``path`` is None."""
+    from brainview import load
+    from brainview.resources import default_dataset_path
+
+    source = Path(path) if path else default_dataset_path()
+    return load(source, progress=progress or ProgressBar(f"reading {source.name}"))

@@ -1,0 +1,95 @@
+"""``brainview info [PATH] [--json]``: what a connectome holds, in counts."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import numpy as np
+
+from brainview.cli._common import USER_ERRORS, error_text, fail, load_connectome
+from brainview.connectome import Connectome
+
+TOP = 15
+"""How many labels of each column the text report lists."""
+
+
+def add_parser(subparsers, help_text: str) -> None:
+    parser = subparsers.add_parser("info", help=help_text, description=help_text)
+    parser.add_argument("path", nargs="?", help="file or folder to read (default: the embedded C. elegans)")
+    parser.add_argument("--json", action="store_true", help="print the full summary as JSON")
+
+
+def summarise(connectome: Connectome) -> dict:
+    """Every count the info command reports, as plain Python values."""
+    chemical = connectome.chemical
+    summary = {
+        "name": connectome.meta.get("name", ""),
+        "species": connectome.meta.get("species", ""),
+        "citation": connectome.meta.get("citation", ""),
+        "license": connectome.meta.get("license", ""),
+        "positions": connectome.meta.get("positions", "measured"),
+        "cells": connectome.n,
+        "kinds": connectome["kind"].counts(),
+        "chemical": {
+            "connections": chemical.n_connections,
+            "synapses": float(chemical.total_weight),
+            "excitatory_connections": int(np.count_nonzero(chemical.sign > 0)),
+            "inhibitory_connections": int(np.count_nonzero(chemical.sign < 0)),
+            "self_connections": int(np.count_nonzero(chemical.pre == chemical.indices)),
+        },
+        "gap_junctions": None if connectome.gap is None else {
+            "pairs": connectome.gap.n_connections // 2,
+            "weight": float(connectome.gap.total_weight) / 2,
+        },
+    }
+    for key in ("cell_type", "cell_class", "super_class", "region", "subsystem", "nt", "side"):
+        counts = connectome[key].counts()
+        summary[key] = {"distinct": len(counts), "labelled": int(sum(counts.values())), "counts": counts}
+    return summary
+
+
+def format_text(summary: dict) -> str:
+    """The summary as an aligned, human-readable report."""
+    lines = [
+        f"{summary['name'] or 'connectome'}" + (f" ({summary['species']})" if summary["species"] else ""),
+        f"  cells: {summary['cells']:,}  ({_inline(summary['kinds'])})",
+        f"  chemical connections: {summary['chemical']['connections']:,}"
+        f"  synapses: {summary['chemical']['synapses']:,.0f}"
+        f"  (excitatory {summary['chemical']['excitatory_connections']:,},"
+        f" inhibitory {summary['chemical']['inhibitory_connections']:,})",
+    ]
+    gap = summary["gap_junctions"]
+    lines.append(f"  gap junctions: {gap['pairs']:,} pairs, weight {gap['weight']:,.0f}" if gap else "  gap junctions: none")
+    lines.append(f"  positions: {summary['positions']}")
+    titles = {
+        "cell_type": "cell types", "cell_class": "classes", "super_class": "super classes",
+        "region": "regions", "subsystem": "subsystems", "nt": "neurotransmitters", "side": "sides",
+    }
+    for key, title in titles.items():
+        entry = summary[key]
+        if not entry["distinct"]:
+            continue
+        shown = dict(list(entry["counts"].items())[:TOP])
+        more = f", ... {entry['distinct'] - TOP} more" if entry["distinct"] > TOP else ""
+        lines.append(f"  {title}: {entry['distinct']:,} ({entry['labelled']:,} cells labelled)")
+        lines.append(f"    {_inline(shown)}{more}")
+    if summary["citation"]:
+        lines.append(f"  citation: {summary['citation']}")
+    if summary["license"]:
+        lines.append(f"  license: {summary['license']}")
+    return "\n".join(lines)
+
+
+def _inline(counts: dict) -> str:
+    return ", ".join(f"{label} {count:,}" for label, count in counts.items())
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        connectome = load_connectome(args.path)
+    except USER_ERRORS as error:
+        return fail(error_text(error))
+    summary = summarise(connectome)
+    print(json.dumps(summary, indent=2) if args.json else format_text(summary))
+    return 0

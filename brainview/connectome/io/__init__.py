@@ -1,0 +1,50 @@
+"""Reading and writing connectomes: the native HDF5 format and source formats.
+
+Every reader is looked up in the plugin registry; :func:`load` picks one from the path.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from brainview.connectome.connectome import Connectome
+from brainview.connectome.io.errors import FormatError
+from brainview.connectome.io.native import read_native, write_native
+
+Progress = Callable[[float, str], None]
+"""A progress callback: ``progress(fraction_done, what_is_happening)``."""
+
+
+def load(path: str | os.PathLike, reader: str | None = None, progress: Progress | None = None) -> Connectome:
+    """Read a connectome from a file or a folder, recognising its format from the path.
+
+    Parameters
+    ----------
+    path : path-like
+        A native ``.h5`` file, a folder of FlyWire Codex, Shiu et al. or neuPrint files, one
+        of their connection files, a GraphML/GEXF file, or a CSV edge list.
+    reader : str, optional
+        Force a reader by name (see ``brainview info --help``).
+    progress : callable, optional
+        Called as ``progress(fraction, message)`` while reading large inputs.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    FormatError
+        If the file is not valid for the chosen reader.
+    """
+    from brainview.plugins import import_command, registry
+
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file or folder")
+    contribution = registry().reader_for(path, reader)
+    read = import_command(contribution.command)
+    return read(path, progress=progress)
+
+
+__all__ = ["FormatError", "Progress", "load", "read_native", "write_native"]

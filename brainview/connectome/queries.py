@@ -1,0 +1,185 @@
+"""Questions asked of a connectome: selections, partners, neighbourhoods, paths, group matrices.
+
+Every function takes row indices (not source ids) and returns row indices, so results chain.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from brainview.connectome.categorical import Categorical
+
+if TYPE_CHECKING:
+    from brainview.connectome.connectome import Connectome
+
+Labels = str | Iterable[str]
+
+
+def select(connectome: Connectome, **criteria: Labels | Iterable[int]) -> np.ndarray:
+    """Rows matching every criterion, sorted.
+
+    Each keyword names a column (``cell_type``, ``cell_class``, ``super_class``, ``region``,
+    ``subsystem``, ``nt``, ``kind``, ``side``, ``name``...) and gives one label or several; a
+    label with ``*`` or ``?`` is a shell-style pattern. ``id`` takes source ids.
+
+    Examples
+    --------
+    >>> select(worm, cell_type=["AVA", "AVB"], nt="ACh")  # doctest: +SKIP
+    """
+    mask = np.ones(connectome.n, dtype=bool)
+    for key, wanted in criteria.items():
+        if key == "id":
+            ids = np.atleast_1d(np.asarray(wanted, dtype=np.int64))
+            mask &= np.isin(connectome.ids, ids)
+            continue
+        if key not in connectome.columns:
+            raise KeyError(f"unknown column {key!r}; columns are {sorted(connectome.columns)}")
+        column = connectome.columns[key]
+        if not isinstance(column, Categorical):
+            raise TypeError(f"column {key!r} is numeric; select by label needs a string column")
+        mask &= label_mask(column, wanted)
+    return np.flatnonzero(mask)
+
+
+def label_mask(column: Categorical, wanted: Labels) -> np.ndarray:
+    """Rows whose label equals one of ``wanted`` or matches one of its shell patterns."""
+    patterns = [wanted] if isinstance(wanted, str) else [str(w) for w in wanted]
+    hit = np.zeros(len(column.categories) + 1, dtype=bool)
+    for index, category in enumerate(column.categories):
+        hit[index] = any(
+            fnmatch.fnmatchcase(category, p) if _is_pattern(p) else category == p for p in patterns
+        )
+    return hit[column.codes]
+
+
+def _is_pattern(label: str) -> bool:
+    return any(ch in label for ch in "*?[")
+
+
+def downstream(connectome: Connectome, rows: Iterable[int] | int, min_count: float = 1) -> np.ndarray:
+    """Cells that receive at least ``min_count`` synapses from any of ``rows``."""
+    return _partners(connectome.chemical, rows, min_count)
+
+
+def upstream(connectome: Connectome, rows: Iterable[int] | int, min_count: float = 1) -> np.ndarray:
+    """Cells that send at least ``min_count`` synapses to any of ``rows``."""
+    return _partners(connectome.chemical.transposed, rows, min_count)
+
+
+def _partners(csr, rows, min_count: float) -> np.ndarray:
+    rows = np.atleast_1d(np.asarray(rows, dtype=np.int64))
+    found = [csr.indices[csr.row(r)][csr.weight[csr.row(r)] >= min_count] for r in rows]
+    return np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
+
+
+@dataclass(frozen=True)
+class Partner:
+    """One partner of a cell: its row, the synapse count and the sign of the connection."""
+
+    row: int
+    count: float
+    sign: int
+
+
+def partner_table(connectome: Connectome, row: int, direction: str = "out") -> list[Partner]:
+    """The partners of one cell with synapse counts, strongest first.
+
+    ``direction`` is ``"out"`` (downstream targets) or ``"in"`` (upstream sources).
+    """
+    if direction not in ("in", "out"):
+        raise ValueError(f"direction must be 'in' or 'out', was {direction!r}")
+    csr = connectome.chemical if direction == "out" else connectome.chemical.transposed
+    span = csr.row(row)
+    order = np.argsort(-csr.weight[span], kind="stable")
+    return [
+        Partner(int(csr.indices[span][i]), float(csr.weight[span][i]), int(csr.sign[span][i]))
+        for i in order
+    ]
+
+
+def neighbourhood(
+    connectome: Connectome, rows: Iterable[int] | int, hops: int = 1, direction: str = "both"
+) -> np.ndarray:
+    """Cells within ``hops`` synaptic steps of ``rows`` (the seeds included).
+
+    ``direction`` is ``"out"``, ``"in"`` or ``"both"``.
+    """
+    if hops < 0:
+        raise ValueError(f"hops must be at least 0, was {hops}")
+    frontier = np.unique(np.atleast_1d(np.asarray(rows, dtype=np.int64)))
+    seen = np.zeros(connectome.n, dtype=bool)
+    seen[frontier] = True
+    for _ in range(hops):
+        step = []
+        if direction in ("out", "both"):
+            step.append(downstream(connectome, frontier))
+        if direction in ("in", "both"):
+            step.append(upstream(connectome, frontier))
+        reached = np.concatenate(step) if step else np.zeros(0, np.int64)
+        frontier = reached[~seen[reached]]
+        if frontier.size == 0:
+            break
+        seen[frontier] = True
+    return np.flatnonzero(seen)
+
+
+def shortest_path(connectome: Connectome, source: int, target: int, min_count: float = 1) -> list[int]:
+    """Fewest-hop chemical path from ``source`` to ``target`` (rows), or [] if none exists.
+
+    Breadth-first over connections with at least ``min_count`` synapses.
+    """
+    csr = connectome.chemical
+    parent = np.full(connectome.n, -1, np.int64)
+    parent[source] = source
+    queue = deque([source])
+    while queue:
+        here = queue.popleft()
+        if here == target:
+            path = [target]
+            while path[-1] != source:
+                path.append(int(parent[path[-1]]))
+            return path[::-1]
+        span = csr.row(here)
+        for there in csr.indices[span][csr.weight[span] >= min_count]:
+            if parent[there] < 0:
+                parent[there] = here
+                queue.append(int(there))
+    return []
+
+
+@dataclass(frozen=True)
+class GroupMatrix:
+    """Synapse counts between groups: ``counts[i, j]`` from ``labels[i]`` to ``labels[j]``."""
+
+    labels: tuple[str, ...]
+    counts: np.ndarray
+    signed: np.ndarray
+
+
+def group_matrix(connectome: Connectome, by: str, rows: np.ndarray | None = None) -> GroupMatrix:
+    """Sum synapse counts between the groups of column ``by`` (cells with no label skipped).
+
+    ``signed`` holds count x sign, so inhibitory connections subtract.
+    """
+    column = connectome.columns[by]
+    if not isinstance(column, Categorical):
+        raise TypeError(f"column {by!r} is numeric; group by a string column")
+    csr = connectome.chemical
+    group_pre = column.codes[csr.pre]
+    group_post = column.codes[csr.indices]
+    keep = (group_pre >= 0) & (group_post >= 0)
+    if rows is not None:
+        inside = np.zeros(connectome.n, bool)
+        inside[rows] = True
+        keep &= inside[csr.pre] & inside[csr.indices]
+    k = len(column.categories)
+    flat = group_pre[keep].astype(np.int64) * k + group_post[keep]
+    counts = np.bincount(flat, weights=csr.weight[keep], minlength=k * k).reshape(k, k)
+    signed = np.bincount(flat, weights=(csr.weight * csr.sign)[keep], minlength=k * k).reshape(k, k)
+    return GroupMatrix(column.categories, counts, signed)

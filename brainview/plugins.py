@@ -1,0 +1,146 @@
+"""Plugin registry: readers and neuron models contributed by manifests.
+
+A plugin is an installed package that declares an entry point in the group
+``brainview.plugins`` pointing at a :class:`Manifest`. The manifest names its contributions as
+``"module:attr"`` strings; their code is imported only when first used, and a plugin whose
+manifest cannot be loaded is logged and skipped, never fatal. brainview's own readers come
+through the same registry, from :mod:`brainview.builtin_plugin`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import importlib
+import logging
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "brainview.plugins"
+
+
+@dataclass(frozen=True)
+class ReaderContribution:
+    """A reader: the files it accepts and the function that reads them.
+
+    Parameters
+    ----------
+    name : str
+        Short name users can pass as ``reader=`` ("codex", "graphml").
+    command : str
+        ``"module:function"``; the function takes ``(path, progress=None)`` and returns a
+        :class:`~brainview.connectome.Connectome`.
+    filename_patterns : tuple of str
+        Shell patterns matched against a file's name (``"*.graphml"``).
+    directory_markers : tuple of str
+        Patterns of which at least one must name a file inside a folder for this reader to
+        accept the folder.
+    description : str
+        One line for menus and ``--help``.
+    """
+
+    name: str
+    command: str
+    filename_patterns: tuple[str, ...] = ()
+    directory_markers: tuple[str, ...] = ()
+    description: str = ""
+
+    def accepts(self, path: Path) -> bool:
+        """True if this reader claims ``path`` (a file by name, a folder by its contents)."""
+        if path.is_dir():
+            names = [p.name for p in path.iterdir()]
+            return any(fnmatch.filter(names, marker) for marker in self.directory_markers)
+        return any(fnmatch.fnmatch(path.name.lower(), p.lower()) for p in self.filename_patterns)
+
+
+@dataclass(frozen=True)
+class ModelContribution:
+    """A neuron model: a name and ``"module:attr"`` of its class."""
+
+    name: str
+    command: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What one plugin contributes."""
+
+    name: str
+    readers: tuple[ReaderContribution, ...] = ()
+    models: tuple[ModelContribution, ...] = ()
+
+
+def import_command(command: str) -> Any:
+    """Import the object named by ``"package.module:attr"``."""
+    module_name, _, attr = command.partition(":")
+    if not attr:
+        raise ValueError(f"plugin command {command!r} must look like 'module:attr'")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+@dataclass
+class Registry:
+    """All manifests, built-in first; looks up readers and models by name or by path."""
+
+    manifests: list[Manifest] = field(default_factory=list)
+    failures: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def discover(cls) -> Registry:
+        """The built-in manifest plus every installed plugin that loads."""
+        from brainview.builtin_plugin import MANIFEST
+
+        registry = cls([MANIFEST])
+        for entry in entry_points(group=ENTRY_POINT_GROUP):
+            try:
+                manifest = entry.load()
+                if not isinstance(manifest, Manifest):
+                    raise TypeError(f"entry point gave {type(manifest).__name__}, not a Manifest")
+            except Exception as error:  # a broken plugin must never break start-up
+                log.warning("brainview plugin %r skipped: %s", entry.name, error)
+                registry.failures[entry.name] = str(error)
+                continue
+            if manifest.name != MANIFEST.name:
+                registry.manifests.append(manifest)
+        return registry
+
+    @property
+    def readers(self) -> list[ReaderContribution]:
+        """Every reader, in lookup order."""
+        return [r for m in self.manifests for r in m.readers]
+
+    @property
+    def models(self) -> list[ModelContribution]:
+        """Every neuron model, in lookup order."""
+        return [model for m in self.manifests for model in m.models]
+
+    def reader_for(self, path: Path, name: str | None = None) -> ReaderContribution:
+        """The reader called ``name``, or else the first one that accepts ``path``."""
+        if name is not None:
+            for reader in self.readers:
+                if reader.name == name:
+                    return reader
+            raise ValueError(f"no reader called {name!r}; readers are {[r.name for r in self.readers]}")
+        for reader in self.readers:
+            if reader.accepts(path):
+                return reader
+        kinds = "; ".join(f"{r.name}: {', '.join(r.filename_patterns or r.directory_markers)}" for r in self.readers)
+        raise ValueError(f"{path}: no reader recognises this {'folder' if path.is_dir() else 'file'} ({kinds})")
+
+    def model(self, name: str) -> Any:
+        """The neuron model class called ``name``, imported now."""
+        for model in self.models:
+            if model.name == name:
+                return import_command(model.command)
+        raise ValueError(f"no neuron model called {name!r}; models are {[m.name for m in self.models]}")
+
+
+@lru_cache(maxsize=1)
+def registry() -> Registry:
+    """The registry of this process, discovered on first use."""
+    return Registry.discover()
