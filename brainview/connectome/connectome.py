@@ -91,7 +91,7 @@ class Connectome:
 
     def __repr__(self) -> str:
         name = self.meta.get("name", "connectome")
-        gap = f", {self.gap.n_connections // 2} gap junctions" if self.gap is not None else ""
+        gap = f", {self.gap.n_pairs} gap junction pairs" if self.gap is not None else ""
         return (
             f"<Connectome {name!r}: {self.n} cells, {self.chemical.n_connections} connections, "
             f"{self.chemical.total_weight:.0f} synapses{gap}>"

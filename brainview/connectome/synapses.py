@@ -118,6 +118,12 @@ class SynapseCSR:
         return int(self.indices.shape[0])
 
     @property
+    def n_pairs(self) -> int:
+        """Number of unordered cell pairs of a symmetric table (gap junctions); self-pairs count once."""
+        self_pairs = int(np.count_nonzero(self.pre == self.indices))
+        return (self.n_connections - self_pairs) // 2 + self_pairs
+
+    @property
     def total_weight(self) -> float:
         """Sum of all weights: the synapse count for chemical synapses."""
         return float(self.weight.sum(dtype=np.float64))

@@ -17,7 +17,7 @@ temporary name beside the target and renamed at the end, so a failed write leave
 from __future__ import annotations
 
 import os
-import tempfile
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,8 +70,9 @@ def write_native(connectome: Connectome, path: str | os.PathLike) -> Path:
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(handle)
+    # A unique name beside the target (so the rename is atomic); h5py creates it with the
+    # user's usual permissions, unlike mkstemp's 0600.
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.part")
     try:
         with h5py.File(temporary, "w", libver="v110") as f:
             f.attrs["format"] = FORMAT

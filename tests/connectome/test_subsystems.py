@@ -1,0 +1,184 @@
+"""Subsystem rule files: parsing, validation, classification, and the shipped worm and fly rules."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from brainview.connectome import Connectome, SynapseCSR
+from brainview.connectome.subsystems import (
+    RULE_COLUMNS,
+    RuleFileError,
+    apply_subsystems,
+    classify,
+    load_rules,
+    parse_rules,
+    rules_for,
+)
+
+GROUP = """
+[[group]]
+label = "{label}"
+colour = "{colour}"
+rationale = "{rationale}"
+citations = ["Someone (2020) A paper. J 1:1-2."]
+rules = [{rules}]
+"""
+
+
+def _write_rules(tmp_path, groups, default='default = "other"\ndefault_colour = "#777777"\n'):
+    path = tmp_path / "rules.toml"
+    path.write_text(default + "".join(GROUP.format(**g) for g in groups), encoding="utf-8")
+    return path
+
+
+def _group(label="a", colour="#112233", rationale="why", rules='{ cell_type = ["T0"] }'):
+    return {"label": label, "colour": colour, "rationale": rationale, "rules": rules}
+
+
+def test_load_rules_reads_groups_in_file_order(tmp_path):
+    path = _write_rules(tmp_path, [_group("first", "#AABBCC"), _group("second", rules='{ nt = ["GABA"] }')])
+    rules = load_rules(path)
+    assert rules.labels == ("first", "second", "other")
+    assert rules.colours == {"first": "#aabbcc", "second": "#112233", "other": "#777777"}
+    assert rules.group("second").rules[0].criteria == (("nt", ("GABA",)),)
+    assert rules.source == str(path)
+    with pytest.raises(KeyError, match="first, second"):
+        rules.group("third")
+
+
+@pytest.mark.parametrize(
+    "group, message",
+    [
+        (_group(rules='{ flavour = ["sweet"] }'), "unknown column 'flavour'"),
+        (_group(colour="red"), "colour must be a colour written #rrggbb"),
+        (_group(colour="#12345"), "#rrggbb"),
+        (_group(rationale=" "), "missing or empty 'rationale'"),
+        (_group(rules=""), "rules must be a non-empty list"),
+        (_group(rules="{ cell_type = [] }"), "cell_type must be a non-empty list"),
+        (_group(rules='{ subsystem = ["x"] }'), "unknown column 'subsystem'"),
+    ],
+)
+def test_invalid_groups_are_reported_with_file_and_group(tmp_path, group, message):
+    path = _write_rules(tmp_path, [group])
+    with pytest.raises(RuleFileError, match=message) as caught:
+        load_rules(path)
+    assert str(path) in str(caught.value) and "group 'a'" in str(caught.value)
+    assert caught.value.group == "a"
+
+
+def test_missing_citations_and_duplicate_labels_are_rejected(tmp_path):
+    path = tmp_path / "rules.toml"
+    path.write_text('default = "other"\ndefault_colour = "#777777"\n[[group]]\nlabel = "a"\ncolour = "#112233"\n'
+                    'rationale = "why"\nrules = [{ nt = ["ACh"] }]\n', encoding="utf-8")
+    with pytest.raises(RuleFileError, match="citations must be a non-empty list"):
+        load_rules(path)
+    with pytest.raises(RuleFileError, match="label is used twice"):
+        load_rules(_write_rules(tmp_path, [_group("a"), _group("a")]))
+    with pytest.raises(RuleFileError, match="label is used twice"):
+        load_rules(_write_rules(tmp_path, [_group("other")]))
+
+
+def test_file_level_problems_name_the_file(tmp_path):
+    broken = tmp_path / "broken.toml"
+    broken.write_text("default = \n", encoding="utf-8")
+    with pytest.raises(RuleFileError, match="broken.toml: not valid TOML"):
+        load_rules(broken)
+    with pytest.raises(RuleFileError, match="no \\[\\[group\\]\\] tables"):
+        load_rules(_write_rules(tmp_path, []))
+    with pytest.raises(RuleFileError, match="default_colour"):
+        load_rules(_write_rules(tmp_path, [_group()], default='default = "other"\n'))
+
+
+def _cells(connectome_factory) -> Connectome:
+    return connectome_factory(
+        6,
+        cell_type=["AVA", "AVA", "AIY", "ASH", "VA", "DD"],
+        name=["AVAL", "AVAR", "AIYL", "ASHL", "VA1", "DD1"],
+        side=["left", "right", "left", "left", "none", "none"],
+        nt=["ACh", "ACh", "Glu", "Glu", "ACh", "GABA"],
+    )
+
+
+def test_first_matching_group_wins_and_rules_combine(connectome_factory):
+    rules = parse_rules({
+        "default": "other", "default_colour": "#777777",
+        "group": [
+            {"label": "escape", "colour": "#ff0000", "rationale": "r", "citations": ["c"],
+             "rules": [{"name": ["AVA*"], "side": ["left"]}, {"cell_type": ["DD"]}]},
+            {"label": "glu", "colour": "#00ff00", "rationale": "r", "citations": ["c"],
+             "rules": [{"nt": "Glu"}, {"cell_type": ["AVA"]}]},
+        ],
+    })
+    labels = classify(_cells(connectome_factory), rules)
+    # AVAL: both groups match, the first wins; AVAR fails the side test of rule 1 and falls to
+    # "glu" by cell type; DD1 matches rule 2 of "escape"; VA1 matches nothing.
+    assert labels.to_strings().tolist() == ["escape", "glu", "glu", "glu", "other", "escape"]
+    assert labels.categories == ("escape", "glu", "other")
+
+
+def test_apply_subsystems_sets_the_column_and_keeps_the_rest(connectome_factory, tmp_path):
+    cells = _cells(connectome_factory)
+    rules = load_rules(_write_rules(tmp_path, [_group("ava", rules='{ cell_type = ["AVA"] }')]))
+    labelled = apply_subsystems(cells, rules)
+    assert labelled.strings("subsystem").tolist() == ["ava", "ava", "other", "other", "other", "other"]
+    assert labelled.meta["subsystem_rules"] == "rules"
+    assert labelled.chemical is cells.chemical and np.array_equal(labelled.names, cells.names)
+    assert labelled.select(subsystem="ava").tolist() == [0, 1]
+
+
+@pytest.mark.parametrize("dataset", ["celegans", "flywire"])
+def test_shipped_rule_files_are_complete(dataset):
+    rules = rules_for(dataset)
+    assert {"steering", "learning", "sensory", "motor"} <= set(rules.labels)
+    for group in rules.groups:
+        assert len(group.rationale) > 100 and group.citations, group.label
+        assert all(column in RULE_COLUMNS for rule in group.rules for column, _ in rule.criteria)
+    assert rules.default_rationale
+
+
+def test_worm_rules_on_the_default_dataset():
+    import brainview
+
+    worm = brainview.load_default()
+    labels = dict(zip(worm.names, classify(worm, rules_for("celegans")).to_strings()))
+    steering = ["CEPDL", "ADEL", "PDEL", "NSML", "ADFL", "HSNL", "RICL", "RIML", "AVAL", "AVDR", "AVEL",
+                "PVCL", "AVBR", "VC4", "M1", "I2L", "MCR", "RIS", "ALA", "RID", "DVB"]
+    assert {name: labels[name] for name in steering} == dict.fromkeys(steering, "steering")
+    assert {labels[n] for n in ("AIYL", "AIZR", "AIBL", "RIAR")} == {"learning"}
+    assert {labels[n] for n in ("ASHL", "ALML", "PLMR", "IL1DL", "URXL")} == {"sensory"}
+    assert {labels[n] for n in ("VA1", "DD3", "RMDVL", "SMBDL")} == {"motor"}
+    non_neurons = worm.select(kind=["muscle", "glia", "end_organ"])
+    assert set(worm.strings("subsystem")[non_neurons]) == {"non-neuronal"}
+
+
+def test_flywire_rules_classify_the_real_annotations(shared_data):
+    from brainview.connectome.io.codex import read_codex_annotations
+
+    columns = read_codex_annotations(shared_data / "flywire_v783")
+    n = len(columns["id"])
+    fly = Connectome(columns, np.zeros((n, 3)), SynapseCSR.empty(n), None, {"name": "FlyWire v783"})
+    assert n == 139_255
+    rules = rules_for("flywire")
+    labels = classify(fly, rules).to_strings()
+    counts = {label: int(np.sum(labels == label)) for label in rules.labels}
+    print("\nFlyWire v783 neurons per subsystem:", ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+    assert sum(counts.values()) == n
+
+    def labels_of(**criteria):
+        return set(labels[fly.select(**criteria)])
+
+    assert fly.select(cell_class="Kenyon_Cell").size > 5_000
+    assert labels_of(cell_class="Kenyon_Cell") == {"learning"}
+    assert labels_of(cell_class="MBON") == {"learning"}
+    assert labels_of(super_class="endocrine") == {"steering"}
+    assert labels_of(cell_class="DAN") == {"steering"}
+    assert labels_of(cell_class="gustatory") == {"steering"}
+    assert labels_of(cell_type="DNp01") == {"steering"}
+    assert labels_of(super_class="optic") <= {"visual", "steering"}
+    assert labels_of(super_class="motor") == {"motor"}
+    assert labels_of(cell_class="olfactory") == {"sensory"}
+    assert 80_000 < counts["visual"] < 100_000
+    assert 2_000 < counts["steering"] < 10_000
+    assert 5_000 < counts["learning"] < 6_000
+    assert counts["motor"] > 1_000 and counts["sensory"] > 4_000 and counts["other"] > 10_000
