@@ -1,0 +1,264 @@
+"""The inputs of Shiu et al. 2024's whole-brain fly model (Nature 634:210).
+
+``Completeness_<v>.csv``
+    One row per neuron; the row order is the model's neuron index. The first column (unnamed,
+    written by pandas as the index) is the FlyWire root id; ``Completed`` (True/False) says
+    whether the neuron's reconstruction was marked complete.
+``Connectivity_<v>.parquet`` (or ``.csv``)
+    One row per connected pair: ``Presynaptic_ID``, ``Postsynaptic_ID`` (root ids),
+    ``Presynaptic_Index``, ``Postsynaptic_Index`` (rows of Completeness), ``Connectivity``
+    (synapse count), ``Excitatory`` (1 or 0) and ``Excitatory x Connectivity`` (signed count).
+
+Cells keep the Completeness order. Connections are matched by root id (or, without id
+columns, by index); the sign comes from ``Excitatory`` (1 -> +1, 0 -> -1) or else from the
+sign of ``Excitatory x Connectivity``. Reading Parquet needs pyarrow (``brainview[parquet]``).
+
+Shiu's files carry no cell types. When FlyWire Codex annotation tables (``neurons``,
+``classification``, ``consolidated_cell_types``, ``coordinates``) lie in the same folder, as in a
+FlyWire download, their columns and positions are joined on root id; otherwise cells are named
+by root id and laid out (:mod:`brainview.connectome.layout`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from brainview.connectome.categorical import MISSING, Categorical
+from brainview.connectome.connectome import Connectome
+from brainview.connectome.io import codex
+from brainview.connectome.io._tables import (
+    Field, Table, delimiter_of, first_bad_text, first_duplicate_row, header_line, index_in, match_fields,
+    read_table, split_line,
+)
+from brainview.connectome.io import Progress
+from brainview.connectome.io.errors import FormatError
+from brainview.connectome.layout import complete_positions
+from brainview.connectome.synapses import SynapseCSR
+
+COMPLETENESS_FIELDS = (Field("root_id", "int"), Field("Completed", "text", required=False))
+CONNECTIVITY_FIELDS = (
+    Field("Presynaptic_ID", "int", required=False),
+    Field("Postsynaptic_ID", "int", required=False),
+    Field("Presynaptic_Index", "int", required=False),
+    Field("Postsynaptic_Index", "int", required=False),
+    Field("Connectivity", "float"),
+    Field("Excitatory", "float", required=False),
+    Field("Excitatory x Connectivity", "float", required=False),
+)
+
+META = {
+    "species": "Drosophila melanogaster",
+    "source": "Shiu et al. 2024 model inputs (Completeness + Connectivity)",
+    "citation": "Shiu et al. 2024, Nature 634:210; FlyWire: Dorkenwald et al. 2024, Nature 634:124",
+    "license": "MIT (model files); FlyWire data CC BY-NC 4.0",
+    "units": "synapse counts",
+}
+
+_CONNECTIVITY = re.compile(r"^Connectivity_(.+?)\.(parquet|csv|csv\.gz)$", re.IGNORECASE)
+
+
+def find_files(path: Path) -> tuple[Path, Path, str]:
+    """(Completeness file, Connectivity file, version) for a folder or a Connectivity file."""
+    folder = path if path.is_dir() else path.parent
+    if path.is_dir():
+        candidates = sorted(p for p in folder.iterdir() if _CONNECTIVITY.match(p.name))
+        versions = sorted({_CONNECTIVITY.match(p.name).group(1) for p in candidates})
+        if not candidates:
+            raise FormatError(path, "no Connectivity_<version>.parquet or .csv in this folder")
+        if len(versions) > 1:
+            raise FormatError(path, f"several Connectivity versions ({', '.join(versions)}); pass one file")
+        # The original is Parquet; a CSV beside it is a copy.
+        connectivity = min(candidates, key=lambda p: not p.name.lower().endswith(".parquet"))
+    else:
+        connectivity = path
+    match = _CONNECTIVITY.match(connectivity.name)
+    version = match.group(1) if match else ""
+    for suffix in (".csv", ".csv.gz"):
+        completeness = folder / f"Completeness_{version}{suffix}"
+        if completeness.is_file():
+            return completeness, connectivity, version
+    others = sorted(folder.glob("Completeness_*.csv*"))
+    if len(others) == 1:
+        return others[0], connectivity, version
+    raise FormatError(connectivity, f"expected Completeness_{version or '<version>'}.csv(.gz) beside it (the neuron list)")
+
+
+def read_shiu(path: str | os.PathLike, progress: Progress | None = None) -> Connectome:
+    """Read Shiu et al.'s Completeness and Connectivity files (a folder, or the Connectivity file).
+
+    Raises
+    ------
+    FormatError
+        For a missing file or column, a non-numeric value, an edge to a root id (or index)
+        that Completeness does not list, or Parquet input without pyarrow installed.
+    """
+    path = Path(path)
+    report = progress or (lambda fraction, message: None)
+    completeness_path, connectivity_path, version = find_files(path)
+    report(0.0, f"reading {completeness_path.name}")
+    neurons = read_completeness(completeness_path)
+    report(0.1, f"reading {connectivity_path.name}")
+    if connectivity_path.name.lower().endswith(".parquet"):
+        connectivity = read_parquet(connectivity_path, CONNECTIVITY_FIELDS)
+    else:
+        connectivity = read_table(connectivity_path, CONNECTIVITY_FIELDS)
+    report(0.5, "building the synapse table")
+    ids = neurons["root_id"]
+    chemical = parse_connectivity(connectivity, ids, completeness_path.name)
+    report(0.7, "joining annotations")
+    folder = completeness_path.parent
+    columns, position = annotate(ids, folder)
+    columns["completed"] = completed_flags(neurons)
+    meta = dict(META, name=f"Shiu et al. 2024 fly brain model ({version or folder.name})", version=version)
+    if position is not None:
+        meta["coordinate_frame"] = codex.META["coordinate_frame"]
+    report(0.8, "placing neurons")
+    position = complete_positions(position, chemical, None, meta)
+    connectome = Connectome(columns, position, chemical, None, meta)
+    report(1.0, "done")
+    return connectome
+
+
+def read_completeness(path: Path) -> Table:
+    """The Completeness table: ``root_id`` (the first column, whatever its header says) and ``Completed``."""
+    line = header_line(path)
+    header = split_line(line, delimiter_of(path, line))
+    table = read_table(path, COMPLETENESS_FIELDS, names=["root_id", *header[1:]])
+    if table.n_rows == 0:
+        raise FormatError(path, "no neurons: the file has a header but no rows")
+    repeat = first_duplicate_row(table["root_id"])
+    if repeat is not None:
+        raise table.error(f"root id {table['root_id'][repeat]} appears twice", repeat, "root_id")
+    return table
+
+
+def completed_flags(neurons: Table) -> np.ndarray:
+    """bool per neuron from the ``Completed`` column (False where it is absent or not true)."""
+    if "Completed" not in neurons:
+        return np.zeros(neurons.n_rows, bool)
+    flags = neurons["Completed"]
+    truthy = np.array([c.strip().lower() in ("true", "1", "yes", "t") for c in flags.categories] + [False])
+    return truthy[flags.codes]
+
+
+def read_parquet(path: Path, fields: tuple[Field, ...]) -> Table:
+    """The columns ``fields`` of a Parquet file, checked like a CSV table (errors name the row)."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise FormatError(
+            path, "reading Parquet needs pyarrow: pip install 'brainview[parquet]' (or save the table as CSV)"
+        ) from None
+    if path.stat().st_size == 0:
+        raise FormatError(path, "the file is empty")
+    try:
+        header = tuple(pq.read_schema(path).names)
+        source = match_fields(path, header, fields)
+        table = pq.read_table(path, columns=[source[f.name] for f in fields if f.name in source])
+    except (pa.ArrowException, OSError) as error:
+        raise FormatError(path, f"not a readable Parquet file: {error}") from None
+    located = Table(path, header, {}, source, table.num_rows, text=False)
+    columns = {}
+    for field in fields:
+        if field.name in source:
+            columns[field.name] = _parquet_numbers(located, field, table.column(source[field.name]))
+    return Table(path, header, columns, source, table.num_rows, text=False)
+
+
+def _parquet_numbers(table: Table, field: Field, column) -> np.ndarray:
+    values = column.to_pandas()
+    if values.dtype.kind in "iub":
+        return values.to_numpy(dtype=np.int64 if field.kind == "int" else np.float64)
+    if values.dtype.kind == "f":
+        numbers = values.to_numpy(dtype=np.float64)
+        finite = np.isfinite(numbers)
+        whole = field.kind != "int" or bool(np.all(numbers[finite] == np.round(numbers[finite])))
+        if whole and (finite.all() or field.missing_ok):
+            return numbers.astype(np.int64) if field.kind == "int" else numbers
+    found = first_bad_text(values, field)
+    if found is None:
+        return pd.to_numeric(values).to_numpy(dtype=np.int64 if field.kind == "int" else np.float64)
+    row, text = found
+    expected = "an integer" if field.kind == "int" else "a number"
+    got = "an empty value" if text in ("", "nan", "None", "<NA>") else repr(text)
+    raise table.error(f"expected {expected}, got {got}", row, field.name)
+
+
+def parse_connectivity(connectivity: Table, ids: np.ndarray, completeness_name: str) -> SynapseCSR:
+    """Connections onto the Completeness rows ``ids`` (root ids, in model order)."""
+    n = ids.size
+    if "Presynaptic_ID" in connectivity and "Postsynaptic_ID" in connectivity:
+        names = ("Presynaptic_ID", "Postsynaptic_ID")
+        ends = [index_in(ids, connectivity[name]) for name in names]
+        problem = "edge to an unknown neuron id {} (not in " + completeness_name + ")"
+    elif "Presynaptic_Index" in connectivity and "Postsynaptic_Index" in connectivity:
+        names = ("Presynaptic_Index", "Postsynaptic_Index")
+        ends = [np.where((connectivity[k] >= 0) & (connectivity[k] < n), connectivity[k], -1) for k in names]
+        problem = "edge to an unknown neuron index {} (" + completeness_name + f" has {n} rows)"
+    else:
+        raise FormatError(
+            connectivity.path,
+            "missing columns: expected Presynaptic_ID and Postsynaptic_ID (or Presynaptic_Index and "
+            f"Postsynaptic_Index); the columns found are {', '.join(map(repr, connectivity.header))}",
+        )
+    _raise_first_unknown(connectivity, ends, names, problem)
+    if "Excitatory" in connectivity:
+        sign = np.where(connectivity["Excitatory"] > 0, 1, -1)
+    elif "Excitatory x Connectivity" in connectivity:
+        sign = np.where(connectivity["Excitatory x Connectivity"] < 0, -1, 1)
+    else:
+        raise FormatError(
+            connectivity.path,
+            "missing column 'Excitatory' (or 'Excitatory x Connectivity'), which gives the sign; "
+            f"the columns found are {', '.join(map(repr, connectivity.header))}",
+        )
+    return SynapseCSR.from_edges(ends[0], ends[1], connectivity["Connectivity"], n, sign.astype(np.int8))
+
+
+def _raise_first_unknown(table: Table, ends: list[np.ndarray], names: tuple[str, str], problem: str) -> None:
+    bad = [(int(np.flatnonzero(e < 0)[0]), name) for e, name in zip(ends, names) if (e < 0).any()]
+    if bad:
+        row, name = min(bad)
+        raise table.error(problem.format(table[name][row]), row, name)
+
+
+def annotate(ids: np.ndarray, folder: Path) -> tuple[dict, np.ndarray | None]:
+    """Connectome columns for the root ids ``ids``, from Codex tables in ``folder`` when present.
+
+    Returns the columns and (N, 3) positions in micrometres (NaN where unknown), or None for
+    the positions when the folder has no Codex ``coordinates`` table.
+    """
+    tables = codex.find_tables(folder)
+    n = ids.size
+    if "neurons" in tables or "classification" in tables:
+        annotations = codex.read_codex_annotations(folder, tables)
+        rows = index_in(annotations["id"], ids)
+        columns = {key: _gather(value, rows) for key, value in annotations.items() if key != "id"}
+        names = columns["name"].to_strings()
+        columns["name"] = Categorical.from_values(np.where(names == "", ids.astype(str).astype(object), names))
+        nt = columns["nt"]
+        columns["nt"] = Categorical.from_values(np.where(nt.codes == MISSING, "unknown", nt.to_strings()))
+    else:
+        columns = {"name": Categorical.from_values(ids.astype(str)), "nt": Categorical.filled(n, "unknown")}
+    columns["id"] = ids
+    columns["kind"] = Categorical.filled(n, "neuron")
+    position = None
+    if "coordinates" in tables:
+        position = codex.parse_coordinates(read_table(tables["coordinates"], codex.COORDINATE_FIELDS), ids)
+    return columns, position
+
+
+def _gather(column: np.ndarray | Categorical, rows: np.ndarray) -> np.ndarray | Categorical:
+    """``column[rows]``, missing (NaN or no label) where ``rows`` is -1."""
+    found = rows >= 0
+    safe = np.where(found, rows, 0)
+    if isinstance(column, Categorical):
+        codes = np.where(found, column.codes[safe], MISSING).astype(np.int32)
+        return Categorical.from_codes_compact(codes, column.categories)
+    return np.where(found, column[safe], np.nan).astype(column.dtype)

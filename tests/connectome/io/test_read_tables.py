@@ -1,0 +1,110 @@
+"""The shared CSV helper: both engines, gzip by content, and errors that point at a line."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from brainview.connectome.io import FormatError
+from brainview.connectome.io._tables import Field, index_in, read_table, readable_names, sorted_categorical
+
+FIELDS = (
+    Field("pre", "int"),
+    Field("post", "int", ("target",)),
+    Field("count", "float"),
+    Field("label", "text", required=False),
+    Field("score", "float", required=False, missing_ok=True),
+)
+TEXT = "pre,target,count,label,score,ignored\n1,2,3.5,NA,0.5,x\n2,3,4,,,y\n3,1,1e1,b,nan,z\n"
+ENGINES = ["pyarrow", "pandas"]
+
+
+def write(path: Path, text: str, compress: bool = False) -> Path:
+    path.write_bytes(gzip.compress(text.encode()) if compress else text.encode())
+    return path
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("compress", [False, True])
+def test_read_table_types_aliases_and_missing_values(tmp_path, engine, compress):
+    # Gzip is recognised by content, whatever the file is called.
+    table = read_table(write(tmp_path / "edges.csv", TEXT, compress), FIELDS, engine=engine)
+    assert table.n_rows == 3 and table.source["post"] == "target"
+    assert table["pre"].dtype == np.int64 and list(table["post"]) == [2, 3, 1]
+    assert list(table["count"]) == [3.5, 4.0, 10.0]
+    # Only an empty field is missing text: "NA" is a label (a cell type could be called that).
+    assert list(table["label"].to_strings()) == ["NA", "", "b"]
+    assert table["score"][0] == 0.5 and np.isnan(table["score"][1:]).all()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    ("text", "line", "column", "got"),
+    [
+        ("pre,post,count\n1,2,3\n2,x,4\n", 3, "post", "'x'"),
+        ("pre,post,count\n1,2,3\n2,3,4\n3,1,abc\n", 4, "count", "'abc'"),
+        ("pre,post,count\n1,2,3\n2,3,\n", 3, "count", "an empty value"),
+        ("pre,post,count\n1,2.5,3\n", 2, "post", "'2.5'"),
+    ],
+)
+def test_bad_value_names_line_column_and_value(tmp_path, engine, text, line, column, got):
+    with pytest.raises(FormatError) as info:
+        read_table(write(tmp_path / "e.csv", text), FIELDS, engine=engine)
+    error = info.value
+    assert (error.line, error.column) == (line, column)
+    assert got in str(error) and str(tmp_path / "e.csv") in str(error)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_missing_column_lists_what_was_found(tmp_path, engine):
+    with pytest.raises(FormatError) as info:
+        read_table(write(tmp_path / "e.csv", "pre,dst,count\n1,2,3\n"), FIELDS, engine=engine)
+    message = str(info.value)
+    assert "missing column 'post' (or 'target')" in message and "'dst'" in message and info.value.line == 1
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_headerless_and_renamed_tables(tmp_path, engine):
+    path = write(tmp_path / "e.csv", "1,2,3\n4,5,x\n")
+    with pytest.raises(FormatError) as info:
+        read_table(path, FIELDS[:3], names=["pre", "post", "count"], has_header=False, engine=engine)
+    assert info.value.line == 2  # no header: data row 1 is line 2
+    path = write(tmp_path / "c.csv", ",Completed\n7,True\n8,False\n")
+    table = read_table(path, (Field("root_id", "int"),), names=["root_id", "Completed"], engine=engine)
+    assert list(table["root_id"]) == [7, 8]
+
+
+def test_ragged_row_is_reported_with_its_line(tmp_path):
+    # pyarrow (the default engine) refuses rows whose field count differs from the header's.
+    with pytest.raises(FormatError, match="expected 3 fields like the header, got 5") as info:
+        read_table(write(tmp_path / "e.csv", "pre,post,count\n1,2,3\n1,2,3,4,5\n"), FIELDS[:3], engine="pyarrow")
+    assert info.value.line == 3
+
+
+def test_empty_unreadable_and_tab_separated_files(tmp_path):
+    for text in ("", "\n\n"):
+        with pytest.raises(FormatError, match="the file is empty"):
+            read_table(write(tmp_path / "e.csv", text), FIELDS)
+    with pytest.raises(FormatError, match="cannot read"):
+        read_table(_truncated_gzip(tmp_path), FIELDS)
+    table = read_table(write(tmp_path / "e.tsv", "pre\tpost\tcount\n1\t2\t3\n"), FIELDS[:3])
+    assert list(table["count"]) == [3.0]
+
+
+def _truncated_gzip(tmp_path: Path) -> Path:
+    data = gzip.compress(b"pre,post,count\n" + b"1,2,3\n" * 1000)
+    path = tmp_path / "broken.csv.gz"
+    path.write_bytes(data[:20])
+    return path
+
+
+def test_helpers_sorted_categorical_index_and_names():
+    column = sorted_categorical(np.array([1, 0, -1, 1]), ["b", "a", "unused"])
+    assert column.categories == ("a", "b") and list(column.to_strings()) == ["a", "b", "", "a"]
+    assert list(index_in(np.array([30, 10, 20]), np.array([10, 20, 40, 30]))) == [1, 2, -1, 0]
+    assert list(index_in(np.array(["x", "y"]), np.array(["y", "z"]))) == [1, -1]
+    names = readable_names(np.array(["A_L", "B_R", "B_R", ""], dtype=object), np.array([1, 2, 3, 4]))
+    assert list(names) == ["A_L", "B_R_2", "B_R_3", "4"]
