@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import combinations
 
 import numpy as np
 
@@ -78,43 +79,60 @@ class SynapseCSR:
         weight: np.ndarray,
         n: int,
         sign: np.ndarray | None = None,
+        overwrite_input: bool = False,
     ) -> SynapseCSR:
         """Build from an edge list, summing the weights of repeated (pre, post) pairs.
 
         Repeated pairs are how Codex lists a connection that spans several neuropils. A pair
         whose entries disagree on the sign keeps the sign of the larger summed weight.
+
+        Parameters
+        ----------
+        pre, post : array-like of int
+            Source and target cell index of each edge, in ``[0, n)``. int32 and int64 arrays
+            are used as they are, without wider copies.
+        weight : array-like of float
+            Weight of each edge (synapse count), summed in float32.
+        n : int
+            Number of cells.
+        sign : array-like of int, optional
+            +1 / -1 per edge (chemical synapses), or None for an unsigned table.
+        overwrite_input : bool
+            Allow the input arrays to be reordered in place (they are then left sorted by
+            pre, post) rather than copied: for callers that no longer need them.
+
+        Notes
+        -----
+        Edges already sorted by (pre, post), as many sources list them, are not sorted again.
+        Otherwise the sort needs an int64 key and an int64 order per edge while it runs, and
+        sorted copies of the inputs unless ``overwrite_input``.
         """
-        pre = np.asarray(pre, dtype=np.int64)
-        post = np.asarray(post, dtype=np.int64)
+        pre, post = _index_array(pre), _index_array(post)
+        # float32 sums are exact for synapse counts below 2**24 per pair, at half the memory.
         weight = np.asarray(weight, dtype=np.float32)
-        if not (pre.shape == post.shape == weight.shape):
-            raise ValueError("pre, post and weight must have the same length")
-        if pre.size and (min(pre.min(), post.min()) < 0 or max(pre.max(), post.max()) >= n):
+        sign = None if sign is None else np.asarray(sign, dtype=np.int8)
+        if not (pre.shape == post.shape == weight.shape) or (sign is not None and sign.shape != pre.shape):
+            raise ValueError("pre, post, weight (and sign) must have the same length")
+        if not pre.size:
+            return cls.empty(n, signed=sign is not None)
+        if min(pre.min(), post.min()) < 0 or max(pre.max(), post.max()) >= n:
             raise ValueError(f"edge endpoints must lie in [0, {n - 1}]")
-        # Weights are summed in float32: exact for synapse counts below 2**24 per pair, and it
-        # halves the memory of a 16-million-row FlyWire table.
-        signed = None if sign is None else weight * np.asarray(sign, dtype=np.float32)
-        key = pre * n + post
-        if key.size and not np.all(key[1:] >= key[:-1]):  # sources are often sorted already
-            order = np.argsort(key, kind="stable")
-            key, weight = key[order], weight[order]
-            signed = None if signed is None else signed[order]
-            del order
-        boundary = np.ones(key.size, dtype=bool)
-        np.not_equal(key[1:], key[:-1], out=boundary[1:])
-        starts = np.flatnonzero(boundary)
-        del boundary
-        summed = np.add.reduceat(weight, starts) if key.size else np.zeros(0, np.float32)
+        if not _sorted_pairs(pre, post):
+            pre, post, weight, sign = _sort_pairs(pre, post, weight, sign, n, overwrite_input)
+        new_pair = np.empty(pre.size, dtype=bool)
+        new_pair[0] = True
+        np.not_equal(pre[1:], pre[:-1], out=new_pair[1:])
+        new_pair[1:] |= post[1:] != post[:-1]
+        starts = np.flatnonzero(new_pair)
+        del new_pair
+        indices = post[starts]
+        # Rows are sorted: the row of cell i starts after the pairs of the cells before it.
+        indptr = np.searchsorted(pre[starts], np.arange(n + 1, dtype=pre.dtype))
+        del pre, post
         signs = None
-        if signed is not None:
-            pair_signed = np.add.reduceat(signed, starts) if key.size else np.zeros(0, np.float32)
-            signs = np.where(pair_signed < 0, -1, 1).astype(np.int8)
-        unique_key = key[starts]
-        del key
-        rows = unique_key // n
-        indptr = np.zeros(n + 1, np.int64)
-        np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-        return cls(indptr, (unique_key - rows * n).astype(np.int32), summed, signs)
+        if sign is not None:  # a pair's sign is that of its summed signed weight
+            signs = np.where(np.add.reduceat(weight * sign, starts) < 0, np.int8(-1), np.int8(1))
+        return cls(indptr, indices, np.add.reduceat(weight, starts), signs)
 
     # -- shape --------------------------------------------------------------------------
     @property
@@ -172,6 +190,7 @@ class SynapseCSR:
             self.weight[keep],
             rows.size,
             None if self.sign is None else self.sign[keep],
+            overwrite_input=True,
         )
 
     def is_symmetric(self) -> bool:
@@ -192,4 +211,35 @@ class SynapseCSR:
         order = np.lexsort((-weight, key))
         first = np.r_[True, key[order][1:] != key[order][:-1]] if key.size else np.zeros(0, bool)
         chosen = order[first]
-        return SynapseCSR.from_edges(pre[chosen], post[chosen], weight[chosen], self.n, None)
+        return SynapseCSR.from_edges(pre[chosen], post[chosen], weight[chosen], self.n, None, overwrite_input=True)
+
+
+def _index_array(values: np.ndarray) -> np.ndarray:
+    """``values`` as an int32 or int64 array, copied only when it is neither."""
+    values = np.asarray(values)
+    return values if values.dtype in (np.int32, np.int64) else values.astype(np.int64)
+
+
+def _sorted_pairs(pre: np.ndarray, post: np.ndarray) -> bool:
+    """True when the edges are sorted by ``pre``, then ``post`` (repeats allowed)."""
+    rising = pre[1:] > pre[:-1]
+    rising |= (pre[1:] == pre[:-1]) & (post[1:] >= post[:-1])
+    return bool(rising.all())
+
+
+def _sort_pairs(
+    pre: np.ndarray, post: np.ndarray, weight: np.ndarray, sign: np.ndarray | None, n: int, in_place: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """The edge arrays in (pre, post) order, stably; reordered in place when ``in_place``."""
+    key = pre.astype(np.int64)
+    key *= n
+    key += post
+    order = np.argsort(key, kind="stable")  # timsort: quick on the sorted runs sources often have
+    del key
+    present = [values for values in (pre, post, weight, sign) if values is not None]
+    # Arrays that share memory (pre is post, say) cannot each be reordered in place.
+    if in_place and not any(np.may_share_memory(a, b) for a, b in combinations(present, 2)):
+        for values in present:
+            values[:] = values[order]
+        return pre, post, weight, sign
+    return pre[order], post[order], weight[order], None if sign is None else sign[order]

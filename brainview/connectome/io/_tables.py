@@ -5,6 +5,7 @@ asked for with explicit types (pyarrow's multi-threaded CSV reader when installe
 C parser) and returns text columns as :class:`~brainview.connectome.categorical.Categorical`.
 Numbers are read as numbers; only when that fails is the offending column read again as text
 to name the first bad value with its line and column, so errors cost nothing on valid input.
+:func:`read_batches` reads a table too large to hold twice in batches of rows, streaming.
 The small column helpers the readers share follow at the end.
 """
 
@@ -15,7 +16,8 @@ import gzip
 import io
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +29,7 @@ from brainview.connectome.io.errors import FormatError
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _READ_ERRORS = (OSError, EOFError, zlib.error, ValueError, OverflowError, UnicodeDecodeError, pd.errors.ParserError)
+_UNPARSED = (pd.errors.ParserError, UnicodeDecodeError)  # pandas errors about the file, not a value
 _EXPECTED = {"int": "an integer", "float": "a number"}
 
 
@@ -68,6 +71,7 @@ class Table:
     ``columns`` maps field names to int64/float64 arrays or Categoricals; ``source`` maps them
     to the column names in the file, whose ``header`` lists all (given names for a file without
     a header line). ``text`` is False for a binary table (Parquet): errors then name a row.
+    ``first_row`` is the row of the file that a batch (:func:`read_batches`) starts at.
     """
 
     path: Path
@@ -77,6 +81,7 @@ class Table:
     n_rows: int
     has_header: bool = True
     text: bool = True
+    first_row: int = 0
 
     def __contains__(self, name: str) -> bool:
         return name in self.columns
@@ -85,14 +90,14 @@ class Table:
         return self.columns[name]
 
     def line(self, row: int) -> int:
-        """1-based line number of data row ``row`` (0-based)."""
-        return int(row) + (2 if self.has_header else 1)
+        """1-based line number of data row ``row`` (0-based, counted from ``first_row``)."""
+        return self.first_row + int(row) + (2 if self.has_header else 1)
 
     def error(self, problem: str, row: int | None = None, field: str | None = None) -> FormatError:
         """A FormatError located at ``row`` (a data row index) and the column of ``field``."""
         column = None if field is None else self.source.get(field, field)
         if row is not None and not self.text:
-            return FormatError(self.path, f"row {int(row) + 1}: {problem}", column=column)
+            return FormatError(self.path, f"row {self.first_row + int(row) + 1}: {problem}", column=column)
         return FormatError(self.path, problem, line=None if row is None else self.line(row), column=column)
 
 
@@ -174,22 +179,184 @@ def read_table(
         If the file is empty or unreadable, lacks a required column, or holds a value of the
         wrong kind (naming its line and column).
     """
+    [table] = _batches(_prepare(path, fields, names, has_header, engine), None)
+    return table
+
+
+def read_batches(
+    path: Path, fields: Sequence[Field], batch_rows: int = 1 << 20, engine: str | None = None
+) -> Iterator[Table]:
+    """Read the columns ``fields`` of a CSV file with a header in consecutive batches of rows.
+
+    For tables too large to hold twice: one batch is parsed at a time, by pyarrow's streaming
+    reader (else pandas' reader in chunks). The header is checked at once, the values batch by
+    batch, with the errors of :func:`read_table`.
+
+    Parameters
+    ----------
+    path, fields, engine
+        As for :func:`read_table`.
+    batch_rows : int
+        The most rows in one batch (pyarrow's batches also hold at most 4 MB of text).
+
+    Yields
+    ------
+    Table
+        One batch of rows; its ``first_row`` makes its errors name lines of the file.
+    """
+    return _batches(_prepare(path, fields, None, True, engine), int(batch_rows))
+
+
+@dataclass(frozen=True)
+class _Spec:
+    """How to parse one file, and the wanted ``fields`` that it has, with their ``source`` columns."""
+
+    path: Path
+    gzip: bool
+    delimiter: str
+    header: tuple[str, ...]
+    has_header: bool
+    renamed: bool
+    fields: tuple[Field, ...]
+    source: dict[str, str]
+    engine: str
+
+
+def _prepare(
+    path: Path, fields: Sequence[Field], names: Sequence[str] | None, has_header: bool, engine: str | None
+) -> _Spec:
+    """Check the header line and match the wanted fields to its columns."""
     path = Path(path)
     line = header_line(path)
     delimiter = delimiter_of(path, line)
     header = tuple(names) if names is not None else tuple(split_line(line, delimiter))
     source = match_fields(path, header, fields)
-    wanted = [f for f in fields if f.name in source]
+    wanted = tuple(f for f in fields if f.name in source)
     engine = engine or ("pyarrow" if _have_pyarrow() else "pandas")
-    reader = _read_pyarrow if engine == "pyarrow" else _read_pandas
-    spec = _Spec(path, is_gzip(path), delimiter, header, has_header, names is not None)
+    return _Spec(path, is_gzip(path), delimiter, header, has_header, names is not None, wanted, source, engine)
+
+
+def match_fields(path: Path, header: Sequence[str], fields: Sequence[Field]) -> dict[str, str]:
+    by_lower = {}
+    for name in header:
+        by_lower.setdefault(name.lower(), name)
+    source = {}
+    for field in fields:
+        found = next((by_lower[s.lower()] for s in field.spellings if s.lower() in by_lower), None)
+        if found is not None:
+            source[field.name] = found
+        elif field.required:
+            also = f" (or {', '.join(repr(a) for a in field.aliases)})" if field.aliases else ""
+            shown = ", ".join(repr(h) for h in header) or "none"
+            raise FormatError(path, f"missing column {field.name!r}{also}; the columns found are {shown}", line=1)
+    return source
+
+
+def _have_pyarrow() -> bool:
     try:
-        columns, n_rows = reader(spec, wanted, source)
+        import pyarrow.csv  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _batches(spec: _Spec, batch_rows: int | None) -> Iterator[Table]:
+    """Tables of at most ``batch_rows`` rows, or one of the whole file when None."""
+    chunks = _arrow_chunks if spec.engine == "pyarrow" else _pandas_chunks
+    first_row = 0
+    with _located_errors(spec):
+        for column_of, n_rows in chunks(spec, batch_rows):
+            # No name is kept for the columns, so that a batch's go with it while the next is read.
+            yield Table(
+                spec.path, spec.header, {f.name: _column(f, column_of(spec.source[f.name])) for f in spec.fields},
+                spec.source, n_rows, spec.has_header, first_row=first_row,
+            )
+            first_row += n_rows
+
+
+def _arrow_chunks(spec: _Spec, batch_rows: int | None) -> Iterator[tuple[Callable[[str], pd.Series], int]]:
+    """(column by name, number of rows) per chunk: the whole file when ``batch_rows`` is None."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    types = {"int": pa.int64(), "float": pa.float64(), "text": pa.dictionary(pa.int32(), pa.string())}
+    read_options = pacsv.ReadOptions(
+        column_names=list(spec.header) if spec.renamed or not spec.has_header else None,
+        skip_rows=1 if spec.renamed and spec.has_header else 0,
+        block_size=1 << 22,
+    )
+    convert_options = pacsv.ConvertOptions(
+        include_columns=[spec.source[f.name] for f in spec.fields],
+        column_types={spec.source[f.name]: types[f.kind] for f in spec.fields},
+        null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=True,
+    )
+    options = (read_options, pacsv.ParseOptions(delimiter=spec.delimiter), convert_options)
+    with pa.input_stream(str(spec.path), compression="gzip" if spec.gzip else None) as stream:
+        # One table by the multi-threaded reader, or the streaming reader's blocks cut to batch_rows.
+        blocks = [pacsv.read_csv(stream, *options)] if batch_rows is None else pacsv.open_csv(stream, *options)
+        for block in blocks:
+            for start in range(0, block.num_rows, batch_rows) if batch_rows else [0]:
+                part = block.slice(start, batch_rows)
+                yield (lambda name, part=part: part.column(name).to_pandas()), part.num_rows
+    # Arrow's pool keeps the freed blocks for Arrow alone: hand them back to the system.
+    blocks = block = part = None
+    pa.default_memory_pool().release_unused()
+
+
+def _pandas_chunks(spec: _Spec, batch_rows: int | None) -> Iterator[tuple[Callable[[str], pd.Series], int]]:
+    """(column by name, number of rows) per chunk of pandas' C parser (the whole file when None)."""
+    dtypes = {"int": "int64", "float": "float64", "text": "category"}
+    options = _pandas_options(spec, [spec.source[f.name] for f in spec.fields])
+    options["dtype"] = {spec.source[f.name]: dtypes[f.kind] for f in spec.fields}
+    # Only an empty field is missing, except that numbers may also be written "nan" (as pyarrow reads them).
+    options["na_values"] = {spec.source[f.name]: ["", "nan", "NaN"] if f.kind == "float" else [""] for f in spec.fields}
+    # Without a chunksize the iterator yields the whole file as one frame.
+    with pd.read_csv(spec.path, chunksize=batch_rows, iterator=True, **options) as chunks:
+        for frame in chunks:
+            yield frame.__getitem__, len(frame)
+
+
+def _pandas_options(spec: _Spec, usecols: list[str]) -> dict:
+    options = dict(sep=spec.delimiter, compression="gzip" if spec.gzip else None, usecols=usecols,
+                   keep_default_na=False, engine="c", encoding="utf-8-sig")
+    if spec.renamed or not spec.has_header:
+        options.update(header=0 if spec.has_header else None, names=list(spec.header))
+    return options
+
+
+def _column(field: Field, series: pd.Series) -> np.ndarray | Categorical:
+    """A parsed column as a Categorical (text), int64 or float64 array, checked for missing values."""
+    if field.kind == "text":
+        return sorted_categorical(np.asarray(series.cat.codes), [str(c) for c in series.cat.categories])
+    if field.kind == "int":
+        if series.hasnans:  # pyarrow reads an empty integer field as null, hence NaN here
+            raise _ConversionFailed([field], "an empty value")
+        return np.asarray(series, dtype=np.int64)
+    values = np.asarray(series, dtype=np.float64)
+    if not field.missing_ok and not np.isfinite(values).all():
+        raise _ConversionFailed([field], "a missing or infinite value")
+    return values
+
+
+class _ConversionFailed(Exception):
+    """A numeric column did not convert: ``args`` are the fields that may hold the bad value, and why."""
+
+
+@contextmanager
+def _located_errors(spec: _Spec) -> Iterator[None]:
+    """Turn the engines' errors into FormatErrors that name the line (and column) at fault."""
+    try:
+        yield
     except _ConversionFailed as failure:
-        raise _locate_bad_value(spec, failure, source) from None
+        raise _locate_bad_value(spec, *failure.args) from None
     except _READ_ERRORS as error:
-        raise _parse_error(spec, error) from None
-    return Table(path, header, columns, source, n_rows, has_header)
+        if spec.engine == "pyarrow":  # ArrowInvalid: "In CSV column #3: CSV conversion error ..."
+            bad_value = "conversion error" in str(error)
+        else:  # pandas raises a plain ValueError for a value it cannot convert
+            bad_value = isinstance(error, (ValueError, OverflowError)) and not isinstance(error, _UNPARSED)
+        if not bad_value:
+            raise _parse_error(spec, error) from None
+        raise _locate_bad_value(spec, _suspects(spec, str(error)), str(error)) from None
 
 
 def _parse_error(spec: _Spec, error: BaseException) -> FormatError:
@@ -210,159 +377,31 @@ def _parse_error(spec: _Spec, error: BaseException) -> FormatError:
     return FormatError(spec.path, f"cannot parse the file as CSV: {text}", line=int(found.group(1)) if found else None)
 
 
-def match_fields(path: Path, header: Sequence[str], fields: Sequence[Field]) -> dict[str, str]:
-    by_lower = {}
-    for name in header:
-        by_lower.setdefault(name.lower(), name)
-    source = {}
-    for field in fields:
-        found = next((by_lower[s.lower()] for s in field.spellings if s.lower() in by_lower), None)
-        if found is not None:
-            source[field.name] = found
-        elif field.required:
-            also = f" (or {', '.join(repr(a) for a in field.aliases)})" if field.aliases else ""
-            shown = ", ".join(repr(h) for h in header) or "none"
-            raise FormatError(path, f"missing column {field.name!r}{also}; the columns found are {shown}", line=1)
-    return source
-
-
-@dataclass(frozen=True)
-class _Spec:
-    path: Path
-    gzip: bool
-    delimiter: str
-    header: tuple[str, ...]
-    has_header: bool
-    renamed: bool
-
-
-class _ConversionFailed(Exception):
-    """A numeric column did not convert; ``fields`` are the columns that may hold the bad value."""
-
-    def __init__(self, fields: Sequence[Field], message: str) -> None:
-        super().__init__(message)
-        self.fields = tuple(fields)
-        self.message = message
-
-
-def _have_pyarrow() -> bool:
-    try:
-        import pyarrow.csv  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def _suspects(message: str, fields: Sequence[Field], source: dict[str, str], header: Sequence[str]) -> list[Field]:
+def _suspects(spec: _Spec, message: str) -> list[Field]:
     """The numeric fields a parser's error message may refer to: the one it names, else all."""
-    numeric = [f for f in fields if f.kind != "text"]
+    numeric = [f for f in spec.fields if f.kind != "text"]
     named = []
     if "column #" in message:  # pyarrow: "In CSV column #3: CSV conversion error ..."
         number = message.split("column #", 1)[1].split(":", 1)[0]
-        if number.isdigit() and int(number) < len(header):
-            named = [f for f in numeric if source[f.name] == header[int(number)]]
+        if number.isdigit() and int(number) < len(spec.header):
+            named = [f for f in numeric if spec.source[f.name] == spec.header[int(number)]]
     return named or numeric
 
 
-def _read_pyarrow(spec: _Spec, fields: Sequence[Field], source: dict[str, str]):
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    types = {"int": pa.int64(), "float": pa.float64(), "text": pa.dictionary(pa.int32(), pa.string())}
-    read_options = pacsv.ReadOptions(
-        column_names=list(spec.header) if spec.renamed or not spec.has_header else None,
-        skip_rows=1 if spec.renamed and spec.has_header else 0,
-        block_size=1 << 22,
-    )
-    convert_options = pacsv.ConvertOptions(
-        include_columns=[source[f.name] for f in fields],
-        column_types={source[f.name]: types[f.kind] for f in fields},
-        null_values=[""],
-        strings_can_be_null=True,
-        quoted_strings_can_be_null=True,
-    )
-    parse_options = pacsv.ParseOptions(delimiter=spec.delimiter)
-    stream = pa.input_stream(str(spec.path), compression="gzip" if spec.gzip else None)
-    try:
-        table = pacsv.read_csv(stream, read_options, parse_options, convert_options)
-    except pa.ArrowInvalid as error:
-        if "conversion error" not in str(error):
-            raise
-        raise _ConversionFailed(_suspects(str(error), fields, source, spec.header), str(error)) from None
-    columns = {}
-    for field in fields:
-        column = table.column(source[field.name])
-        if field.kind == "text":
-            series = column.to_pandas()
-            columns[field.name] = sorted_categorical(np.asarray(series.cat.codes), list(series.cat.categories))
-            continue
-        if column.null_count and not (field.kind == "float" and field.missing_ok):
-            raise _ConversionFailed([field], "an empty value")
-        columns[field.name] = _checked_numbers(field, column.to_numpy())
-    return columns, table.num_rows
-
-
-def _read_pandas(spec: _Spec, fields: Sequence[Field], source: dict[str, str]):
-    dtypes = {"int": "int64", "float": "float64", "text": "category"}
-    options = _pandas_options(spec, [source[f.name] for f in fields])
-    options["dtype"] = {source[f.name]: dtypes[f.kind] for f in fields}
-    # Only an empty field is missing, except that numbers may also be written "nan" (as pyarrow reads them).
-    options["na_values"] = {source[f.name]: ["", "nan", "NaN"] if f.kind == "float" else [""] for f in fields}
-    try:
-        frame = pd.read_csv(spec.path, **options)
-    except pd.errors.ParserError:
-        raise
-    except (ValueError, OverflowError) as error:
-        raise _ConversionFailed(_suspects(str(error), fields, source, spec.header), str(error)) from None
-    columns = {}
-    for field in fields:
-        series = frame[source[field.name]]
-        if field.kind == "text":
-            columns[field.name] = sorted_categorical(
-                np.asarray(series.cat.codes), [str(c) for c in series.cat.categories]
-            )
-        else:
-            columns[field.name] = _checked_numbers(field, series.to_numpy())
-    return columns, len(frame)
-
-
-def _pandas_options(spec: _Spec, usecols: list[str]) -> dict:
-    options = dict(
-        sep=spec.delimiter,
-        compression="gzip" if spec.gzip else None,
-        usecols=usecols,
-        keep_default_na=False,
-        engine="c",
-        encoding="utf-8-sig",
-    )
-    if spec.renamed or not spec.has_header:
-        options.update(header=0 if spec.has_header else None, names=list(spec.header))
-    return options
-
-
-def _checked_numbers(field: Field, values: np.ndarray) -> np.ndarray:
-    if field.kind == "int":
-        return np.asarray(values, dtype=np.int64)
-    values = np.asarray(values, dtype=np.float64)
-    if not field.missing_ok and not np.isfinite(values).all():
-        raise _ConversionFailed([field], "a missing or infinite value")
-    return values
-
-
-def _locate_bad_value(spec: _Spec, failure: _ConversionFailed, source: dict[str, str]) -> FormatError:
+def _locate_bad_value(spec: _Spec, fields: Sequence[Field], message: str) -> FormatError:
     """Read the suspect column(s) again as text and name the first bad value and its line."""
     first: tuple[int, Field, str] | None = None
-    for field in failure.fields:
-        found = _first_bad_row(spec, field, source[field.name])
+    for field in fields:
+        found = _first_bad_row(spec, field, spec.source[field.name])
         if found is not None and (first is None or found[0] < first[0]):
             first = (found[0], field, found[1])
     if first is None:
-        column = source[failure.fields[0].name] if len(failure.fields) == 1 else None
-        return FormatError(spec.path, f"cannot convert a numeric column: {failure.message}", column=column)
+        column = spec.source[fields[0].name] if len(fields) == 1 else None
+        return FormatError(spec.path, f"cannot convert a numeric column: {message}", column=column)
     row, field, value = first
     got = "an empty value" if value == "" else repr(value)
-    line = row + (2 if spec.has_header else 1)
-    return FormatError(spec.path, f"expected {_EXPECTED[field.kind]}, got {got}", line=line, column=source[field.name])
+    line, column = row + (2 if spec.has_header else 1), spec.source[field.name]
+    return FormatError(spec.path, f"expected {_EXPECTED[field.kind]}, got {got}", line=line, column=column)
 
 
 def _first_bad_row(spec: _Spec, field: Field, column_name: str) -> tuple[int, str] | None:
@@ -434,10 +473,14 @@ def first_duplicate_row(values: np.ndarray) -> int | None:
     return int(order[repeat + 1].min()) if repeat.size else None
 
 
-def index_in(ids: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Row of each of ``values`` in the array of unique ``ids`` (ints or strings); -1 where absent."""
+def index_in(ids: np.ndarray | pd.Index, values: np.ndarray) -> np.ndarray:
+    """Row of each of ``values`` in the unique ``ids`` (ints or strings); -1 where absent.
+
+    Pass ``ids`` as a :class:`pandas.Index` to build its hash table once for many calls.
+    """
     values = np.asarray(values)
     if len(ids) == 0:
         return np.full(values.shape, -1, np.int64)
     # A hash lookup: three times faster than np.searchsorted for 16 M FlyWire connection rows.
-    return pd.Index(np.asarray(ids)).get_indexer(values).astype(np.int64)
+    lookup = ids if isinstance(ids, pd.Index) else pd.Index(np.asarray(ids))
+    return lookup.get_indexer(values).astype(np.int64, copy=False)

@@ -26,14 +26,16 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from brainview.connectome.categorical import MISSING, Categorical
 from brainview.connectome.connectome import Connectome
 from brainview.connectome.io._tables import (
-    Field, Table, first_duplicate_row, index_in, map_labels, read_table, readable_names,
+    Field, Table, first_duplicate_row, index_in, map_labels, read_batches, read_table, readable_names,
 )
 from brainview.connectome.io import Progress
 from brainview.connectome.io.errors import FormatError
@@ -121,10 +123,9 @@ def read_codex(path: str | os.PathLike, progress: Progress | None = None) -> Con
     columns = read_codex_annotations(folder, tables)
     report(0.2, f"reading {connections_path.name}")
     neuron_files = " or ".join(tables[t].name for t in ("neurons", "classification") if t in tables)
-    # The table is passed without keeping a name for it here, so parse_connections can free
-    # its columns before the synapse table is built (16 M rows of FlyWire: about 0.5 GB).
+    # Streamed: 16 M rows of FlyWire are kept as 13 bytes each, never as whole int64 columns.
     chemical = parse_connections(
-        read_table(connections_path, CONNECTION_FIELDS), columns["id"], columns["nt"], neuron_files
+        read_batches(connections_path, CONNECTION_FIELDS), columns["id"], columns["nt"], neuron_files
     )
     report(0.85, "placing neurons")
     meta = dict(META, name=f"FlyWire ({folder.name})", connections_file=connections_path.name)
@@ -244,39 +245,97 @@ def _type_and_side(cell_type: Categorical, side: Categorical) -> np.ndarray:
     return np.where(types == "", "", joined)
 
 
-def parse_connections(connections: Table, ids: np.ndarray, neuron_nt: Categorical, neuron_files: str) -> SynapseCSR:
-    """Map a connection table onto cell indices and sum ``syn_count`` per (pre, post) pair.
+def parse_connections(
+    batches: Iterable[Table], ids: np.ndarray, neuron_nt: Categorical, neuron_files: str
+) -> SynapseCSR:
+    """Map connection rows onto cell indices and sum ``syn_count`` per (pre, post) pair.
 
-    ``ids`` are the sorted root ids of the cells; ``neuron_nt`` their canonical transmitter,
-    used for rows whose own ``nt_type`` is empty (or when the table has no such column).
+    Parameters
+    ----------
+    batches : iterable of Table
+        The connection table in consecutive batches (:func:`read_batches`), or as one Table in
+        a list. Only int32 cell indices, a float32 count and an int8 sign (13 bytes) are kept
+        per row, so the raw columns of one batch at a time are all that is held besides.
+    ids : numpy.ndarray
+        The sorted int64 root ids of the cells.
+    neuron_nt : Categorical
+        The canonical transmitter of each cell, for rows whose own ``nt_type`` is empty (or
+        when the table has no such column).
+    neuron_files : str
+        The neuron tables' file names, for the error message.
 
     Raises
     ------
     FormatError
         For the first row naming a root id not in ``ids``, with its line and column.
     """
-    endpoints = []
-    for name in ("pre_root_id", "post_root_id"):
-        index = index_in(ids, connections[name])
-        unknown = np.flatnonzero(index < 0)
-        endpoints.append((index, unknown[0] if unknown.size else None, name))
-    bad = [(row, name) for _, row, name in endpoints if row is not None]
-    if bad:
-        row, name = min(bad)
-        raise connections.error(
-            f"edge to an unknown neuron id {connections[name][row]} (not in {neuron_files})", row, name
-        )
-    pre, post = endpoints[0][0], endpoints[1][0]
+    lookup = pd.Index(ids)  # its hash table is built once, for all batches
     inhibitory_cell = np.isin(neuron_nt.to_strings(), list(FLY_INHIBITORY))
-    inhibitory = inhibitory_cell[pre]
-    if "nt_type" in connections:
-        row_nt = connections["nt_type"]
+    edges = _EdgeColumns()
+    for batch in batches:
+        pre, post = _cell_rows(batch, lookup, neuron_files)
+        edges.append(pre, post, batch["syn_count"], _row_signs(batch, inhibitory_cell[pre]))
+        del batch, pre, post  # the batch's columns go before the next one is parsed
+    pre, post, count, sign = edges.trimmed()
+    return SynapseCSR.from_edges(pre, post, count, ids.size, sign, overwrite_input=True)
+
+
+def _cell_rows(batch: Table, lookup: pd.Index, neuron_files: str) -> tuple[np.ndarray, np.ndarray]:
+    """Cell indices of the pre- and postsynaptic root ids of ``batch``.
+
+    Raises
+    ------
+    FormatError
+        For the first row of the batch that names an unknown root id.
+    """
+    rows = {name: index_in(lookup, batch[name]) for name in ("pre_root_id", "post_root_id")}
+    unknown = [(int(np.argmax(cells < 0)), name) for name, cells in rows.items() if cells.size and cells.min() < 0]
+    if unknown:
+        row, name = min(unknown)
+        raise batch.error(f"edge to an unknown neuron id {batch[name][row]} (not in {neuron_files})", row, name)
+    return rows["pre_root_id"], rows["post_root_id"]
+
+
+def _row_signs(batch: Table, pre_inhibitory: np.ndarray) -> np.ndarray:
+    """int8 -1 / +1 per row: from the row's own transmitter, else from its presynaptic cell's."""
+    inhibitory = pre_inhibitory
+    if "nt_type" in batch:
+        row_nt = batch["nt_type"]
         row_inhibitory = np.array([canonical_nt(c) in FLY_INHIBITORY for c in row_nt.categories] + [False])
         inhibitory = np.where(row_nt.codes != MISSING, row_inhibitory[row_nt.codes], inhibitory)
-    sign = np.where(inhibitory, -1, 1).astype(np.int8)
-    count = connections["syn_count"]
-    del connections, inhibitory, endpoints  # free the raw id columns before the sort
-    return SynapseCSR.from_edges(pre, post, count, ids.size, sign)
+    return np.where(inhibitory, np.int8(-1), np.int8(1))
+
+
+class _EdgeColumns:
+    """Per-row cell indices, counts and signs, appended batch by batch to arrays grown in place.
+
+    Growing reallocates (large blocks are remapped by the system, not copied), so the columns
+    never exist twice, as they would if batches were collected and concatenated, and no small
+    per-batch arrays are left scattered over the heap.
+    """
+
+    def __init__(self) -> None:
+        self.columns = [np.empty(1 << 20, dtype) for dtype in (np.int32, np.int32, np.float32, np.int8)]
+        self.size = 0
+
+    def append(self, pre: np.ndarray, post: np.ndarray, count: np.ndarray, sign: np.ndarray) -> None:
+        """Add rows: cell indices, synapse counts and signs (cast to int32, float32 and int8)."""
+        end = self.size + len(pre)
+        if end > len(self.columns[0]):
+            self._resize(end + end // 2)
+        for column, values in zip(self.columns, (pre, post, count, sign)):
+            column[self.size:end] = values
+        self.size = end
+
+    def trimmed(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """pre, post, count and sign, as long as the rows appended; the arrays are handed over."""
+        self._resize(self.size)
+        columns, self.columns = self.columns, []
+        return tuple(columns)
+
+    def _resize(self, rows: int) -> None:
+        for column in self.columns:
+            column.resize(rows, refcheck=False)  # no views of these arrays exist while filling
 
 
 _POSITION = re.compile(r"^\s*\[?\s*([-+0-9.eE]+)[\s,]+([-+0-9.eE]+)[\s,]+([-+0-9.eE]+)\s*\]?\s*$")

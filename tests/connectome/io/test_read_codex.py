@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import gzip
 import shutil
 from pathlib import Path
@@ -12,7 +13,8 @@ import pytest
 import brainview
 from brainview.cli import main
 from brainview.connectome.io import FormatError
-from brainview.connectome.io.codex import read_codex, read_codex_annotations
+from brainview.connectome.io._tables import read_batches, read_table
+from brainview.connectome.io.codex import CONNECTION_FIELDS, parse_connections, read_codex, read_codex_annotations
 
 A, B, C, D = 720575940600000001, 720575940600000002, 720575940600000003, 720575940600000004
 
@@ -214,3 +216,58 @@ def test_real_flywire_annotations(shared_data, tmp_path):
     assert nt["ACh"] == 82_298 and nt["Glu"] == 19_605 and nt["unknown"] == 19_658
     names = columns["name"].to_strings()
     assert len(set(names)) == names.size and "" not in set(names)
+
+
+@pytest.mark.parametrize("engine", ["pyarrow", "pandas"])
+def test_codex_connections_in_batches_match_one_table(codex_folder, engine):
+    columns = read_codex_annotations(codex_folder)
+    path = codex_folder / "connections.csv.gz"
+    whole = parse_connections([read_table(path, CONNECTION_FIELDS, engine=engine)], columns["id"], columns["nt"], "")
+    # One row a batch: the two rows of the pair A -> B come in different batches.
+    batches = read_batches(path, CONNECTION_FIELDS, batch_rows=1, engine=engine)
+    batched = parse_connections(batches, columns["id"], columns["nt"], "")
+    for name in ("indptr", "indices", "weight", "sign"):
+        np.testing.assert_array_equal(getattr(batched, name), getattr(whole, name))
+    assert batched.weight[batched.row(0)].tolist() == [7.0] and batched.total_weight == 20
+
+
+@pytest.mark.parametrize("engine", ["pyarrow", "pandas"])
+def test_codex_unknown_neuron_id_in_a_later_batch_names_its_line(codex_folder, engine):
+    path = write(codex_folder / "connections.csv.gz", CONNECTIONS + f"{A},{B},GNG,1,ACH\n{B},999,GNG,1,ACH\n")
+    columns = read_codex_annotations(codex_folder)
+    with pytest.raises(FormatError) as info:
+        parse_connections(
+            read_batches(path, CONNECTION_FIELDS, batch_rows=2, engine=engine), columns["id"], columns["nt"], ""
+        )
+    assert (info.value.line, info.value.column) == (8, "post_root_id") and "999" in str(info.value)
+
+
+def test_codex_large_connections_file_errors_name_the_line(codex_folder):
+    # About 7 MB: the connections are streamed in several blocks; lines count on across them.
+    (codex_folder / "connections.csv.gz").unlink()
+    rows = f"{A},{B},GNG,1,ACH\n" * 150_000
+    write(codex_folder / "connections.csv", CONNECTIONS + rows)
+    c = read_codex(codex_folder)
+    assert c.chemical.weight[c.chemical.row(0)].tolist() == [150_007.0] and c.chemical.total_weight == 150_020
+    write(codex_folder / "connections.csv", CONNECTIONS + rows + f"{C},{D},ME_L,2,GLUT\n{A},999,GNG,1,ACH\n")
+    with pytest.raises(FormatError) as info:
+        read_codex(codex_folder)
+    assert (info.value.line, info.value.column) == (150_008, "post_root_id")
+
+
+def test_codex_reads_without_pyarrow(codex_folder, monkeypatch):
+    real_import = builtins.__import__
+
+    def no_pyarrow(name, *args, **kwargs):
+        if name.startswith("pyarrow"):
+            raise ImportError(f"No module named {name!r}")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_pyarrow)
+    c = read_codex(codex_folder)
+    signs = {(int(i), int(j)): int(s) for i, j, s in zip(c.chemical.pre, c.chemical.indices, c.chemical.sign)}
+    assert signs == {(0, 1): 1, (1, 2): -1, (2, 0): -1, (3, 2): 1} and c.chemical.total_weight == 20
+    write(codex_folder / "connections.csv.gz", CONNECTIONS.replace(",5,GABA", ",five,GABA"))
+    with pytest.raises(FormatError) as info:
+        read_codex(codex_folder)
+    assert (info.value.line, info.value.column) == (4, "syn_count")

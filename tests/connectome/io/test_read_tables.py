@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 from brainview.connectome.io import FormatError
-from brainview.connectome.io._tables import Field, index_in, read_table, readable_names, sorted_categorical
+from brainview.connectome.io._tables import (
+    Field, index_in, read_batches, read_table, readable_names, sorted_categorical,
+)
 
 FIELDS = (
     Field("pre", "int"),
@@ -108,3 +110,47 @@ def test_helpers_sorted_categorical_index_and_names():
     assert list(index_in(np.array(["x", "y"]), np.array(["y", "z"]))) == [1, -1]
     names = readable_names(np.array(["A_L", "B_R", "B_R", ""], dtype=object), np.array([1, 2, 3, 4]))
     assert list(names) == ["A_L", "B_R_2", "B_R_3", "4"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("compress", [False, True])
+def test_read_batches_split_the_rows_of_read_table(tmp_path, engine, compress):
+    rows = "".join(f"{i},{i + 1},{i / 2},{'ab'[i % 2]},\n" for i in range(7))
+    path = write(tmp_path / "edges.csv", "pre,target,count,label,score\n" + rows, compress)
+    batches = list(read_batches(path, FIELDS, batch_rows=3, engine=engine))
+    assert [b.n_rows for b in batches] == [3, 3, 1] and [b.first_row for b in batches] == [0, 3, 6]
+    whole = read_table(path, FIELDS, engine=engine)
+    for name in ("pre", "post", "count", "score"):
+        np.testing.assert_array_equal(np.concatenate([b[name] for b in batches]), whole[name])
+    labels = np.concatenate([b["label"].to_strings() for b in batches])
+    assert list(labels) == list(whole["label"].to_strings())
+    # A row of a later batch is located at its line of the file.
+    error = batches[1].error("bad", 1, "post")
+    assert (error.line, error.column) == (6, "target")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_read_batches_bad_value_in_a_later_batch_names_its_line(tmp_path, engine):
+    text = "pre,post,count\n" + "".join(f"{i},{i},1\n" for i in range(5)) + "5,x,1\n"
+    batches = read_batches(write(tmp_path / "e.csv", text), FIELDS[:3], batch_rows=2, engine=engine)
+    with pytest.raises(FormatError) as info:
+        list(batches)
+    assert (info.value.line, info.value.column) == (7, "post") and "'x'" in str(info.value)
+
+
+def test_read_batches_check_the_header_at_once(tmp_path):
+    with pytest.raises(FormatError, match="missing column 'post'"):
+        read_batches(write(tmp_path / "e.csv", "pre,dst,count\n1,2,3\n"), FIELDS)
+    with pytest.raises(FormatError, match="the file is empty"):
+        read_batches(write(tmp_path / "e.csv", ""), FIELDS)
+    header_only = read_batches(write(tmp_path / "e.csv", "pre,post,count\n"), FIELDS[:3])
+    assert sum(b.n_rows for b in header_only) == 0
+
+
+def test_read_batches_stream_a_file_larger_than_one_block(tmp_path):
+    # About 6 MB of text: more than one block of pyarrow's streaming reader.
+    path = write(tmp_path / "big.csv.gz", "pre,post,count\n" + "100000,200000,3\n" * 400_000, compress=True)
+    batches = list(read_batches(path, FIELDS[:3], engine="pyarrow"))
+    assert len(batches) > 1 and sum(b.n_rows for b in batches) == 400_000
+    assert [b.first_row for b in batches] == list(np.cumsum([0] + [b.n_rows for b in batches[:-1]]))
+    assert all((b["count"] == 3).all() for b in batches)
