@@ -1,0 +1,403 @@
+"""The :class:`Simulation`: a Shiu-model spiking network over a connectome, run in chunks.
+
+A GUI worker thread, a notebook or the CLI drive it the same way: call :meth:`Simulation.run`
+or :meth:`Simulation.step` for a chunk of steps (all of it runs inside one numba call), change
+stimuli, lesions and probes between chunks, and read what is new from the monitors
+(:attr:`Simulation.spikes`, :attr:`Simulation.probes`, :attr:`Simulation.rates`). Every change is
+logged with the step it took effect at. Nothing here is thread-safe: one thread owns a
+simulation; the kernels release the GIL, so simulations in different threads run in parallel.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from brainview.connectome import Connectome
+from brainview.sim import kernels
+from brainview.sim.kernels import NEVER, NORMAL, ChunkRecord, EngineState, Network
+from brainview.sim.lesions import Lesion, LesionBook, LesionHandle, LesionMode
+from brainview.sim.models import ShiuLIF
+from brainview.sim.monitors import ProbeRecord, RateMonitor, SpikeRecord
+from brainview.sim.params import ShiuParams, check_dt, steps_of
+from brainview.sim.stimuli import Stimulus, StimulusBook, StimulusHandle, StimulusKind
+from brainview.sim.targets import Target, resolve_target
+
+CHUNK_STEPS = 1000
+"""Steps per kernel call inside :meth:`Simulation.step`; between calls progress is reported."""
+
+PARALLEL_MIN_EVENTS = 20_000
+"""Synaptic events in one step from which delivery is split over threads (bench/bench_sim.py
+measures it: with fewer, starting the threads costs more than sharing the work saves)."""
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One change to a running simulation.
+
+    ``step`` is the first step the change acts on, ``time_ms`` the same in milliseconds.
+    """
+
+    step: int
+    time_ms: float
+    action: str
+    target: str
+    cells: int
+    detail: str = ""
+
+
+def network_arrays(connectome: Connectome) -> Network:
+    """The kernels' view of a connectome's synapses (shared read-only between simulations)."""
+    chemical = connectome.chemical
+    signed = (chemical.weight * chemical.sign).astype(np.float32)
+    if connectome.gap is None:
+        gap_indptr, partners, weight = np.zeros(connectome.n + 1, np.int64), np.zeros(0, np.int32), np.zeros(0)
+    else:
+        gap = connectome.gap
+        gap_indptr, partners, weight = gap.indptr, gap.indices, gap.weight.astype(np.float64)
+    return Network(chemical.indptr, chemical.indices, signed, gap_indptr, partners, weight)
+
+
+class Simulation:
+    """The Shiu et al. 2024 model on every cell of ``connectome``.
+
+    Parameters
+    ----------
+    connectome : Connectome
+        The network; chemical synapses give ``w_syn x count x sign``, gap junctions (if any)
+        couple cells with ``g_gap x weight``.
+    params : ShiuParams, optional
+        Model parameters (the published defaults when omitted).
+    dt_ms : float
+        Time step, ms; must divide the synaptic delay.
+    seed : int
+        Seed of the Poisson drive; with ``trial`` it fixes every random number of a run.
+    trial : int
+        Trial number: trials of one seed draw independent Poisson trains.
+    network : Network, optional
+        Synapse arrays from :func:`network_arrays`, to share them between simulations.
+    threads : int
+        Spans of cells whose spikes of a busy step are delivered in parallel, on numba's
+        threads (``numba.set_num_threads`` caps how many run at once). The default, 1, runs
+        everything on the calling thread and leaves the other cores to the rest of the program
+        (a GUI thread); results are the same to the bit whatever the number. It pays only for
+        steps with tens of thousands of synaptic events, see bench/bench_sim.py.
+    parallel_min_events : int
+        Synaptic events in one step from which their delivery is split over the threads.
+
+    Examples
+    --------
+    >>> sim = Simulation(connectome, seed=1)                    # doctest: +SKIP
+    >>> sim.stimulate("type:ASH", rate_Hz=150)                  # doctest: +SKIP
+    >>> sim.run(500)                                            # doctest: +SKIP
+    >>> handle = sim.lesion("type:AVA", mode="ablate")          # doctest: +SKIP
+    >>> sim.run(500); sim.undo(handle)                          # doctest: +SKIP
+    >>> steps, cells = sim.spikes.arrays()                      # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        connectome: Connectome,
+        params: ShiuParams | None = None,
+        dt_ms: float = 0.1,
+        seed: int = 0,
+        trial: int = 0,
+        network: Network | None = None,
+        threads: int = 1,
+        parallel_min_events: int = PARALLEL_MIN_EVENTS,
+    ) -> None:
+        self.connectome = connectome
+        self.model = ShiuLIF(params)
+        self.params = self.model.params
+        self.dt_ms = check_dt(dt_ms)
+        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, was {seed!r}")
+        self.seed = int(seed)
+        self.trial = int(trial)
+        self.network = network if network is not None else network_arrays(connectome)
+        if isinstance(threads, bool) or not isinstance(threads, numbers.Integral) or threads < 1:
+            raise ValueError(f"threads must be a whole number, at least 1; was {threads!r}")
+        self._threads = int(threads)
+        self._parallel_min_events = int(parallel_min_events)
+        self.constants = self.model.constants(self.dt_ms, float(np.max(self._gap_weight_sums(), initial=0.0)))
+        self.quiet_table = self.model.quiet_table(self.dt_ms)
+        self.refractory_steps = self.model.refractory_steps(self.dt_ms)
+        n = connectome.n
+        self.lesions = LesionBook(n)
+        self.stimuli = StimulusBook(n)
+        self.spikes = SpikeRecord()
+        self.probes = ProbeRecord()
+        self.rates: dict[str, RateMonitor] = {}
+        self.log: list[LogEntry] = []
+        self._state = self._initial_state(n)
+        self._drive = self.stimuli.poisson_drive(self.dt_ms, self.seed, self.trial)
+        self._refresh()
+
+    # -- state ------------------------------------------------------------------------------
+    def _initial_state(self, n: int) -> EngineState:
+        slots = self.constants.delay_steps + 1
+        return EngineState(
+            v=np.full(n, self.constants.v_0),
+            g=np.zeros(n),
+            i_ext=np.zeros(n),
+            last_update=np.full(n, -1, np.int64),
+            last_spike=np.full(n, NEVER, np.int64),
+            refractory_steps=np.full(n, self.refractory_steps, np.int64),
+            status=np.zeros(n, np.uint8),
+            pinned=np.zeros(n, np.uint8),
+            in_active=np.zeros(n, np.uint8),
+            active=np.zeros(n, np.int32),
+            gap_forcing=np.zeros(n),
+            spiking=np.zeros(n, np.int32),
+            queue=np.zeros((slots, n), np.int32),
+            queue_len=np.zeros(slots, np.int64),
+            counters=np.zeros(2, np.int64),
+            partition=self._partition(),
+            partition_counts=np.zeros(max(self._threads, 1), np.int64),
+            activated=np.zeros(n, np.int32),
+            parallel_min_events=self._parallel_min_events,
+        )
+
+    def _partition(self) -> np.ndarray:
+        """Cell spans with about equal numbers of incoming connections, one per thread."""
+        if self._threads <= 1:
+            return np.array([0, self.n], np.int64)
+        incoming = np.cumsum(np.bincount(self.network.targets, minlength=self.n))
+        share = incoming[-1] * np.arange(1, self._threads) / self._threads
+        inner = np.searchsorted(incoming, share, side="right")
+        return np.unique(np.r_[0, inner, self.n]).astype(np.int64)
+
+    @property
+    def n(self) -> int:
+        """Number of cells."""
+        return self.connectome.n
+
+    @property
+    def steps_done(self) -> int:
+        """Steps simulated since the start (or the last :meth:`reset`)."""
+        return int(self._state.counters[0])
+
+    @property
+    def time_ms(self) -> float:
+        """Simulated time, ms."""
+        return self.steps_done * self.dt_ms
+
+    @property
+    def n_active(self) -> int:
+        """Cells stepped individually right now (the rest are at or near rest)."""
+        return int(self._state.counters[1])
+
+    def voltages_mV(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """Membrane potential of ``rows`` (all cells when None) now, mV."""
+        cells = np.arange(self.n, dtype=np.int32) if rows is None else np.asarray(rows, dtype=np.int32)
+        out = np.empty(cells.size)
+        kernels.voltages_now(self.constants, self.quiet_table, self._state, cells, out)
+        return out * 1e3
+
+    # -- running ----------------------------------------------------------------------------
+    def run(self, duration_ms: float, progress: Callable[[float, str], None] | None = None) -> int:
+        """Simulate ``duration_ms`` more milliseconds (a whole number of steps); returns the steps run."""
+        if not np.isfinite(duration_ms) or duration_ms <= 0:
+            raise ValueError(f"duration must be positive, was {duration_ms:g} ms")
+        return self.step(steps_of(duration_ms, self.dt_ms, "the duration"), progress)
+
+    def step(self, n_steps: int = 1, progress: Callable[[float, str], None] | None = None) -> int:
+        """Simulate ``n_steps`` more steps; returns ``n_steps``.
+
+        ``progress(fraction, message)`` is called after each chunk of :data:`CHUNK_STEPS` steps.
+        """
+        if n_steps < 0:
+            raise ValueError(f"the number of steps must be zero or positive, was {n_steps}")
+        done = 0
+        while done < n_steps:
+            done += self._run_chunk(min(CHUNK_STEPS, n_steps - done))
+            if progress is not None:
+                progress(done / n_steps, f"{self.time_ms:.0f} ms simulated")
+        return n_steps
+
+    def _run_chunk(self, n_steps: int) -> int:
+        probes = self.probes.rows.astype(np.int32)
+        capacity = max(4 * self.n_active + 1024, 4096)
+        record = ChunkRecord(
+            np.empty(capacity, np.int64), np.empty(capacity, np.int32), probes,
+            np.empty((n_steps, probes.size)), np.zeros(1, np.int64),
+        )
+        probe_v = record.probe_v
+        done = 0
+        while done < n_steps:
+            done += kernels.run_steps(
+                self.network, self.constants, self.quiet_table, self._state, self._drive,
+                record._replace(probe_v=probe_v[done:]), n_steps - done,
+            )
+            if done < n_steps:  # the spike buffer filled up: keep what it holds, then go on
+                self._take_spikes(record)
+                capacity *= 2
+                record = record._replace(
+                    spike_step=np.empty(capacity, np.int64), spike_cell=np.empty(capacity, np.int32)
+                )
+        self._take_spikes(record)
+        self.probes.append(probe_v)
+        return n_steps
+
+    def _take_spikes(self, record: ChunkRecord) -> None:
+        count = int(record.n_spikes[0])
+        steps, cells = record.spike_step[:count], record.spike_cell[:count]
+        self.spikes.append(steps, cells)
+        for monitor in self.rates.values():
+            monitor.add_spikes(steps, cells, self.steps_done)
+        record.n_spikes[0] = 0
+
+    # -- interventions -----------------------------------------------------------------------
+    def lesion(self, target: Target, mode: str | LesionMode = LesionMode.SILENCE) -> LesionHandle:
+        """Silence or ablate ``target`` from the next step on; see :mod:`brainview.sim.lesions`.
+
+        Parameters
+        ----------
+        target : str, Selector or array of rows
+            The cells, e.g. ``"type:AVA"``, ``"class:DAN"``, ``"region:GNG"``, ``"ALML,ALMR"``.
+        mode : {"silence", "ablate"}
+
+        Returns
+        -------
+        LesionHandle
+            Pass it to :meth:`undo`.
+        """
+        mode = LesionMode.parse(mode)
+        rows, label = resolve_target(self.connectome, target)
+        handle = self.lesions.add(Lesion(rows, mode, label, self.steps_done))
+        self._note(mode.value, label, rows.size)
+        self._refresh()
+        return handle
+
+    def undo(self, handle: LesionHandle) -> None:
+        """Undo a lesion from the next step on; its cells restart at rest."""
+        lesion = self.lesions.remove(handle)
+        self._note(f"undo {lesion.mode.value}", lesion.label, lesion.rows.size)
+        self._refresh()
+
+    def stimulate(self, target: Target, rate_Hz: float | None = None) -> StimulusHandle:
+        """Drive each cell of ``target`` with its own Poisson train (``r_poi_Hz`` by default).
+
+        Returns a handle for :meth:`remove`.
+        """
+        rate = self.params.r_poi_Hz if rate_Hz is None else rate_Hz
+        if not _is_finite_number(rate) or rate < 0:
+            raise ValueError(f"a Poisson rate must be a number of Hz, zero or more; was {rate!r}")
+        self.model.poisson_probability(rate, self.dt_ms)
+        return self._add_stimulus(target, StimulusKind.POISSON, float(rate), f"{rate:g} Hz")
+
+    def inject(self, target: Target, amplitude_mV: float) -> StimulusHandle:
+        """Inject a current step into ``target``: ``amplitude_mV`` (``R x I``) joins ``v_0 - v + g``.
+
+        Returns a handle for :meth:`remove`.
+        """
+        if not _is_finite_number(amplitude_mV):
+            raise ValueError(f"a current amplitude must be a finite number of mV, was {amplitude_mV!r}")
+        return self._add_stimulus(target, StimulusKind.CURRENT, float(amplitude_mV), f"{amplitude_mV:g} mV")
+
+    def _add_stimulus(self, target: Target, kind: StimulusKind, value: float, detail: str) -> StimulusHandle:
+        rows, label = resolve_target(self.connectome, target)
+        handle = self.stimuli.add(Stimulus(rows, kind, value, label, self.steps_done))
+        self._note(f"{kind.value} on", label, rows.size, detail)
+        self._refresh()
+        return handle
+
+    def remove(self, handle: StimulusHandle) -> None:
+        """Stop a stimulus from the next step on."""
+        stimulus = self.stimuli.remove(handle)
+        self._note(f"{stimulus.kind.value} off", stimulus.label, stimulus.rows.size)
+        self._refresh()
+
+    def set_probes(self, target: Target | None) -> None:
+        """Record ``v`` of ``target`` after every step from now on (None stops probing).
+
+        Probing only reads: a probed cell evolves exactly as it would unprobed.
+        """
+        rows = np.zeros(0, np.int64) if target is None else resolve_target(self.connectome, target)[0]
+        self.probes.set_rows(rows, self.steps_done)
+
+    def add_rate_monitor(self, by: str = "cell_type", bin_ms: float = 10.0) -> RateMonitor:
+        """Count spikes per label of column ``by`` in bins of ``bin_ms`` from now on.
+
+        The monitor is kept in :attr:`rates` under ``by``, replacing any earlier one.
+        """
+        monitor = RateMonitor.by_column(self.connectome, by, steps_of(bin_ms, self.dt_ms, "the rate bin"), self.dt_ms)
+        monitor.add_spikes(np.zeros(0, np.int64), np.zeros(0, np.int32), self.steps_done)
+        self.rates[by] = monitor
+        return monitor
+
+    def reset(self, trial: int | None = None, keep_interventions: bool = True) -> None:
+        """Back to time 0: every cell at rest, no spike in flight, monitors emptied.
+
+        Parameters
+        ----------
+        trial : int, optional
+            Start this trial (new Poisson trains); the current trial again when omitted.
+        keep_interventions : bool
+            Keep the stimuli and lesions in force (they act from step 0); else remove them.
+        """
+        if trial is not None:
+            self.trial = int(trial)
+        if not keep_interventions:
+            self.lesions.clear()
+            self.stimuli.clear()
+        self._state = self._initial_state(self.n)
+        self.spikes.clear()
+        self.probes.clear(0)
+        for monitor in self.rates.values():
+            monitor.clear()
+        self.log.clear()
+        self._note("reset", f"trial {self.trial}", self.n)
+        self._refresh()
+
+    def _note(self, action: str, target: str, cells: int, detail: str = "") -> None:
+        step = self.steps_done
+        self.log.append(LogEntry(step, step * self.dt_ms, action, target, int(cells), detail))
+
+    def _refresh(self) -> None:
+        """Bring the engine arrays in line with the stimuli and lesions in force."""
+        st, k = self._state, self.constants
+        last = self.steps_done - 1
+        status = self.lesions.status()
+        changed = np.flatnonzero(status != st.status)
+        if changed.size:  # newly lesioned cells are clamped; restored ones restart at rest
+            st.v[changed] = k.v_0
+            st.g[changed] = 0.0
+            st.last_update[changed] = last
+            st.last_spike[changed] = NEVER
+            st.status[:] = status
+        driven = self.stimuli.driven()
+        st.refractory_steps[:] = np.where(driven, 0, self.refractory_steps)
+        st.i_ext[:] = self.stimuli.injected_mV() * 1e-3
+        self._drive = self.stimuli.poisson_drive(self.dt_ms, self.seed, self.trial)
+        pinned = driven | (st.i_ext != 0) | self._gap_coupled(status)
+        pinned &= status == NORMAL
+        st.pinned[:] = pinned
+        joining = np.flatnonzero(pinned & (st.in_active == 0)).astype(np.int32)
+        if joining.size:
+            kernels.bring_up_to_date(k, self.quiet_table, st, joining)
+        st.in_active[joining] = 1
+        st.in_active[status != NORMAL] = 0
+        active = np.flatnonzero(st.in_active).astype(np.int32)
+        st.active[: active.size] = active
+        st.counters[1] = active.size
+
+    def _gap_owner(self) -> np.ndarray:
+        return np.repeat(np.arange(self.n), np.diff(self.network.gap_indptr))
+
+    def _gap_weight_sums(self) -> np.ndarray:
+        return np.bincount(self._gap_owner(), weights=self.network.gap_weight, minlength=self.n)
+
+    def _gap_coupled(self, status: np.ndarray) -> np.ndarray:
+        """Cells with at least one gap-junction partner that is not ablated."""
+        if not self.network.gap_partners.size:
+            return np.zeros(self.n, bool)
+        live = status[self.network.gap_partners] != kernels.ABLATED
+        return np.bincount(self._gap_owner()[live], minlength=self.n) > 0
+
+
+def _is_finite_number(value: object) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and bool(np.isfinite(value))
