@@ -49,7 +49,7 @@ def _command_module(name: str):
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] not in SUBCOMMANDS and not argv[0].startswith("-"):
+    if not argv or argv[0] not in (*SUBCOMMANDS, "-h", "--help", "--version"):
         return _open_app(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
