@@ -1,0 +1,101 @@
+"""``brainview render [PATH] --out shot.png``: draw a connectome off screen and write a PNG.
+
+Works without a desktop: with a display (or under ``xvfb-run``) it draws through Qt, without
+one through EGL. Examples::
+
+    brainview render --out worm.png --view side --color-by nt
+    brainview render flywire/ --out fly.png --size 1600x1000 --select type:DNa02 --view fit
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+
+from brainview.cli._common import USER_ERRORS, error_text, fail, load_connectome
+
+VIEWS = ("front", "side", "top", "fit")
+
+
+def add_parser(subparsers, help_text: str) -> None:
+    parser = subparsers.add_parser("render", help=help_text, description=help_text)
+    parser.add_argument("path", nargs="?", help="file or folder to read (default: the embedded C. elegans)")
+    parser.add_argument("--out", "-o", required=True, help="PNG file to write")
+    parser.add_argument("--size", default="1600x1000", help="image size WIDTHxHEIGHT in pixels (default 1600x1000)")
+    parser.add_argument("--color-by", default=None, metavar="FIELD",
+                        help="colour by a column: subsystem, cell_type (type), cell_class (class), super_class, "
+                             "region, nt, kind, side, or a numeric column (default: subsystem, else class)")
+    parser.add_argument("--colormap", default="viridis", help="vispy colormap for numeric columns (default viridis)")
+    parser.add_argument("--select", metavar="SELECTOR",
+                        help="highlight cells and draw their synapses, e.g. type:AVA or name:ALML,ALMR")
+    parser.add_argument("--lesion", metavar="SELECTOR", help="mark cells as lesioned (dark with a red rim)")
+    parser.add_argument("--hide", metavar="SELECTOR", help="leave cells out of the picture")
+    parser.add_argument("--view", choices=VIEWS, default=None,
+                        help="camera: the animal's front, side or top, or fit the selection "
+                             "(default: side for a long body, front for a brain)")
+    parser.add_argument("--edges", type=int, default=0, metavar="K",
+                        help="also draw the K strongest connections (e.g. 200000)")
+    parser.add_argument("--mesh", action="append", default=[], metavar="FILE",
+                        help="outline mesh (OBJ, PLY or STL) drawn translucent; repeatable")
+    parser.add_argument("--mesh-scale", type=float, default=1.0, metavar="F",
+                        help="multiply mesh coordinates by F to get micrometres (0.001 for nanometres)")
+    parser.add_argument("--backend", choices=("auto", "qt", "egl"), default="auto",
+                        help="OpenGL window system: Qt (needs a display) or EGL (none needed)")
+    parser.add_argument("--legend", action="store_true", help="print the colour legend")
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """``"1600x1000"`` -> (1600, 1000); ValueError with the expected form otherwise."""
+    match = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", text)
+    if not match:
+        raise ValueError(f"--size must look like 1600x1000, got {text!r}")
+    width, height = int(match.group(1)), int(match.group(2))
+    if not (16 <= width <= 8192 and 16 <= height <= 8192):
+        raise ValueError(f"--size must be between 16 and 8192 pixels each way, got {width}x{height}")
+    return width, height
+
+
+def run(args: argparse.Namespace) -> int:
+    from brainview.connectome.selectors import resolve
+    from brainview.render import ConnectomeView, GLUnavailableError, ViewSettings
+
+    if args.view == "fit" and not args.select:
+        return fail("--view fit needs --select (the cells to fit)")
+    try:
+        size = parse_size(args.size)
+        connectome = load_connectome(args.path)
+        if connectome.n == 0:
+            return fail(f"{args.path or 'the default dataset'} has no cells; there is nothing to render")
+        flags = {key: resolve(connectome, getattr(args, key)) if getattr(args, key) else None
+                 for key in ("select", "lesion", "hide")}
+    except USER_ERRORS as error:
+        return fail(error_text(error))
+    try:
+        view = ConnectomeView(settings=ViewSettings(size=size, backend=args.backend))
+    except GLUnavailableError as error:
+        return fail(f"cannot render: {error}")
+    try:
+        view.set_connectome(connectome, color_by_field=args.color_by)
+        for message in view.messages:
+            print(f"brainview: note: {message}", file=sys.stderr)
+        view.set_flags(selected=flags["select"], lesioned=flags["lesion"], hidden=flags["hide"])
+        if args.edges:
+            view.set_edge_budget(args.edges)
+        for mesh in args.mesh:
+            view.add_mesh(mesh, scale=args.mesh_scale)
+        view.set_view(args.view or view.default_view())
+        written = view.render_png(args.out)
+    except USER_ERRORS as error:
+        return fail(error_text(error))
+    except OSError as error:
+        return fail(f"cannot write {args.out}: {error.strerror or error}")
+    finally:
+        view.close()
+    mapping = view.legend()
+    print(f"wrote {written} ({size[0]}x{size[1]}, {connectome.n:,} cells, "
+          f"{args.view or view.default_view()} view)")
+    if args.legend:
+        for label, rgba in mapping:
+            print(f"  #{''.join(f'{round(255 * c):02x}' for c in rgba[:3])}  {label}")
+    return 0

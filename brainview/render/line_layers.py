@@ -1,0 +1,71 @@
+"""The view's two layers of synapse lines: the selection's partners and the global edge budget."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from brainview.connectome import Connectome
+from brainview.render.synapse_lines import SynapseSet, line_colors, partner_synapses, strongest_synapses
+
+
+class SynapseLines:
+    """Owns two line visuals under ``scene`` and decides what they show.
+
+    Parameters
+    ----------
+    scene : vispy scene node
+        Where the lines are drawn.
+    """
+
+    def __init__(self, scene) -> None:
+        from brainview.render.visuals import Edges
+
+        self.budget = Edges(opacity=0.45, parent=scene)
+        self.partners = Edges(parent=scene)
+        self.partner_rows = np.zeros(0, np.int64)
+        self.related: np.ndarray | None = None
+        """Cells that are the chosen ones or their partners (None while no partners are shown)."""
+        self._budget_k = 0
+        self._strongest: SynapseSet | None = None
+
+    @property
+    def nodes(self) -> tuple:
+        """Both line visuals."""
+        return self.budget, self.partners
+
+    def reset(self) -> None:
+        """Forget what was shown (a new connectome)."""
+        self.partner_rows = np.zeros(0, np.int64)
+        self.related = None
+        self._strongest = None
+        self.partners.set_data(np.zeros((0, 3)), np.zeros((0, 3)), np.zeros((0, 4)))
+
+    def show_partners(self, connectome: Connectome, positions, rows, hidden: np.ndarray, direction="both") -> int:
+        """Lines between ``rows`` and their partners, avoiding ``hidden`` cells; returns how many."""
+        self.partner_rows = np.asarray(rows, np.int64).ravel()
+        synapses = partner_synapses(connectome, self.partner_rows, direction).without(hidden)
+        if self.partner_rows.size:
+            self.related = np.zeros(connectome.n, bool)
+            self.related[np.concatenate([self.partner_rows, synapses.pre, synapses.post])] = True
+        else:
+            self.related = None
+        return _draw(self.partners, positions, synapses)
+
+    def set_budget(self, connectome: Connectome, positions, k: int, hidden: np.ndarray) -> int:
+        """Draw the ``k`` strongest connections (0: none); returns how many are drawn."""
+        if k < 0:
+            raise ValueError(f"the edge budget must be at least 0, was {k}")
+        self._budget_k = int(k)
+        self._strongest = None
+        return self.refresh_budget(connectome, positions, hidden)
+
+    def refresh_budget(self, connectome: Connectome, positions, hidden: np.ndarray) -> int:
+        """Redraw the edge budget (after cells were hidden or shown)."""
+        if self._strongest is None:
+            self._strongest = strongest_synapses(connectome, self._budget_k)
+        return _draw(self.budget, positions, self._strongest.without(hidden))
+
+
+def _draw(node, positions: np.ndarray, synapses: SynapseSet) -> int:
+    node.set_data(positions[synapses.pre], positions[synapses.post], line_colors(synapses))
+    return len(synapses)

@@ -1,0 +1,128 @@
+"""Which synapses to draw as lines, and in what colour (pure numpy; no OpenGL).
+
+Two sets: the inputs and outputs of the selected cells, and an optional global budget of the
+strongest connections. Lines are coloured by sign (excitatory warm, inhibitory blue) and made
+more opaque the more synapses the connection has (log scale: counts span 1 to thousands).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from brainview.connectome import Connectome
+
+DEFAULT_EDGE_BUDGET = 200_000
+"""Connections the global edge layer draws when switched on without a number."""
+PARTNER_LIMIT = 50_000
+"""Most partner lines drawn for one selection (the strongest are kept)."""
+
+EXCITATORY_RGB = (1.00, 0.55, 0.22)
+INHIBITORY_RGB = (0.30, 0.62, 1.00)
+
+
+@dataclass(frozen=True)
+class SynapseSet:
+    """Connections to draw: presynaptic and postsynaptic rows, synapse counts and signs."""
+
+    pre: np.ndarray
+    post: np.ndarray
+    count: np.ndarray
+    sign: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.pre.shape[0])
+
+    @classmethod
+    def empty(cls) -> SynapseSet:
+        """No connections."""
+        return cls(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.int8))
+
+    def strongest(self, limit: int) -> SynapseSet:
+        """At most ``limit`` connections, those with the most synapses."""
+        if len(self) <= limit:
+            return self
+        keep = np.sort(np.argpartition(-self.count, limit - 1)[:limit])
+        return SynapseSet(self.pre[keep], self.post[keep], self.count[keep], self.sign[keep])
+
+    def without(self, excluded: np.ndarray) -> SynapseSet:
+        """Drop connections that touch a cell whose entry in the boolean ``excluded`` is True."""
+        keep = ~(excluded[self.pre] | excluded[self.post])
+        return SynapseSet(self.pre[keep], self.post[keep], self.count[keep], self.sign[keep])
+
+
+def partner_synapses(
+    connectome: Connectome, rows: np.ndarray, direction: str = "both", limit: int = PARTNER_LIMIT
+) -> SynapseSet:
+    """The chemical connections into and/or out of ``rows``.
+
+    Parameters
+    ----------
+    connectome : Connectome
+        The cells and synapses.
+    rows : array of int
+        The selected cells.
+    direction : str
+        "out" (to their targets), "in" (from their sources) or "both".
+    limit : int
+        Keep at most this many connections, the strongest.
+    """
+    if direction not in ("in", "out", "both"):
+        raise ValueError(f"direction must be 'in', 'out' or 'both', was {direction!r}")
+    chemical = connectome.chemical
+    rows = np.asarray(rows, np.int64).ravel()
+    if rows.size == 0 or chemical.n_connections == 0:
+        return SynapseSet.empty()
+    selected = np.zeros(connectome.n, bool)
+    selected[rows] = True
+    keep = np.zeros(chemical.n_connections, bool)
+    if direction in ("out", "both"):
+        keep |= selected[chemical.pre]
+    if direction in ("in", "both"):
+        keep |= selected[chemical.indices]
+    where = np.flatnonzero(keep)
+    found = SynapseSet(
+        chemical.pre[where].astype(np.int64), chemical.indices[where].astype(np.int64),
+        chemical.weight[where], chemical.sign[where],
+    )
+    return found.strongest(limit)
+
+
+def strongest_synapses(connectome: Connectome, k: int) -> SynapseSet:
+    """The ``k`` connections with the most synapses in the whole connectome (the edge budget)."""
+    chemical = connectome.chemical
+    if k <= 0 or chemical.n_connections == 0:
+        return SynapseSet.empty()
+    if k >= chemical.n_connections:
+        where = np.arange(chemical.n_connections)
+    else:
+        where = np.sort(np.argpartition(-chemical.weight, k - 1)[:k])
+    return SynapseSet(
+        chemical.pre[where].astype(np.int64), chemical.indices[where].astype(np.int64),
+        chemical.weight[where], chemical.sign[where],
+    )
+
+
+def line_colors(synapses: SynapseSet, max_count: float | None = None, alpha_range=(0.12, 0.9)) -> np.ndarray:
+    """RGBA per connection: colour by sign, alpha rising with log(1 + synapse count).
+
+    Parameters
+    ----------
+    synapses : SynapseSet
+        The connections.
+    max_count : float, optional
+        Count that gets full alpha; default the largest in ``synapses``.
+    alpha_range : (float, float)
+        Alpha of a 1-synapse connection and of one with ``max_count``.
+    """
+    count = np.asarray(synapses.count, np.float64)
+    rgba = np.empty((len(synapses), 4), np.float32)
+    if len(synapses) == 0:
+        return rgba
+    top = float(max_count) if max_count is not None else float(count.max())
+    strength = np.log1p(np.clip(count, 0, None)) / np.log1p(max(top, 1.0))
+    low, high = alpha_range
+    rgba[:, :3] = np.where(synapses.sign[:, None] < 0, INHIBITORY_RGB, EXCITATORY_RGB)
+    rgba[:, 3] = low + (high - low) * np.clip(strength, 0.0, 1.0)
+    return rgba

@@ -1,0 +1,110 @@
+"""Translucent outline meshes with a bright silhouette (``shaders/outline_mesh.*``)."""
+
+from __future__ import annotations
+
+import numpy as np
+from vispy.gloo import IndexBuffer, VertexBuffer
+from vispy.visuals import Visual
+
+from brainview.render.shaders import vertex_and_fragment
+from brainview.render.visuals._gl import camera_uniforms, restore_depth_writes
+
+
+def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """Unit normal per vertex: the area-weighted sum of the normals of the faces around it.
+
+    Parameters
+    ----------
+    vertices : numpy.ndarray
+        (V, 3) float positions.
+    faces : numpy.ndarray
+        (F, 3) integer vertex indices.
+
+    Returns
+    -------
+    numpy.ndarray
+        (V, 3) float32; vertices in no face get (0, 0, 1).
+    """
+    vertices = np.asarray(vertices, np.float64)
+    faces = np.asarray(faces, np.int64)
+    a, b, c = (vertices[faces[:, i]] for i in range(3))
+    face_normals = np.cross(b - a, c - a)  # length = twice the area: area weighting for free
+    normals = np.zeros_like(vertices)
+    for corner in range(3):
+        np.add.at(normals, faces[:, corner], face_normals)
+    length = np.linalg.norm(normals, axis=1)
+    normals[length == 0] = (0.0, 0.0, 1.0)
+    length[length == 0] = 1.0
+    return (normals / length[:, None]).astype(np.float32)
+
+
+class OutlineMeshVisual(Visual):
+    """A triangle mesh drawn as a faint, see-through surface whose silhouette is stronger.
+
+    Parameters
+    ----------
+    color : tuple of float
+        RGBA; alpha is the opacity of surface seen face-on.
+    rim : float
+        How many times more opaque the silhouette is than the face-on surface.
+    """
+
+    def __init__(self, color=(0.62, 0.70, 0.85, 0.035), rim: float = 4.0) -> None:
+        vertex, fragment = vertex_and_fragment("outline_mesh")
+        Visual.__init__(self, vcode=vertex, fcode=fragment)
+        self._position = VertexBuffer(np.zeros((3, 3), np.float32))
+        self._normal = VertexBuffer(np.zeros((3, 3), np.float32))
+        self._faces = IndexBuffer(np.zeros((1, 3), np.uint32))
+        self._vertices = np.zeros((0, 3), np.float32)
+        self.uploaded_bytes = 0
+        self.shared_program["a_position"] = self._position
+        self.shared_program["a_normal"] = self._normal
+        self.shared_program["u_color"] = tuple(float(x) for x in color)
+        self.shared_program["u_rim"] = float(rim)
+        self._draw_mode = "triangles"
+        self._index_buffer = self._faces
+        self.set_gl_state(
+            depth_test=True, depth_mask=False, cull_face=False, blend=True,
+            blend_func=("src_alpha", "one_minus_src_alpha"),
+        )
+        self.freeze()
+
+    def set_data(self, vertices: np.ndarray, faces: np.ndarray) -> None:
+        """A new mesh: (V, 3) vertex positions (micrometres) and (F, 3) triangle indices."""
+        vertices = np.ascontiguousarray(vertices, np.float32).reshape(-1, 3)
+        faces = np.ascontiguousarray(faces, np.uint32).reshape(-1, 3)
+        if faces.size and faces.max() >= vertices.shape[0]:
+            raise ValueError(f"faces refer to vertex {faces.max()}, but the mesh has {vertices.shape[0]}")
+        normals = vertex_normals(vertices, faces)
+        self._vertices = vertices
+        self._position.set_data(vertices)
+        self._normal.set_data(normals)
+        self._faces.set_data(faces)
+        self.uploaded_bytes += vertices.nbytes + normals.nbytes + faces.nbytes
+        self.update()
+
+    def set_color(self, color) -> None:
+        """RGBA of the face-on surface."""
+        self.shared_program["u_color"] = tuple(float(x) for x in color)
+        self.update()
+
+    def draw(self) -> None:
+        """Draw, then leave depth writes on for whatever is drawn next."""
+        Visual.draw(self)
+        restore_depth_writes()
+
+    def _prepare_transforms(self, view) -> None:
+        program = view.view_program
+        program.vert["visual_to_framebuffer"] = view.get_transform("visual", "framebuffer")
+        program.vert["framebuffer_to_render"] = view.get_transform("framebuffer", "render")
+
+    def _prepare_draw(self, view) -> bool:
+        if self._vertices.shape[0] == 0:
+            return False
+        view.view_program["u_eye"] = camera_uniforms(view.get_transform("visual", "framebuffer")).eye
+        return True
+
+    def _compute_bounds(self, axis: int, view):
+        if self._vertices.shape[0] == 0:
+            return None
+        return float(self._vertices[:, axis].min()), float(self._vertices[:, axis].max())

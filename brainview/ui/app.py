@@ -1,0 +1,62 @@
+"""``brainview [PATH]``: open the main window on PATH or on the embedded C. elegans connectome."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Options of the app (the ``brainview`` command without a sub-command)."""
+    parser = argparse.ArgumentParser(
+        prog="brainview",
+        description="Explore a connectome in 3D and run live lesion experiments on it.",
+        epilog="Sub-commands (info, convert, simulate, render) run without a window; see 'brainview --help'.",
+    )
+    parser.add_argument("path", nargs="?", help="dataset to open (default: the embedded C. elegans hermaphrodite)")
+    parser.add_argument("--settings", metavar="FILE.ini",
+                        help="keep settings in this INI file instead of the user's settings")
+    parser.add_argument("--reset-settings", action="store_true", help="forget remembered layout, files and choices")
+    return parser
+
+
+def create_window(path: str | Path | None = None, settings_file: str | Path | None = None):
+    """A themed main window that starts reading ``path`` (None: the default dataset).
+
+    A ``QApplication`` must exist. Returns the :class:`~brainview.ui.main_window.MainWindow`.
+    """
+    from PySide6.QtWidgets import QApplication
+
+    from brainview.ui.main_window import MainWindow
+    from brainview.ui.settings import AppSettings
+    from brainview.ui.theme import apply_theme
+
+    apply_theme(QApplication.instance())
+    settings = AppSettings.at(settings_file) if settings_file else AppSettings()
+    window = MainWindow(settings)
+    window.open_path(path)
+    return window
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the app until its window closes; returns the exit code."""
+    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    if args.path is not None and not Path(args.path).exists():
+        print(f"brainview: error: {args.path}: no such file or folder", file=sys.stderr)
+        return 1
+    from PySide6.QtCore import QCoreApplication, Qt
+    from PySide6.QtWidgets import QApplication
+
+    # Docks holding the OpenGL view can float and re-dock; that needs shared GL contexts.
+    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+    app = QApplication.instance() or QApplication(["brainview"])
+    app.setApplicationName("brainview")
+    app.setOrganizationName("brainview")
+    if args.reset_settings:
+        from brainview.ui.settings import AppSettings
+
+        (AppSettings.at(args.settings) if args.settings else AppSettings()).store.clear()
+    window = create_window(args.path, args.settings)
+    window.show()
+    return int(app.exec())

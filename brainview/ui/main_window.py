@@ -1,0 +1,419 @@
+"""The main window: the 3D view in the middle, panels in docks, menus, shortcuts, undo.
+
+The window owns the open :class:`~brainview.ui.session.Session` and the simulation worker;
+the panels talk to the session, and the session's commands go to the worker's queue.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QProgressDialog,
+    QPushButton, QVBoxLayout, QWidget,
+)
+
+from brainview.connectome import Connectome
+from brainview.ui import dialogs
+from brainview.ui.browser import CellTypeBrowser
+from brainview.ui.commands import Pause, Play, Reset, SetModelParameters, SetPacing, Snapshot, Step
+from brainview.ui.controls import SimulationControls
+from brainview.ui.inspector import Inspector
+from brainview.ui.lesson import LESSONS, TOUCH_CIRCUIT, Lesson
+from brainview.ui.lesson_panel import LessonPanel
+from brainview.ui.loader import LoadJob
+from brainview.ui.session import Session
+from brainview.ui.settings import AppSettings
+from brainview.ui.stimulus_panel import StimulusPanel
+from brainview.ui.traces import TracesPanel
+from brainview.ui.view3d import ViewPanel
+from brainview.ui.worker import SimulationWorker
+
+class MainWindow(QMainWindow):
+    """brainview's window.
+
+    Parameters
+    ----------
+    settings : AppSettings
+        Where recent files, layout and preferences are remembered.
+    """
+
+    def __init__(self, settings: AppSettings) -> None:
+        super().__init__()
+        self.settings = settings
+        self.session: Session | None = None
+        self.worker: SimulationWorker | None = None
+        self.load_job: LoadJob | None = None
+        self.progress: QProgressDialog | None = None
+        self.error_box: QMessageBox | None = None
+        self.engine_ready = False
+        self.setWindowTitle("brainview")
+        self.resize(1500, 950)
+        self.controls = SimulationControls(settings.pacing(), self)
+        self.view = ViewPanel(self)
+        self.browser = CellTypeBrowser()
+        self.inspector = Inspector()
+        self.stimuli = StimulusPanel(settings)
+        self.traces = TracesPanel(settings.trace_window_ms())
+        self.lesson_panel = LessonPanel()
+        self.banner = self._make_banner()
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.banner)
+        column.addWidget(self.view, 1)
+        self.setCentralWidget(central)
+        self.docks = {
+            "browser": self._dock("Cell types", self.browser, Qt.DockWidgetArea.LeftDockWidgetArea),
+            "inspector": self._dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea),
+            "stimuli": self._dock("Stimuli", self.stimuli, Qt.DockWidgetArea.RightDockWidgetArea),
+            "lesson": self._dock("Lesson", self.lesson_panel, Qt.DockWidgetArea.RightDockWidgetArea),
+            "traces": self._dock("Traces", self.traces, Qt.DockWidgetArea.BottomDockWidgetArea),
+        }
+        # The side panels are lists: give them the full height; the traces sit under the 3D view.
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.docks["stimuli"], self.docks["lesson"])
+        self.docks["stimuli"].raise_()
+        self.docks["lesson"].hide()
+        self.addToolBar(self.controls.toolbar(self))
+        self._build_menus()
+        self._connect()
+        geometry, state = settings.window_state()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        self._layout_restored = state is not None and self.restoreState(state)
+        self.statusBar().showMessage("Loading...")
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().showEvent(event)
+        if not self._layout_restored:  # first start: give the traces and panels room, once laid out
+            self._layout_restored = True
+            QTimer.singleShot(0, self._default_layout)
+
+    def _default_layout(self) -> None:
+        height, width = self.height(), self.width()
+        self.resizeDocks([self.docks["browser"], self.docks["inspector"]],
+                         [int(width * 0.27), int(width * 0.25)], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["traces"]], [int(height * 0.5)], Qt.Orientation.Vertical)
+
+    # -- layout --------------------------------------------------------------------------------
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock-{title}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _make_banner(self) -> QWidget:
+        banner = QWidget()
+        row = QHBoxLayout(banner)
+        row.setContentsMargins(6, 6, 6, 0)
+        text = QLabel(
+            "<b>New here?</b> Try the guided experiment: drive the worm's touch receptors, watch the "
+            "escape circuit fire, then lesion its command interneurons while it runs.")
+        text.setObjectName("banner")
+        text.setWordWrap(True)
+        start = QPushButton("Start the lesson")
+        dismiss = QPushButton("Not now")
+        start.clicked.connect(lambda: self.start_lesson(TOUCH_CIRCUIT))
+        dismiss.clicked.connect(self._dismiss_banner)
+        row.addWidget(text, 1)
+        row.addWidget(start)
+        row.addWidget(dismiss)
+        banner.hide()
+        return banner
+
+    def _build_menus(self) -> None:
+        menus = self.menuBar()
+        file_menu = menus.addMenu("&File")
+        self._action(file_menu, "&Open...", QKeySequence.StandardKey.Open, self.choose_file)
+        self._action(file_menu, "Open &folder (Codex, Shiu et al., neuPrint)...", QKeySequence("Ctrl+Shift+O"),
+                     self.choose_folder)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self._action(file_menu, "Open the &default dataset (C. elegans)", None, lambda: self.open_path(None))
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
+        edit_menu = self.menuBar().addMenu("&Edit")
+        self.undo_action = self._action(edit_menu, "&Undo", QKeySequence.StandardKey.Undo, self._undo)
+        self.redo_action = self._action(edit_menu, "&Redo", QKeySequence("Ctrl+Shift+Z"), self._redo)
+        self.undo_action.setEnabled(False)
+        self.redo_action.setEnabled(False)
+        edit_menu.addSeparator()
+        self._action(edit_menu, "&Find in browser", QKeySequence.StandardKey.Find, self._focus_search)
+        self._action(edit_menu, "Trace &voltage of selected cell", QKeySequence("V"), self._probe_selected)
+        self._action(edit_menu, "&Clear selection", QKeySequence(Qt.Key.Key_Escape), lambda: self.session and self.session.select(-1))
+        sim_menu = menus.addMenu("&Simulation")
+        for action in (self.controls.play_action, self.controls.step_action, self.controls.reset_action):
+            sim_menu.addAction(action)
+            self.addAction(action)
+        sim_menu.addSeparator()
+        for action in self.controls.pacing_actions.actions():
+            sim_menu.addAction(action)
+            self.addAction(action)
+        view_menu = menus.addMenu("&View")
+        for dock in self.docks.values():
+            view_menu.addAction(dock.toggleViewAction())
+        window_menu = view_menu.addMenu("Trace &window")
+        for seconds in (0.5, 1, 2, 5, 10):
+            self._action(window_menu, f"{seconds:g} s", None, lambda _=False, s=seconds: self._set_trace_window(s * 1000))
+        lesson_menu = menus.addMenu("&Lesson")
+        self.lesson_actions: list[tuple[QAction, Lesson]] = []
+        for lesson in LESSONS:
+            action = self._action(lesson_menu, lesson.title, None, lambda _=False, l=lesson: self.start_lesson(l))
+            self.lesson_actions.append((action, lesson))
+        help_menu = menus.addMenu("&Help")
+        self._action(help_menu, "&Keyboard shortcuts", QKeySequence(Qt.Key.Key_F1), self.show_shortcuts)
+        self._action(help_menu, "&About brainview", None, self.show_about)
+        self._refresh_recent_menu()
+
+    def _action(self, menu, text, shortcut, slot) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        self.addAction(action)
+        return action
+
+    def _connect(self) -> None:
+        self.controls.playToggled.connect(self._on_play_toggled)
+        self.controls.stepRequested.connect(lambda ms: self._send(Step(ms)))
+        self.controls.resetRequested.connect(lambda: self._send(Reset()))
+        self.controls.pacingChanged.connect(self._on_pacing_changed)
+        self.controls.modelChanged.connect(lambda overrides: self._send(SetModelParameters(overrides)))
+        self.lesson_panel.modelRequested.connect(self._set_model)
+        self.browser.groupActivated.connect(self._on_group_activated)
+        self.browser.driveRequested.connect(self._on_drive_requested)
+        self.lesson_panel.playRequested.connect(lambda: self.controls.play_action.setChecked(True))
+        self.view.cellPicked.connect(lambda row: self.session and self.session.select(row))
+
+    # -- opening datasets --------------------------------------------------------------------------
+    def choose_file(self) -> None:
+        """Ask for a file and open it."""
+        start = str(Path(self.settings.recent_files()[0]).parent) if self.settings.recent_files() else ""
+        path, _ = QFileDialog.getOpenFileName(self, "Open a connectome", start, dialogs.OPEN_FILTER)
+        if path:
+            self.open_path(path)
+
+    def choose_folder(self) -> None:
+        """Ask for a folder of source tables (a Codex download, Shiu et al. inputs...) and open it."""
+        start = str(Path(self.settings.recent_files()[0]).parent) if self.settings.recent_files() else ""
+        path = QFileDialog.getExistingDirectory(self, "Open a folder of connectome tables", start)
+        if path:
+            self.open_path(path)
+
+    def open_path(self, path: str | Path | None) -> None:
+        """Read ``path`` (None: the embedded default dataset) in the background, then show it."""
+        if self.load_job is not None:
+            self.load_job.cancel()
+        job = LoadJob(path, self)
+        self.load_job = job
+        self.progress = QProgressDialog(f"Reading {job.name}...", "Cancel", 0, 1000, self)
+        self.progress.setWindowTitle("Opening")
+        self.progress.setMinimumDuration(400)
+        self.progress.setWindowModality(Qt.WindowModality.WindowModal)
+        self.progress.canceled.connect(job.cancel)
+        job.progressed.connect(self._on_load_progress)
+        job.loaded.connect(lambda connectome: self._on_loaded(job, connectome))
+        job.failed.connect(lambda message, details: self._on_load_failed(job, message, details))
+        self.statusBar().showMessage(f"Reading {job.name}...")
+        job.start()
+
+    def _on_load_progress(self, fraction: float, message: str) -> None:
+        dialog = self.progress
+        if dialog is not None:
+            dialog.setLabelText(message or "Reading...")
+            # A modal progress dialog processes events in setValue: the load may finish in there.
+            dialog.setValue(int(1000 * min(max(fraction, 0.0), 1.0)))
+
+    def _close_progress(self) -> None:
+        if self.progress is not None:
+            self.progress.reset()
+            self.progress.deleteLater()
+            self.progress = None
+
+    def _on_loaded(self, job: LoadJob, connectome: Connectome) -> None:
+        self._close_progress()
+        if job.path is not None:
+            self.settings.add_recent_file(job.path)
+            self._refresh_recent_menu()
+        self.load_job = None
+        self.set_connectome(connectome)
+
+    def _on_load_failed(self, job: LoadJob, message: str, details: str) -> None:
+        self._close_progress()
+        self.load_job = None
+        self.statusBar().showMessage(f"Could not open {job.name}")
+        self.show_error(f"Could not open {job.name}", message, details)
+
+    def set_connectome(self, connectome: Connectome) -> None:
+        """Show ``connectome``: a new session, a new simulation worker, every panel refreshed."""
+        self._stop_worker()
+        worker = SimulationWorker(connectome, self.controls.pacing)
+        session = Session(connectome, worker.submit, self)
+        if self.session is not None:
+            self.session.deleteLater()
+        self.session, self.worker = session, worker
+        worker.published.connect(self._on_snapshot)
+        worker.stateChanged.connect(self.controls.set_running)
+        worker.errored.connect(self._on_worker_error)
+        worker.ready.connect(self._on_worker_ready)
+        self.engine_ready = False
+        self.controls.set_running(False)
+        session.undo_stack.canUndoChanged.connect(self.undo_action.setEnabled)
+        session.undo_stack.canRedoChanged.connect(self.redo_action.setEnabled)
+        session.undo_stack.undoTextChanged.connect(self._on_undo_text)
+        session.undo_stack.redoTextChanged.connect(self._on_redo_text)
+        for panel in (self.browser, self.inspector, self.stimuli, self.traces, self.view):
+            panel.set_session(session)
+        fitting = set()
+        for action, lesson in self.lesson_actions:
+            missing = lesson.missing_in(connectome)
+            action.setEnabled(not missing)
+            action.setToolTip(f"needs {', '.join(missing)}" if missing else lesson.summary)
+            if not missing:
+                fitting.add(lesson.title)
+        name = connectome.meta.get("name", "connectome")
+        self.setWindowTitle(f"brainview: {name}")
+        self.statusBar().showMessage(
+            f"{name}: {connectome.n:,} cells, {connectome.chemical.n_connections:,} connections, "
+            f"{connectome.chemical.total_weight:,.0f} synapses. Space plays; right-click a group to lesion or drive it.")
+        self.banner.setVisible(not self.settings.lesson_offered() and TOUCH_CIRCUIT.title in fitting)
+        worker.start()
+
+    def _refresh_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        recent = self.settings.recent_files()
+        for index, path in enumerate(recent, start=1):
+            action = self.recent_menu.addAction(f"&{index} {Path(path).name}")
+            action.setToolTip(path)
+            action.triggered.connect(lambda _=False, p=path: self.open_path(p))
+        if recent:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction("Clear list").triggered.connect(self._clear_recent)
+        self.recent_menu.setEnabled(bool(recent))
+
+    def _clear_recent(self) -> None:
+        self.settings.clear_recent_files()
+        self._refresh_recent_menu()
+
+    # -- simulation ---------------------------------------------------------------------------------
+    def _send(self, command) -> None:
+        if self.worker is not None:
+            self.worker.submit(command)
+
+    def _on_play_toggled(self, on: bool) -> None:
+        self._send(Play() if on else Pause())
+        if on:
+            self.statusBar().clearMessage()
+
+    def _on_pacing_changed(self, pacing) -> None:
+        self.settings.set_pacing(pacing)
+        self._send(SetPacing(pacing))
+
+    def _set_model(self, overrides) -> None:
+        values = dict(overrides)
+        if "w_syn_mV" in values:
+            self.controls.w_syn.setValue(values["w_syn_mV"])
+
+    def _on_snapshot(self, snapshot: Snapshot) -> None:
+        if self.worker is None or self.sender() is not self.worker:
+            return  # a late snapshot of a dataset that was closed
+        self.controls.show_snapshot(snapshot)
+        self.traces.add_snapshot(snapshot)
+        self.view.show_snapshot(snapshot)
+        self.worker.acknowledge()
+
+    def _on_worker_ready(self, description: str) -> None:
+        self.engine_ready = True
+        self.statusBar().showMessage(f"Simulation ready ({description}). Press Space to play.", 8000)
+
+    def _on_worker_error(self, message: str, details: str) -> None:
+        self.controls.set_running(False)
+        self.show_error("The simulation stopped", message, details)
+
+    def _stop_worker(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+            self.worker = None
+
+    # -- panels -------------------------------------------------------------------------------------
+    def _on_group_activated(self, key: str) -> None:
+        node = self.session.tree.find(key)
+        self.stimuli.set_browser_group(key)
+        self.traces.set_focus(node.rows)
+
+    def _on_drive_requested(self, key: str, on: bool) -> None:
+        self.stimuli.drive(self.session.tree.find(key).target(), on)
+
+    def _focus_search(self) -> None:
+        self.docks["browser"].show()
+        self.browser.search.setFocus()
+        self.browser.search.selectAll()
+
+    def _probe_selected(self) -> None:
+        if self.session is not None and self.session.selected >= 0:
+            row = self.session.selected
+            self.session.probe(row, row not in self.session.probes)
+
+    def _on_undo_text(self, text: str) -> None:
+        self.undo_action.setText(f"&Undo {text}" if text else "&Undo")
+
+    def _on_redo_text(self, text: str) -> None:
+        self.redo_action.setText(f"&Redo {text}" if text else "&Redo")
+
+    def _undo(self) -> None:
+        if self.session is not None:
+            self.session.undo_stack.undo()
+
+    def _redo(self) -> None:
+        if self.session is not None:
+            self.session.undo_stack.redo()
+
+    def _set_trace_window(self, window_ms: float) -> None:
+        self.settings.set_trace_window_ms(window_ms)
+        self.traces.set_window_ms(window_ms)
+
+    def start_lesson(self, lesson: Lesson) -> None:
+        """Open the lesson panel on ``lesson``."""
+        self._dismiss_banner()
+        if self.session is None:
+            return
+        self.docks["lesson"].show()
+        self.docks["lesson"].raise_()
+        self.lesson_panel.start(self.session, lesson)
+
+    def _dismiss_banner(self) -> None:
+        self.banner.hide()
+        self.settings.set_lesson_offered()
+
+    # -- dialogs --------------------------------------------------------------------------------------
+    def show_error(self, title: str, message: str, details: str = "") -> None:
+        """Tell the user what went wrong without blocking the window."""
+        box = dialogs.error_box(self, title, message, details)
+        self.error_box = box
+        box.destroyed.connect(lambda: setattr(self, "error_box", None) if self.error_box is box else None)
+        box.open()
+
+    def show_shortcuts(self) -> None:
+        """List the keyboard shortcuts."""
+        dialogs.show_shortcuts(self)
+
+    def show_about(self) -> None:
+        """Version, dataset and citation."""
+        dialogs.show_about(self, self.session.connectome.meta if self.session else {})
+
+    # -- closing ----------------------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
+        self.settings.save_window_state(self.saveGeometry(), self.saveState())
+        self.settings.sync()
+        self._stop_worker()
+        if self.load_job is not None:
+            self.load_job.cancel()
+            self.load_job.wait()
+        self.view.close()
+        super().closeEvent(event)
+

@@ -1,0 +1,112 @@
+"""What the app remembers between sessions, through QSettings.
+
+:class:`AppSettings` names every key once and converts types, so the rest of the app never
+handles QSettings' untyped values. Tests pass an INI file in a temporary folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings
+
+from brainview.ui.commands import Pacing
+
+MAX_RECENT = 8
+"""Entries kept in File > Open Recent."""
+
+
+class AppSettings:
+    """Typed access to the app's persistent settings.
+
+    Parameters
+    ----------
+    settings : QSettings, optional
+        Where to store them; by default the user's native settings for "brainview".
+    """
+
+    def __init__(self, settings: QSettings | None = None) -> None:
+        self.store = settings if settings is not None else QSettings("brainview", "brainview")
+
+    @classmethod
+    def at(cls, path: str | Path) -> AppSettings:
+        """Settings kept in the INI file ``path`` (for tests and portable installs)."""
+        return cls(QSettings(str(path), QSettings.Format.IniFormat))
+
+    # -- recent files ----------------------------------------------------------------------
+    def recent_files(self) -> list[str]:
+        """Recently opened paths, newest first, without those that no longer exist."""
+        value = self.store.value("files/recent", [])
+        paths = [value] if isinstance(value, str) else list(value or [])
+        return [p for p in paths if p and Path(p).exists()]
+
+    def add_recent_file(self, path: str | Path) -> list[str]:
+        """Put ``path`` first in the recent list; returns the new list."""
+        path = str(Path(path).resolve())
+        paths = [path] + [p for p in self.recent_files() if p != path]
+        self.store.setValue("files/recent", paths[:MAX_RECENT])
+        return paths[:MAX_RECENT]
+
+    def clear_recent_files(self) -> None:
+        """Empty the recent list."""
+        self.store.setValue("files/recent", [])
+
+    # -- window ------------------------------------------------------------------------------
+    def window_state(self) -> tuple[QByteArray | None, QByteArray | None]:
+        """Saved (geometry, dock state) of the main window, or None where nothing was saved."""
+        return self.store.value("window/geometry"), self.store.value("window/state")
+
+    def save_window_state(self, geometry: QByteArray, state: QByteArray) -> None:
+        """Remember the main window's geometry and dock layout."""
+        self.store.setValue("window/geometry", geometry)
+        self.store.setValue("window/state", state)
+
+    # -- simulation ---------------------------------------------------------------------------
+    def pacing(self) -> Pacing:
+        """The last pacing chosen (real time at first)."""
+        mode = str(self.store.value("simulation/pacing", "realtime"))
+        try:
+            slowdown = float(self.store.value("simulation/slowdown", 10.0))
+            return Pacing(mode, slowdown)
+        except (TypeError, ValueError):
+            return Pacing()
+
+    def set_pacing(self, pacing: Pacing) -> None:
+        """Remember the pacing."""
+        self.store.setValue("simulation/pacing", pacing.mode)
+        self.store.setValue("simulation/slowdown", pacing.slowdown)
+
+    def stimulus_rate_hz(self) -> float:
+        """The rate last used for a new stimulus, Hz."""
+        try:
+            return max(float(self.store.value("simulation/stimulus_rate_hz", 150.0)), 1.0)
+        except (TypeError, ValueError):
+            return 150.0
+
+    def set_stimulus_rate_hz(self, rate_hz: float) -> None:
+        """Remember the rate of the last stimulus."""
+        self.store.setValue("simulation/stimulus_rate_hz", float(rate_hz))
+
+    def trace_window_ms(self) -> float:
+        """How much simulated time the traces show, ms."""
+        try:
+            return min(max(float(self.store.value("traces/window_ms", 1000.0)), 100.0), 60_000.0)
+        except (TypeError, ValueError):
+            return 1000.0
+
+    def set_trace_window_ms(self, window_ms: float) -> None:
+        """Remember the trace window."""
+        self.store.setValue("traces/window_ms", float(window_ms))
+
+    # -- first run -------------------------------------------------------------------------------
+    def lesson_offered(self) -> bool:
+        """True once the first-run lesson banner was dismissed or followed."""
+        return str(self.store.value("lesson/offered", "false")).lower() == "true"
+
+    def set_lesson_offered(self) -> None:
+        """Do not offer the lesson banner at start-up again."""
+        self.store.setValue("lesson/offered", "true")
+
+    def sync(self) -> None:
+        """Write pending changes to disk now."""
+        self.store.sync()

@@ -1,0 +1,230 @@
+"""The data behind the live traces: a decimated spike raster, rate and voltage histories.
+
+The buffers are preallocated and filled in place, so the plots can ``setData`` on views of them
+at 60 frames a second without allocating. :class:`RateBinner` is the worker's side: it turns
+spikes into population rates per group. No Qt here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+DEFAULT_RASTER_ROWS = 1500
+"""Most cells a raster shows; more are decimated to an evenly spaced subset."""
+
+
+def choose_raster_rows(candidates: np.ndarray, sort_key: np.ndarray, max_rows: int = DEFAULT_RASTER_ROWS) -> np.ndarray:
+    """The cells a raster shows, in display order (bottom to top).
+
+    Parameters
+    ----------
+    candidates : numpy.ndarray
+        Rows that may be shown (the visible or the selected cells).
+    sort_key : numpy.ndarray
+        One integer per cell of the connectome (for example the cell-type code), so that cells
+        of one type sit together in the raster.
+    max_rows : int
+        Above this many candidates, an evenly spaced subset of the sorted candidates is kept:
+        every type keeps its share of rows, and the raster stays readable for 100k+ cells.
+    """
+    candidates = np.unique(np.asarray(candidates, dtype=np.int64))
+    ordered = candidates[np.argsort(sort_key[candidates], kind="stable")]
+    if ordered.size <= max_rows:
+        return ordered
+    picks = np.linspace(0, ordered.size - 1, max_rows).round().astype(np.int64)
+    return ordered[np.unique(picks)]
+
+
+class RasterBuffer:
+    """Spikes of the shown cells over the last ``window_ms``, as line segments for one curve.
+
+    Each spike is a vertical tick from ``y`` to ``y + 0.8`` drawn with ``connect="pairs"``, so the
+    whole raster is one curve item however many spikes it holds.
+
+    Parameters
+    ----------
+    n_cells : int
+        Cells in the connectome.
+    shown_rows : numpy.ndarray
+        The cells on the raster, bottom to top (see :func:`choose_raster_rows`).
+    window_ms : float
+        How much simulated time the raster keeps.
+    capacity : int
+        Most spikes kept; the oldest go first when it is full.
+    """
+
+    def __init__(self, n_cells: int, shown_rows: np.ndarray, window_ms: float = 1000.0, capacity: int = 200_000) -> None:
+        self.window_ms = window_ms
+        self.capacity = capacity
+        self.line_of_cell = np.full(n_cells, -1, np.int32)
+        self.line_of_cell[np.asarray(shown_rows, dtype=np.int64)] = np.arange(len(shown_rows), dtype=np.int32)
+        self.shown_rows = np.asarray(shown_rows, dtype=np.int64)
+        self.x = np.zeros(2 * capacity, np.float64)
+        self.y = np.zeros(2 * capacity, np.float64)
+        self.size = 0
+
+    def clear(self) -> None:
+        """Forget every spike (after a reset)."""
+        self.size = 0
+
+    def add(self, rows: np.ndarray, t_ms: np.ndarray, now_ms: float) -> None:
+        """Append the spikes of shown cells and drop those older than the window."""
+        lines = self.line_of_cell[np.asarray(rows, dtype=np.int64)]
+        keep = lines >= 0
+        lines, t_ms = lines[keep], np.asarray(t_ms, dtype=np.float64)[keep]
+        order = np.argsort(t_ms, kind="stable")  # the window cut below needs times in order
+        lines, t_ms = lines[order], t_ms[order]
+        if t_ms.size > self.capacity:
+            lines, t_ms = lines[-self.capacity:], t_ms[-self.capacity:]
+        oldest = now_ms - self.window_ms
+        times = self.x[0:2 * self.size:2]
+        first = int(np.searchsorted(times, oldest, side="left"))
+        overflow = self.size - first + t_ms.size - self.capacity
+        first += max(overflow, 0)
+        if first:
+            kept = self.size - first
+            self.x[:2 * kept] = self.x[2 * first:2 * self.size]
+            self.y[:2 * kept] = self.y[2 * first:2 * self.size]
+            self.size = kept
+        start, k = 2 * self.size, t_ms.size
+        self.x[start:start + 2 * k:2] = t_ms
+        self.x[start + 1:start + 2 * k:2] = t_ms
+        self.y[start:start + 2 * k:2] = lines
+        self.y[start + 1:start + 2 * k:2] = lines + 0.8
+        self.size += k
+
+    def segments(self) -> tuple[np.ndarray, np.ndarray]:
+        """Views of the x (ms) and y (line) arrays to draw, two points per spike."""
+        return self.x[:2 * self.size], self.y[:2 * self.size]
+
+
+class SpikeWindow:
+    """Every cell's spikes over the last ``window_ms``, so a raster of other cells can be refilled.
+
+    Parameters
+    ----------
+    window_ms : float
+        How much simulated time to keep.
+    capacity : int
+        Most spikes kept; the oldest go first when it is full.
+    """
+
+    def __init__(self, window_ms: float = 1000.0, capacity: int = 500_000) -> None:
+        self.window_ms = window_ms
+        self.capacity = capacity
+        self.rows = np.zeros(capacity, np.int64)
+        self.t = np.zeros(capacity, np.float64)
+        self.size = 0
+
+    def clear(self) -> None:
+        """Forget every spike."""
+        self.size = 0
+
+    def add(self, rows: np.ndarray, t_ms: np.ndarray, now_ms: float) -> None:
+        """Append spikes (in time order) and drop those older than the window."""
+        rows = np.asarray(rows, dtype=np.int64)[-self.capacity:]
+        t_ms = np.asarray(t_ms, dtype=np.float64)[-self.capacity:]
+        first = int(np.searchsorted(self.t[:self.size], now_ms - self.window_ms, side="left"))
+        first += max(self.size - first + t_ms.size - self.capacity, 0)
+        if first:
+            kept = self.size - first
+            self.rows[:kept] = self.rows[first:self.size]
+            self.t[:kept] = self.t[first:self.size]
+            self.size = kept
+        self.rows[self.size:self.size + t_ms.size] = rows
+        self.t[self.size:self.size + t_ms.size] = t_ms
+        self.size += t_ms.size
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """Views of the rows and times (ms) kept, oldest first."""
+        return self.rows[:self.size], self.t[:self.size]
+
+
+class History:
+    """A fixed number of series sampled at shared times, keeping the last ``capacity`` samples.
+
+    Used for population rates (one series per group) and probe voltages (one per cell).
+    """
+
+    def __init__(self, labels: tuple[str, ...], capacity: int = 20_000) -> None:
+        self.labels = tuple(labels)
+        self.capacity = capacity
+        self.t = np.zeros(capacity, np.float64)
+        self.values = np.zeros((len(self.labels), capacity), np.float64)
+        self.size = 0
+
+    def clear(self) -> None:
+        """Forget every sample."""
+        self.size = 0
+
+    def add(self, t_ms: np.ndarray, values: np.ndarray) -> None:
+        """Append samples: ``t_ms`` (k,) and ``values`` (series, k)."""
+        t_ms = np.asarray(t_ms, dtype=np.float64)
+        values = np.asarray(values, dtype=np.float64).reshape(len(self.labels), t_ms.size)
+        if t_ms.size > self.capacity:
+            t_ms, values = t_ms[-self.capacity:], values[:, -self.capacity:]
+        k = t_ms.size
+        overflow = self.size + k - self.capacity
+        if overflow > 0:
+            kept = self.size - overflow
+            self.t[:kept] = self.t[overflow:self.size]
+            self.values[:, :kept] = self.values[:, overflow:self.size]
+            self.size = kept
+        self.t[self.size:self.size + k] = t_ms
+        self.values[:, self.size:self.size + k] = values
+        self.size += k
+
+    def series(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """Views of the times (ms) and values of series ``index``."""
+        return self.t[:self.size], self.values[index, :self.size]
+
+
+class RateBinner:
+    """Population rates per group from spikes, in bins of ``bin_ms``.
+
+    Parameters
+    ----------
+    n_cells : int
+        Cells in the connectome.
+    groups : tuple of numpy.ndarray
+        The cells of each group (groups may overlap).
+    bin_ms : float
+        Bin width in milliseconds.
+    """
+
+    def __init__(self, n_cells: int, groups: tuple[np.ndarray, ...], bin_ms: float = 10.0) -> None:
+        if not bin_ms > 0:
+            raise ValueError(f"rate bins must be wider than 0 ms, were {bin_ms}")
+        self.bin_ms = bin_ms
+        self.membership = np.zeros((len(groups), n_cells), bool)
+        for index, rows in enumerate(groups):
+            self.membership[index, np.asarray(rows, dtype=np.int64)] = True
+        self.sizes = np.maximum(self.membership.sum(axis=1), 1)
+        self._counts = np.zeros(len(groups), np.float64)
+        self._bin_start_ms = 0.0
+
+    def restart(self, t_ms: float) -> None:
+        """Begin a new bin at ``t_ms``, dropping the partial one (after a reset)."""
+        self._counts[:] = 0
+        self._bin_start_ms = t_ms
+
+    def add(self, rows: np.ndarray, t_ms: np.ndarray, now_ms: float) -> tuple[np.ndarray, np.ndarray]:
+        """Count spikes up to ``now_ms``; returns the end times and rates (Hz) of completed bins."""
+        rows = np.asarray(rows, dtype=np.int64)
+        t_ms = np.asarray(t_ms, dtype=np.float64)
+        n_bins = int((now_ms - self._bin_start_ms) // self.bin_ms + 1e-9)
+        n_groups = self.membership.shape[0]
+        if n_bins <= 0:
+            self._counts += self.membership[:, rows].sum(axis=1)
+            return np.zeros(0), np.zeros((n_groups, 0))
+        index = np.floor((t_ms - self._bin_start_ms) / self.bin_ms).astype(np.int64).clip(0, n_bins)
+        counts = np.zeros((n_groups, n_bins + 1), np.float64)
+        for group in range(n_groups):
+            hit = self.membership[group, rows]
+            counts[group] = np.bincount(index[hit], minlength=n_bins + 1)
+        counts[:, 0] += self._counts
+        ends = self._bin_start_ms + self.bin_ms * np.arange(1, n_bins + 1)
+        rates = counts[:, :n_bins] / (self.sizes[:, None] * self.bin_ms / 1000.0)
+        self._counts = counts[:, n_bins].copy()
+        self._bin_start_ms += n_bins * self.bin_ms
+        return ends, rates

@@ -1,0 +1,248 @@
+"""Live traces with pyqtgraph: spike raster, population rates and probe voltages.
+
+Snapshots are appended to preallocated buffers (:mod:`brainview.ui.tracedata`) as they come;
+the plots are redrawn by a timer at most every :data:`REDRAW_INTERVAL_MS`, with ``setData`` on
+views of those buffers. Vertical markers show where lesions and stimuli changed.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from brainview.sim.params import ShiuParams
+from brainview.ui import theme
+from brainview.ui.commands import Snapshot
+from brainview.ui.session import Session
+from brainview.ui.tracedata import DEFAULT_RASTER_ROWS, History, RasterBuffer, SpikeWindow, choose_raster_rows
+
+REDRAW_INTERVAL_MS = 33
+"""Shortest time between two redraws of the plots (30 frames a second at most; a marker of a
+lesion or stimulus is drawn at once)."""
+
+PAINT_SHARE = 0.4
+"""Most of the GUI thread's time the plots may take: on a slow (software-rendered) screen the
+redraws are spaced out so that painting stays below this share and the window stays responsive."""
+
+
+class _TimedGraphics(pg.GraphicsLayoutWidget):
+    """The plots' canvas, timing its own repaints (seconds, smoothed)."""
+
+    paint_s = 0.0
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        start = time.perf_counter()
+        super().paintEvent(event)
+        elapsed = time.perf_counter() - start
+        self.paint_s = elapsed if self.paint_s == 0 else 0.8 * self.paint_s + 0.2 * elapsed
+
+MAX_TYPE_TICKS = 40
+"""The raster labels its rows by cell type when it shows at most this many types."""
+
+_MARKER_COLOURS = {"lesion": theme.LESION, "unlesion": theme.MUTED, "stimulus": theme.STIMULUS, "unstimulus": theme.MUTED}
+
+
+class TracesPanel(QWidget):
+    """Raster, rates and voltages over the last ``window_ms`` of simulated time."""
+
+    changesShown = Signal(list)
+    """Serial numbers of engine changes whose markers were just drawn (the bench times these)."""
+
+    def __init__(self, window_ms: float = 1000.0, max_raster_rows: int = DEFAULT_RASTER_ROWS,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.window_ms = window_ms
+        self.max_raster_rows = max_raster_rows
+        self.session: Session | None = None
+        self.focus_rows: np.ndarray | None = None
+        self.generation = -1
+        self.now_ms = 0.0
+        self.raster: RasterBuffer | None = None
+        self.recent = SpikeWindow(window_ms)
+        self.rates = History(())
+        self.voltages = History(())
+        self.markers: list[tuple[float, list[tuple[pg.PlotItem, pg.InfiniteLine]]]] = []
+        self._new_serials: list[int] = []
+        self.graphics = _TimedGraphics()
+        self.raster_plot = self.graphics.addPlot(row=0, col=0)
+        self.rate_plot = self.graphics.addPlot(row=1, col=0)
+        self.voltage_plot = self.graphics.addPlot(row=2, col=0)
+        self.graphics.ci.layout.setRowStretchFactor(0, 3)
+        self.graphics.ci.layout.setRowStretchFactor(1, 2)
+        self.graphics.ci.layout.setRowStretchFactor(2, 2)
+        for plot, title in ((self.raster_plot, "spikes"), (self.rate_plot, "rate, Hz"), (self.voltage_plot, "V, mV")):
+            plot.setLabel("left", title)
+            # No grid: on a software-rendered screen the grid cost more than everything else
+            # the traces draw (53 ms per repaint with it, measured by bench/bench_ui.py).
+            plot.setMenuEnabled(False)
+            plot.setMouseEnabled(x=False, y=True)
+            plot.getAxis("left").setWidth(120)
+            if plot is not self.voltage_plot:
+                plot.hideAxis("bottom")  # one time axis, under the last plot
+            if plot is not self.raster_plot:
+                plot.setXLink(self.raster_plot)
+                plot.setDownsampling(auto=True, mode="peak")
+                plot.setClipToView(True)
+                plot.addLegend(offset=(-10, 2), labelTextColor=theme.TEXT, brush=pg.mkBrush(18, 20, 23, 210),
+                               verSpacing=-6)
+        self.voltage_plot.setLabel("bottom", "simulated time, ms")
+        # Driven cells jump far above threshold before their reset; show the range where the
+        # interesting, subthreshold part lives, with the threshold marked.
+        params = ShiuParams()
+        self.voltage_plot.setYRange(params.v_rst_mV - 6, params.v_th_mV + 8, padding=0)
+        self.voltage_plot.enableAutoRange(y=False)
+        threshold = pg.InfiniteLine(pos=params.v_th_mV, angle=0, movable=False,
+                                    pen=pg.mkPen(theme.MUTED, width=1, style=pg.QtCore.Qt.PenStyle.DotLine),
+                                    label="threshold", labelOpts={"position": 0.97, "color": theme.MUTED, "anchors": [(1, 1), (1, 1)]})
+        self.voltage_plot.addItem(threshold, ignoreBounds=True)
+        for plot in (self.rate_plot, self.voltage_plot):
+            plot.legend.setColumnCount(2)
+        self.raster_curve = pg.PlotCurveItem(connect="pairs", pen=pg.mkPen(theme.TEXT, width=1))
+        self.raster_plot.addItem(self.raster_curve)
+        self.raster_hint = pg.TextItem("", color=theme.MUTED, anchor=(0, 0))
+        self.raster_plot.addItem(self.raster_hint, ignoreBounds=True)
+        self.rate_curves: list[pg.PlotDataItem] = []
+        self.voltage_curves: list[pg.PlotDataItem] = []
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.graphics)
+        self._redraw_timer = QTimer(self, singleShot=True, interval=REDRAW_INTERVAL_MS)
+        self._redraw_timer.timeout.connect(self.redraw)
+
+    # -- configuration ------------------------------------------------------------------------
+    def set_session(self, session: Session) -> None:
+        """Trace cells of ``session``'s dataset."""
+        self.session = session
+        self.focus_rows = None
+        session.appearanceChanged.connect(self.choose_rows)
+        session.groupsChanged.connect(self._on_groups_changed)
+        session.probesChanged.connect(self._on_probes_changed)
+        self.choose_rows()
+        self._on_groups_changed()
+        self._on_probes_changed()
+
+    def set_focus(self, rows: np.ndarray | None) -> None:
+        """Show the raster of ``rows`` (a browser group), or of all visible cells (None)."""
+        self.focus_rows = None if rows is None else np.asarray(rows, dtype=np.int64)
+        self.choose_rows()
+
+    def set_window_ms(self, window_ms: float) -> None:
+        """Show the last ``window_ms`` of simulated time."""
+        self.window_ms = window_ms
+        self.recent.window_ms = window_ms
+        if self.raster is not None:
+            self.raster.window_ms = window_ms
+        self.redraw()
+
+    def choose_rows(self) -> None:
+        """Pick the raster's cells: the focus group or the visible cells, decimated, by type."""
+        session = self.session
+        candidates = self.focus_rows if self.focus_rows is not None else np.flatnonzero(~session.hidden)
+        shown = choose_raster_rows(candidates, session.tree.leaf_index, self.max_raster_rows)
+        self.raster = RasterBuffer(session.connectome.n, shown, self.window_ms)
+        self.raster.add(*self.recent.arrays(), self.now_ms)  # the new rows keep their recent past
+        decimated = "" if shown.size == candidates.size else f"  (every {candidates.size / max(shown.size, 1):.0f}th shown)"
+        self.raster_hint.setText(f"{candidates.size:,} cells{decimated}")
+        self.raster_plot.setYRange(0, max(shown.size, 1), padding=0.02)
+        self._label_rows(shown)
+        self.redraw()
+
+    def _label_rows(self, shown: np.ndarray) -> None:
+        leaves = self.session.tree.leaf_index[shown]
+        starts = np.flatnonzero(np.r_[True, leaves[1:] != leaves[:-1]]) if shown.size else np.zeros(0, int)
+        axis = self.raster_plot.getAxis("left")
+        if 0 < starts.size <= MAX_TYPE_TICKS:
+            ticks = [(float(s), self.session.tree.leaves[int(leaves[s])].label) for s in starts]
+            axis.setTicks([ticks, []])
+        else:
+            axis.setTicks(None)
+
+    def _on_groups_changed(self) -> None:
+        self.rates = History(tuple(t.label for t in self.session.groups.values()))
+        self.rate_curves = self._make_curves(self.rate_plot, self.rates.labels, self.rate_curves)
+
+    def _on_probes_changed(self) -> None:
+        self.voltages = History(tuple(self.session.cell_label(r) for r in self.session.probes))
+        self.voltage_curves = self._make_curves(self.voltage_plot, self.voltages.labels, self.voltage_curves)
+
+    def _make_curves(self, plot: pg.PlotItem, labels: tuple[str, ...], old: list[pg.PlotDataItem]) -> list[pg.PlotDataItem]:
+        for curve in old:
+            plot.removeItem(curve)
+        curves = []
+        for index, label in enumerate(labels):
+            pen = pg.mkPen(theme.TRACE_COLOURS[index % len(theme.TRACE_COLOURS)], width=2)
+            curve = plot.plot([], [], pen=pen, name=label)
+            curves.append(curve)
+        return curves
+
+    # -- data -----------------------------------------------------------------------------------
+    def add_snapshot(self, snapshot: Snapshot) -> None:
+        """Append what ``snapshot`` brings; the plots redraw shortly after."""
+        if snapshot.generation != self.generation:
+            self.generation = snapshot.generation
+            self.clear()
+        self.now_ms = snapshot.t_ms
+        self.recent.add(snapshot.spike_rows, snapshot.spike_t_ms, snapshot.t_ms)
+        if self.raster is not None:
+            self.raster.add(snapshot.spike_rows, snapshot.spike_t_ms, snapshot.t_ms)
+        if snapshot.rate_t_ms.size and snapshot.group_labels == self.rates.labels:
+            self.rates.add(snapshot.rate_t_ms, snapshot.rates_hz)
+        probe_labels = tuple(self.session.cell_label(r) for r in snapshot.probe_rows)
+        if snapshot.probe_t_ms.size and probe_labels == self.voltages.labels:
+            self.voltages.add(snapshot.probe_t_ms, snapshot.probe_mV)
+        for change in snapshot.changes:
+            self._add_marker(change.t_ms, change.kind, change.label)
+            self._new_serials.append(change.serial)
+        if self._new_serials:
+            self.redraw()
+        elif not self._redraw_timer.isActive():
+            interval_ms = max(REDRAW_INTERVAL_MS, 1000 * self.graphics.paint_s / PAINT_SHARE)
+            self._redraw_timer.start(int(interval_ms))
+
+    def clear(self) -> None:
+        """Forget all traces and markers (after a reset)."""
+        for _, lines in self.markers:
+            for plot, line in lines:
+                plot.removeItem(line)
+        self.markers.clear()
+        if self.raster is not None:
+            self.raster.clear()
+        self.recent.clear()
+        self.rates.clear()
+        self.voltages.clear()
+        self.now_ms = 0.0
+
+    def _add_marker(self, t_ms: float, kind: str, label: str) -> None:
+        colour = _MARKER_COLOURS.get(kind, theme.MUTED)
+        pen = pg.mkPen(colour, width=2, style=pg.QtCore.Qt.PenStyle.DashLine)
+        lines = []
+        for plot in (self.raster_plot, self.rate_plot, self.voltage_plot):
+            options = {"label": label, "labelOpts": {"position": 0.92, "color": colour, "anchors": [(0, 1), (0, 1)]}} \
+                if plot is self.raster_plot else {}
+            line = pg.InfiniteLine(pos=t_ms, angle=90, pen=pen, movable=False, **options)
+            plot.addItem(line, ignoreBounds=True)
+            lines.append((plot, line))
+        self.markers.append((t_ms, lines))
+
+    def redraw(self) -> None:
+        """Draw the buffers now and scroll to the current time."""
+        if self.raster is not None:
+            x, y = self.raster.segments()
+            self.raster_curve.setData(x, y, connect="pairs")
+        for index, curve in enumerate(self.rate_curves):
+            curve.setData(*self.rates.series(index))
+        for index, curve in enumerate(self.voltage_curves):
+            curve.setData(*self.voltages.series(index))
+        start = max(self.now_ms - self.window_ms, 0.0)
+        self.raster_plot.setXRange(start, start + self.window_ms, padding=0)
+        self.raster_hint.setPos(start, self.raster_plot.viewRange()[1][1])
+        while self.markers and self.markers[0][0] < start - self.window_ms:
+            for plot, line in self.markers.pop(0)[1]:
+                plot.removeItem(line)
+        if self._new_serials:
+            serials, self._new_serials = self._new_serials, []
+            self.changesShown.emit(serials)

@@ -1,0 +1,226 @@
+"""The 3D view panel: brainview.render's connectome view, kept in step with the session.
+
+The panel is an adapter: it reads the session's public state (lesions, selection, hidden cells,
+group colours) and calls the render view's setters when that state changes, and it forwards
+each snapshot's spikes to the view's activity glow. A small bar above the view chooses what the
+colours mean and the camera preset, and shows the legend. Where no OpenGL context can be
+created (a headless machine, Qt's offscreen platform) the panel says so in words instead, and
+the rest of the app works as usual.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QOffscreenSurface, QOpenGLContext
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+
+from brainview.ui.commands import Snapshot
+from brainview.ui.session import Session
+
+COLOUR_FIELDS = (
+    ("subsystem", "subsystem"), ("cell class", "cell_class"), ("super class", "super_class"),
+    ("cell type", "cell_type"), ("neurotransmitter", "nt"), ("region", "region"), ("kind", "kind"),
+)
+"""What the 3D view's colours can show: (menu text, column)."""
+
+LEGEND_ENTRIES = 7
+"""Legend entries shown above the view (the largest groups)."""
+
+FRAME_INTERVAL_S = 1.0 / 30
+"""The view shows new activity at most this often (30 frames a second)."""
+
+FRAME_SHARE = 0.35
+"""Most of the GUI thread's time the 3D view may take: with software OpenGL a frame of a whole
+fly brain takes a large fraction of a second, so frames are spaced out to keep the window
+responsive (see bench/bench_ui.py)."""
+
+
+def opengl_problem() -> str:
+    """Why no OpenGL context can be made here, or "" when one can."""
+    platform = QGuiApplication.platformName()
+    if platform in ("offscreen", "minimal"):
+        return f"Qt's '{platform}' platform has no OpenGL"
+    context = QOpenGLContext()
+    if not context.create():
+        return "no OpenGL context could be created"
+    surface = QOffscreenSurface()
+    surface.setFormat(context.format())
+    surface.create()
+    if not context.makeCurrent(surface):
+        return "an OpenGL context was created but could not be made current"
+    context.doneCurrent()
+    return ""
+
+
+class ViewPanel(QWidget):
+    """The central 3D view, or a message saying why it cannot be shown.
+
+    Signals
+    -------
+    cellPicked(int)
+        The user clicked in the view: the row of the cell hit, -1 for empty space.
+    """
+
+    cellPicked = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session: Session | None = None
+        self.view = None
+        self.problem = ""
+        self.generation = -1
+        self._spike_rows: list[np.ndarray] = []
+        self._spike_t: list[np.ndarray] = []
+        self._clock_ms = 0.0
+        self._frame_started = 0.0
+        self._frame_busy = False
+        self._next_frame_at = 0.0
+        self.frame_s = 0.0
+        self._frame_timer = QTimer(self, singleShot=True)
+        self._frame_timer.timeout.connect(self._frame)
+        self.colour_box = QComboBox()
+        self.colour_box.setToolTip("What the colours of the cells show")
+        self.preset_buttons = []
+        bar = QHBoxLayout()
+        bar.setContentsMargins(6, 4, 6, 0)
+        bar.addWidget(QLabel("Colour by"))
+        bar.addWidget(self.colour_box)
+        for preset in ("front", "side", "top", "fit"):
+            button = QPushButton("Fit selection" if preset == "fit" else preset.capitalize())
+            button.setToolTip(f"Camera: {'zoom to the selected cell' if preset == 'fit' else preset + ' view'}")
+            button.clicked.connect(lambda _=False, p=preset: self.view is not None and self.view.set_view(p))
+            bar.addWidget(button)
+            self.preset_buttons.append(button)
+        self.colour_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.legend = QLabel("")
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        # The legend may be long: let it be cut rather than widen the window's middle.
+        self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        bar.addWidget(self.legend, 1)
+        self.message = QLabel("")
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setWordWrap(True)
+        self.column = QVBoxLayout(self)
+        self.column.setContentsMargins(0, 0, 0, 0)
+        self.column.addLayout(bar)
+        self.column.addWidget(self.message, 1)
+        self.colour_box.currentIndexChanged.connect(self._on_colour_field)
+        self._set_controls_enabled(False)
+
+    def _set_controls_enabled(self, enabled: bool) -> None:
+        for widget in (self.colour_box, *self.preset_buttons):
+            widget.setEnabled(enabled)
+
+    def set_session(self, session: Session) -> None:
+        """Draw ``session``'s connectome and follow its state."""
+        self.session = session
+        self.generation = -1
+        if self.view is None and not self.problem:
+            self._create_view()
+        if self.view is None:
+            self.message.setText(
+                f"The 3D view is not available here: {self.problem}.\n\n"
+                f"{session.connectome.n:,} cells are loaded; the browser, inspector, stimuli and traces all work.")
+            return
+        connectome = session.connectome
+        self.view.set_connectome(connectome)
+        self.colour_box.blockSignals(True)
+        self.colour_box.clear()
+        for text, column in COLOUR_FIELDS:
+            if connectome[column].counts():
+                self.colour_box.addItem(text, column)
+        self.colour_box.blockSignals(False)
+        self._on_colour_field(0)
+        session.lesionsChanged.connect(self._update_flags)
+        session.selectionChanged.connect(self._update_flags)
+        session.appearanceChanged.connect(self._update_appearance)
+        self._update_appearance()
+
+    def _create_view(self) -> None:
+        self.problem = opengl_problem()
+        if self.problem:
+            return
+        try:
+            from brainview.render import ConnectomeView
+
+            self.view = ConnectomeView(parent=self)
+        except Exception as error:  # a broken GL driver or renderer must not take the app down
+            self.problem = f"the renderer could not start ({error})"
+            self.view = None
+            return
+        self.view.picked.connect(self.cellPicked)
+        self.message.hide()
+        self.column.addWidget(self.view.native, 1)
+        self._set_controls_enabled(True)
+
+    # -- session -> view --------------------------------------------------------------------------
+    def _on_colour_field(self, index: int) -> None:
+        column = self.colour_box.itemData(index)
+        if self.view is None or column is None:
+            return
+        self.view.set_color_by(column)
+        entries = self.view.legend()
+        shown = "".join(
+            f"<span style='color:rgb({int(r * 255)},{int(g * 255)},{int(b * 255)})'>&#9679;</span>&nbsp;{label}&nbsp;&nbsp; "
+            for label, (r, g, b, _a) in entries[:LEGEND_ENTRIES])
+        more = f"... {len(entries) - LEGEND_ENTRIES} more" if len(entries) > LEGEND_ENTRIES else ""
+        self.legend.setText(shown + more)
+        self.legend.setToolTip("\n".join(label for label, _ in entries))
+
+    def _update_flags(self) -> None:
+        session = self.session
+        selected = np.zeros(session.connectome.n, bool)
+        if session.selected >= 0:
+            selected[session.selected] = True
+        self.view.set_flags(selected=selected, lesioned=session.lesion_state() > 0, hidden=session.hidden)
+
+    def _update_appearance(self) -> None:
+        rows, rgba = self.session.colour_overrides()
+        self.view.set_color_overrides(rows, rgba)
+        self._update_flags()
+
+    def show_snapshot(self, snapshot: Snapshot) -> None:
+        """Collect the spikes of ``snapshot``; the next frame makes them glow."""
+        if self.view is None:
+            return
+        if snapshot.generation != self.generation:
+            self.generation = snapshot.generation
+            self._spike_rows, self._spike_t = [], []
+            self.view.clear_activity()
+        if snapshot.spike_rows.size:
+            self._spike_rows.append(snapshot.spike_rows)
+            self._spike_t.append(snapshot.spike_t_ms)
+        self._clock_ms = snapshot.t_ms
+        if not self._frame_busy and not self._frame_timer.isActive():
+            delay_s = max(self._next_frame_at - time.monotonic(), 0.0)
+            self._frame_timer.start(int(delay_s * 1000))
+
+    def _frame(self) -> None:
+        """Upload the spikes collected since the last frame and advance the glow's clock."""
+        if self.view is None:
+            return
+        if self._spike_rows:
+            self.view.push_spikes(np.concatenate(self._spike_rows), np.concatenate(self._spike_t))
+            self._spike_rows, self._spike_t = [], []
+        self._frame_busy = True
+        self._frame_started = time.perf_counter()
+        self.view.set_time(self._clock_ms)
+        # The repaint this asks for is a posted event; this zero timer runs after it.
+        QTimer.singleShot(0, self._frame_done)
+
+    def _frame_done(self) -> None:
+        cost = time.perf_counter() - self._frame_started
+        self.frame_s = cost if self.frame_s == 0 else 0.7 * self.frame_s + 0.3 * cost
+        self._frame_busy = False
+        pause = max(FRAME_INTERVAL_S, self.frame_s / FRAME_SHARE) - self.frame_s
+        self._next_frame_at = time.monotonic() + max(pause, 0.0)
+
+    def close(self) -> bool:
+        """Release the GL resources."""
+        if self.view is not None:
+            self.view.close()
+            self.view = None
+        return super().close()

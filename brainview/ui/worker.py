@@ -1,0 +1,369 @@
+"""The simulation worker: a ``QThread`` that owns the :class:`~brainview.sim.Simulation`.
+
+The GUI thread never simulates. It calls :meth:`SimulationWorker.submit`, which only puts a
+command on a ``queue.Queue``; the worker drains that queue between chunks of a few milliseconds
+of simulated time, runs the engine (whose numba kernels release the GIL), and publishes an
+immutable :class:`~brainview.ui.commands.Snapshot` at most :data:`PUBLISH_HZ` times a second.
+An exception stops the run and is reported through :attr:`SimulationWorker.errored`; the
+worker keeps serving commands, so Reset or an undo can bring the run back.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+import traceback
+from collections.abc import Callable
+
+import numpy as np
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from brainview.connectome import Connectome
+from brainview.ui import commands as cmd
+from brainview.ui.commands import Change, Pacer, Pacing, Snapshot
+from brainview.ui.tracedata import RateBinner
+
+PUBLISH_HZ = 60.0
+"""Most snapshots published per second."""
+
+MAX_CHUNK_MS = 5.0
+"""Longest stretch of simulated time between two looks at the command queue."""
+
+RATE_BIN_MS = 10.0
+"""Width of the population-rate bins, ms."""
+
+PROBE_SAMPLE_MS = 0.5
+"""Probe voltages are published every this many ms of simulated time (2 kHz)."""
+
+IDLE_POLL_S = 0.05
+"""How long a paused worker waits for a command before looking again."""
+
+UNACKNOWLEDGED_LIMIT_S = 0.5
+"""A snapshot not acknowledged within this time is taken as lost, and the next one is sent."""
+
+
+def default_simulation(connectome: Connectome, overrides: dict[str, float]):
+    """The Shiu et al. 2024 model on ``connectome``, dt = 0.1 ms, seed 0.
+
+    ``overrides`` replaces published parameters by name (``{"w_syn_mV": 1.4}``).
+    """
+    from brainview.sim import ShiuParams, Simulation
+
+    return Simulation(connectome, ShiuParams(**overrides), dt_ms=0.1, seed=0)
+
+
+class SimulationWorker(QObject):
+    """Runs a simulation in its own thread, steered by commands, reporting by snapshots.
+
+    Parameters
+    ----------
+    connectome : Connectome
+        The network to simulate.
+    pacing : Pacing
+        Initial speed.
+    make_simulation : callable, optional
+        ``make_simulation(connectome, overrides)`` builds the engine inside the worker thread
+        (numba compiles there, not on the GUI thread); :func:`default_simulation` by default.
+
+    Signals
+    -------
+    published(Snapshot)
+        What happened since the previous snapshot.
+    stateChanged(bool)
+        The worker started (True) or stopped (False) playing.
+    ready(str)
+        The engine is built and compiled; a one-line description.
+    errored(str, str)
+        An exception: its message and traceback. The run is paused.
+
+    The receiver of ``published`` calls :meth:`acknowledge` when it has shown a snapshot; until
+    then the worker holds the next one back (collecting everything into it), so a busy GUI
+    thread never piles up a backlog of snapshots and always shows the newest state.
+    """
+
+    published = Signal(object)
+    stateChanged = Signal(bool)
+    ready = Signal(str)
+    errored = Signal(str, str)
+
+    def __init__(self, connectome: Connectome, pacing: Pacing = Pacing(),
+                 make_simulation: Callable[[Connectome, dict], object] = default_simulation) -> None:
+        super().__init__()
+        self.connectome = connectome
+        self.make_simulation = make_simulation
+        self.commands: queue.Queue = queue.Queue()
+        self.pacer = Pacer(pacing, MAX_CHUNK_MS)
+        self.thread = QThread()
+        self.thread.setObjectName("brainview-simulation")
+        self.moveToThread(self.thread)
+        self.thread.started.connect(self._serve)
+        self.sim = None
+        self._running = False
+        self._steps_left = 0
+        self._stopping = False
+        self._overrides: dict[str, float] = {}
+        self._lesions: dict[str, object] = {}
+        self._stimuli: dict[str, object] = {}
+        self._interventions: dict[str, cmd.ApplyLesion | cmd.ApplyStimulus] = {}
+        self._binner = RateBinner(connectome.n, ())
+        self._group_labels: tuple[str, ...] = ()
+        self._probe_rows = np.zeros(0, np.int64)
+        self._probe_every = 1
+        self._generation = 0
+        self._clear_pending()
+        self._last_publish = 0.0
+        self._last_publish_t_ms = 0.0
+        self._factor = 0.0
+        self._dirty = False
+        self._unacknowledged = threading.Event()
+
+    # -- GUI thread side ------------------------------------------------------------------------
+    def submit(self, command: cmd.Command) -> None:
+        """Queue ``command`` for the worker (never blocks)."""
+        self.commands.put(command)
+
+    def acknowledge(self) -> None:
+        """The GUI has shown the last snapshot; the next may come (callable from any thread)."""
+        self._unacknowledged.clear()
+
+    def pending(self) -> int:
+        """Commands not yet taken by the worker."""
+        return self.commands.qsize()
+
+    def start(self) -> None:
+        """Start the thread; the engine is built there."""
+        self.thread.start()
+
+    def stop(self, timeout_ms: int = 10_000) -> None:
+        """Ask the worker to finish and wait for its thread to end."""
+        self.submit(cmd.Shutdown())
+        self.thread.quit()
+        self.thread.wait(timeout_ms)
+
+    # -- worker thread ---------------------------------------------------------------------------
+    @Slot()
+    def _serve(self) -> None:
+        self.sim = self._build(self._overrides)
+        while not self._stopping:
+            self._drain(block=not (self._running or self._steps_left))
+            if self._stopping:
+                break
+            if self.sim is not None and (self._running or self._steps_left):
+                try:
+                    self._advance()
+                except Exception as error:  # stop the run, report, keep serving commands
+                    self._fail(error)
+            self._publish_if_due()
+        self.thread.quit()
+
+    def _build(self, overrides: dict[str, float]):
+        """A compiled engine with ``overrides``, or None (the error reported) if it cannot be built."""
+        try:
+            sim = self.make_simulation(self.connectome, dict(overrides))
+            sim.step(1)  # compile the kernels now, in this thread, while the user looks around
+            sim.reset()
+        except Exception as error:  # shown to the user; the window stays usable
+            self.errored.emit(f"The simulation could not be built: {error}", traceback.format_exc())
+            return None
+        self._probe_every = max(1, round(PROBE_SAMPLE_MS / sim.dt_ms))
+        self.ready.emit(f"{type(sim).__name__}, dt = {sim.dt_ms:g} ms")
+        return sim
+
+    def _rebuild(self, overrides: dict[str, float]) -> None:
+        """A new engine with ``overrides``, at t = 0, with every intervention and probe put back."""
+        sim = self._build(overrides)
+        if sim is None:
+            return
+        self.sim, self._overrides = sim, overrides
+        self._lesions.clear()
+        self._stimuli.clear()
+        for command in self._interventions.values():
+            if isinstance(command, cmd.ApplyLesion):
+                self._lesions[command.key] = sim.lesion(command.rows, command.mode)
+            else:
+                self._stimuli[command.key] = sim.stimulate(command.rows, command.rate_hz)
+        if self._probe_rows.size:
+            sim.set_probes(self._probe_rows)
+        self._start_generation()
+
+    def _start_generation(self) -> None:
+        self._generation += 1
+        self._clear_pending()
+        self._binner.restart(0.0)
+        self.pacer.restart(0.0)
+        self._last_publish_t_ms = 0.0
+        self._dirty = True
+
+    def _drain(self, block: bool) -> None:
+        try:
+            command = self.commands.get(timeout=IDLE_POLL_S) if block else self.commands.get_nowait()
+        except queue.Empty:
+            return
+        while True:
+            try:
+                self._apply(command)
+            except Exception as error:
+                self._fail(error)
+            if self._stopping:
+                return
+            try:
+                command = self.commands.get_nowait()
+            except queue.Empty:
+                return
+
+    def _fail(self, error: Exception) -> None:
+        self._set_running(False)
+        self._steps_left = 0
+        self._dirty = True
+        self.errored.emit(f"{type(error).__name__}: {error}", traceback.format_exc())
+
+    def _set_running(self, running: bool) -> None:
+        if running != self._running:
+            self._running = running
+            self._dirty = True
+            self.stateChanged.emit(running)
+
+    def _apply(self, command: cmd.Command) -> None:
+        if isinstance(command, cmd.Shutdown):
+            self._stopping = True
+            return
+        if isinstance(command, cmd.SetPacing):
+            self.pacer.set_pacing(command.pacing, self._now_ms())
+            return
+        if isinstance(command, cmd.SetModelParameters):
+            self._rebuild(dict(command.overrides))
+            return
+        if isinstance(command, cmd.SetGroups):
+            self._binner = RateBinner(self.connectome.n, command.rows, RATE_BIN_MS)
+            self._binner.restart(self._now_ms())
+            self._group_labels = command.labels
+            self._rate_t, self._rate_v = [], []
+            return
+        if self.sim is None:
+            if isinstance(command, (cmd.Play, cmd.Step)):
+                raise RuntimeError("there is no simulation to run (it could not be built; see the first error)")
+            return
+        sim = self.sim
+        if isinstance(command, cmd.Play):
+            self.pacer.restart(sim.time_ms)
+            self._last_publish, self._last_publish_t_ms = time.monotonic(), sim.time_ms
+            self._set_running(True)
+        elif isinstance(command, cmd.Pause):
+            self._steps_left = 0
+            self._set_running(False)
+        elif isinstance(command, cmd.Step):
+            self._steps_left += max(1, round(command.duration_ms / sim.dt_ms))
+        elif isinstance(command, cmd.Reset):
+            sim.reset()
+            self._start_generation()
+        elif isinstance(command, cmd.SetProbes):
+            rows = np.asarray(command.rows, dtype=np.int64)
+            sim.set_probes(rows if rows.size else None)
+            self._probe_rows = rows
+            self._probe_t, self._probe_v = [], []
+        else:
+            self._apply_intervention(command)
+
+    def _apply_intervention(self, command) -> None:
+        sim = self.sim
+        if isinstance(command, cmd.ApplyLesion):
+            self._lesions[command.key] = sim.lesion(command.rows, command.mode)
+            self._interventions["lesion:" + command.key] = command
+            kind = "lesion"
+        elif isinstance(command, cmd.RemoveLesion):
+            sim.undo(self._lesions.pop(command.key))
+            del self._interventions["lesion:" + command.key]
+            kind = "unlesion"
+        elif isinstance(command, cmd.ApplyStimulus):
+            self._stimuli[command.key] = sim.stimulate(command.rows, command.rate_hz)
+            self._interventions["stimulus:" + command.key] = command
+            kind = "stimulus"
+        elif isinstance(command, cmd.RemoveStimulus):
+            sim.remove(self._stimuli.pop(command.key))
+            del self._interventions["stimulus:" + command.key]
+            kind = "unstimulus"
+        else:
+            raise TypeError(f"the worker does not know the command {command!r}")
+        self._changes.append(Change(sim.time_ms, kind, command.label, command.serial))
+        self._dirty = True
+
+    def _now_ms(self) -> float:
+        return self.sim.time_ms if self.sim is not None else 0.0
+
+    def _advance(self) -> None:
+        sim = self.sim
+        if self._steps_left:
+            n_steps = min(self._steps_left, max(1, round(MAX_CHUNK_MS / sim.dt_ms)))
+            self._steps_left -= n_steps
+        else:
+            chunk_ms = self.pacer.next_chunk_ms(sim.time_ms)
+            if chunk_ms < sim.dt_ms:
+                time.sleep(min(self.pacer.wait_s(sim.time_ms, sim.dt_ms), 0.004))
+                return
+            n_steps = int(chunk_ms / sim.dt_ms + 1e-9)
+        sim.step(n_steps)
+        steps, cells, _ = sim.spikes.since(0)
+        sim.spikes.clear()  # the GUI keeps its own window of spikes; the record would only grow
+        times = steps * sim.dt_ms
+        self._spike_rows.append(cells.astype(np.int32))
+        self._spike_t.append(times)
+        ends, rates = self._binner.add(cells, times, sim.time_ms)
+        if ends.size:
+            self._rate_t.append(ends)
+            self._rate_v.append(rates)
+        if self._probe_rows.size:
+            segment = sim.probes.latest(n_steps)
+            sim.probes.clear(sim.steps_done)
+            sample = np.arange(segment.volts_mV.shape[0])
+            sample = sample[(segment.first_step + sample + 1) % self._probe_every == 0]
+            self._probe_t.append((segment.first_step + sample + 1) * sim.dt_ms)
+            self._probe_v.append(segment.volts_mV[sample].T)
+        self._dirty = True
+
+    def _clear_pending(self) -> None:
+        self._spike_rows: list[np.ndarray] = []
+        self._spike_t: list[np.ndarray] = []
+        self._rate_t: list[np.ndarray] = []
+        self._rate_v: list[np.ndarray] = []
+        self._probe_t: list[np.ndarray] = []
+        self._probe_v: list[np.ndarray] = []
+        self._changes: list[Change] = []
+
+    def _publish_if_due(self) -> None:
+        now = time.monotonic()
+        if not self._dirty or now - self._last_publish < 1.0 / PUBLISH_HZ:
+            return
+        if self._unacknowledged.is_set() and now - self._last_publish < UNACKNOWLEDGED_LIMIT_S:
+            return
+        t_ms = self._now_ms()
+        if self._running and now > self._last_publish:
+            measured = (t_ms - self._last_publish_t_ms) / 1000.0 / (now - self._last_publish)
+            self._factor = measured if self._factor == 0 else 0.7 * self._factor + 0.3 * measured
+        elif not self._running:
+            self._factor = 0.0
+        n_groups, n_probes = len(self._group_labels), self._probe_rows.size
+        snapshot = Snapshot(
+            generation=self._generation,
+            t_ms=t_ms,
+            spike_rows=_join(self._spike_rows, np.int32),
+            spike_t_ms=_join(self._spike_t, np.float64),
+            rate_t_ms=_join(self._rate_t, np.float64),
+            rates_hz=np.concatenate(self._rate_v, axis=1) if self._rate_v else np.zeros((n_groups, 0)),
+            group_labels=self._group_labels,
+            probe_rows=self._probe_rows.copy(),
+            probe_t_ms=_join(self._probe_t, np.float64),
+            probe_mV=np.concatenate(self._probe_v, axis=1) if self._probe_v else np.zeros((n_probes, 0)),
+            real_time_factor=self._factor,
+            running=self._running,
+            changes=tuple(self._changes),
+        )
+        self._clear_pending()
+        self._dirty = False
+        self._last_publish, self._last_publish_t_ms = now, t_ms
+        self._unacknowledged.set()
+        self.published.emit(snapshot)
+
+
+def _join(parts: list[np.ndarray], dtype) -> np.ndarray:
+    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)

@@ -1,0 +1,35 @@
+"""Fixtures of the app's tests: a Qt platform that works without a display, isolated settings."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+    # No screen: widgets still work on Qt's offscreen platform (without OpenGL; the 3D view
+    # then shows its fallback and GL tests skip).
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture
+def app_settings(tmp_path):
+    """Settings in a temporary INI file, so tests never touch the user's settings."""
+    from brainview.ui.settings import AppSettings
+
+    return AppSettings.at(tmp_path / "brainview.ini")
+
+
+@pytest.fixture
+def sent():
+    """A list that collects the commands a session sends, in place of a worker."""
+    return []
+
+
+@pytest.fixture
+def worm_session(qtbot, sent):
+    """A session on the default dataset whose commands land in ``sent``."""
+    import brainview
+    from brainview.ui.session import Session
+
+    return Session(brainview.load_default(), sent.append)

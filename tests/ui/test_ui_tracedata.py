@@ -1,0 +1,95 @@
+"""Trace buffers: raster decimation and windowing, histories, population-rate binning."""
+
+import numpy as np
+import pytest
+
+from brainview.ui.tracedata import History, RasterBuffer, RateBinner, SpikeWindow, choose_raster_rows
+
+
+def test_raster_rows_sorted_by_type_and_decimated_evenly():
+    sort_key = np.array([2, 0, 1, 0, 2, 1])
+    assert choose_raster_rows(np.arange(6), sort_key).tolist() == [1, 3, 2, 5, 0, 4]
+    many = np.arange(150_000)
+    shown = choose_raster_rows(many, many % 7, max_rows=1000)
+    assert shown.size == 1000
+    assert np.unique(shown).size == 1000
+    # every type keeps about its share of the rows
+    share = np.bincount(shown % 7, minlength=7)
+    assert share.min() >= 1000 // 7 - 2
+
+
+def test_raster_keeps_only_shown_cells_inside_the_window():
+    raster = RasterBuffer(10, np.array([7, 2]), window_ms=100.0, capacity=50)
+    raster.add(np.array([2, 5, 7]), np.array([10.0, 11.0, 12.0]), now_ms=20.0)
+    x, y = raster.segments()
+    assert x.tolist() == [10.0, 10.0, 12.0, 12.0]
+    assert y.tolist() == [1.0, 1.8, 0.0, 0.8]
+    raster.add(np.array([7]), np.array([150.0]), now_ms=150.0)
+    x, _ = raster.segments()
+    assert x.tolist() == [150.0, 150.0]  # the spikes before 50 ms left the window
+
+
+def test_raster_drops_the_oldest_when_full():
+    raster = RasterBuffer(3, np.arange(3), window_ms=1e9, capacity=4)
+    raster.add(np.zeros(3, int), np.array([1.0, 2.0, 3.0]), now_ms=3.0)
+    raster.add(np.zeros(3, int), np.array([6.0, 4.0, 5.0]), now_ms=6.0)
+    x, _ = raster.segments()
+    assert x[::2].tolist() == [3.0, 4.0, 5.0, 6.0]
+
+
+def test_history_keeps_the_last_samples():
+    history = History(("a", "b"), capacity=4)
+    history.add(np.array([1.0, 2.0, 3.0]), np.array([[1, 2, 3], [4, 5, 6]]))
+    history.add(np.array([4.0, 5.0]), np.array([[7, 8], [9, 10]]))
+    t, a = history.series(0)
+    assert t.tolist() == [2.0, 3.0, 4.0, 5.0]
+    assert a.tolist() == [2, 3, 7, 8]
+    assert history.series(1)[1].tolist() == [5, 6, 9, 10]
+
+
+def naive_rates(groups, rows, t_ms, start, stop, bin_ms):
+    edges = np.arange(start, stop + 1e-9, bin_ms)
+    out = np.zeros((len(groups), edges.size - 1))
+    for g, members in enumerate(groups):
+        hit = np.isin(rows, members)
+        out[g] = np.histogram(t_ms[hit], bins=edges)[0] / (len(members) * bin_ms / 1000)
+    return edges[1:], out
+
+
+def test_rate_binner_agrees_with_a_histogram_across_uneven_chunks():
+    rng = np.random.default_rng(1)
+    groups = (np.array([0, 1, 2]), np.array([2, 3]))
+    rows = rng.integers(0, 5, 400)
+    t_ms = np.sort(rng.uniform(0, 100, 400))
+    binner = RateBinner(5, groups, bin_ms=10.0)
+    ends, rates, previous = [], [], 0.0
+    for stop in (3.0, 17.5, 18.0, 64.2, 100.0):
+        chunk = (t_ms >= previous) & (t_ms < stop)
+        e, r = binner.add(rows[chunk], t_ms[chunk], stop)
+        ends.append(e)
+        rates.append(r)
+        previous = stop
+    expected_ends, expected = naive_rates(groups, rows, t_ms, 0.0, 100.0, 10.0)
+    assert np.allclose(np.concatenate(ends), expected_ends)
+    assert np.allclose(np.concatenate(rates, axis=1), expected)
+
+
+def test_rate_binner_validates_and_restarts():
+    with pytest.raises(ValueError, match="0 ms"):
+        RateBinner(3, (np.array([0]),), bin_ms=0)
+    binner = RateBinner(3, (np.array([0]),), bin_ms=5.0)
+    binner.add(np.array([0, 0]), np.array([1.0, 2.0]), 4.0)
+    binner.restart(0.0)
+    ends, rates = binner.add(np.zeros(0, int), np.zeros(0), 5.0)
+    assert ends.tolist() == [5.0] and rates.tolist() == [[0.0]]
+
+
+def test_spike_window_keeps_every_cell_and_refills_a_new_raster():
+    recent = SpikeWindow(window_ms=100.0, capacity=10)
+    recent.add(np.array([4, 1, 4]), np.array([10.0, 20.0, 30.0]), now_ms=30.0)
+    recent.add(np.array([2]), np.array([125.0]), now_ms=125.0)
+    rows, t = recent.arrays()
+    assert rows.tolist() == [4, 2] and t.tolist() == [30.0, 125.0]  # 10 and 20 ms left the window
+    raster = RasterBuffer(5, np.array([4]), window_ms=100.0)
+    raster.add(*recent.arrays(), now_ms=125.0)
+    assert raster.segments()[0].tolist() == [30.0, 30.0]

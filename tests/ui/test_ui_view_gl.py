@@ -1,0 +1,75 @@
+"""The app's 3D view under a real OpenGL context (Xvfb): it marks lesions, selection, hiding.
+
+Skipped where no OpenGL context can be created (no display, Qt's offscreen platform).
+"""
+
+import numpy as np
+import pytest
+
+from brainview.ui.app import create_window
+
+pytestmark = pytest.mark.gl
+pytest.importorskip("brainview.sim")
+pytest.importorskip("brainview.render")
+
+
+@pytest.fixture
+def gl_window(qtbot, tmp_path):
+    from brainview.ui.view3d import opengl_problem
+
+    problem = opengl_problem()
+    if problem:
+        pytest.skip(f"no OpenGL here: {problem}")
+    win = create_window(None, tmp_path / "settings.ini")
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.engine_ready, timeout=120_000)
+    if win.view.view is None:
+        pytest.skip(f"the 3D view could not start: {win.view.problem}")
+    yield win
+    win.close()
+
+
+def test_the_view_marks_lesions_selection_and_hidden_cells(qtbot, gl_window):
+    from brainview.render import FLAG_HIDDEN, FLAG_LESIONED, FLAG_SELECTED
+
+    window = gl_window
+    view = window.view.view
+    session = window.session
+    worm = session.connectome
+    ava = session.tree.leaf_of(worm.index_of("AVAL"))
+    window.browser.set_lesion(ava.key, "ablate")
+    assert np.all(view.flags()[ava.rows] & FLAG_LESIONED)
+    assert np.count_nonzero(view.flags() & FLAG_LESIONED) == ava.count
+    session.undo_stack.undo()
+    assert not np.any(view.flags() & FLAG_LESIONED)
+    session.select(worm.index_of("ALML"))
+    assert np.flatnonzero(view.flags() & FLAG_SELECTED).tolist() == [worm.index_of("ALML")]
+    session.set_hidden(ava.rows, True)
+    assert np.all(view.flags()[ava.rows] & FLAG_HIDDEN)
+
+
+def test_lesioned_cells_look_different_and_spikes_glow(qtbot, gl_window):
+    window = gl_window
+    view = window.view.view
+    session = window.session
+    worm = session.connectome
+    row = worm.index_of("AVAL")
+    view.set_view("fit", rows=[row])  # close up, so the cell covers many pixels
+    x, y = np.round(view.project([row])[0]).astype(int)
+    scale = view.canvas.pixel_scale
+
+    def patch():
+        image = view.render()[..., :3].astype(float)
+        cy, cx = int(y * scale), int(x * scale)
+        return image[max(cy - 6, 0):cy + 7, max(cx - 6, 0):cx + 7]
+
+    before = patch()
+    session.lesion(session.tree.leaf_of(row).target(), "silence")
+    after = patch()
+    assert np.abs(after - before).mean() > 5
+    uploaded = view.uploaded_bytes
+    window.stimuli.selector.setText("ALML,ALMR,AVM")
+    window.stimuli.drive_button.click()
+    window.controls.play_action.trigger()
+    qtbot.waitUntil(lambda: view.uploaded_bytes > uploaded, timeout=20_000)

@@ -1,0 +1,174 @@
+"""The simulation worker thread with the real engine on small networks."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QObject, Slot
+
+from brainview.ui import commands as cmd
+from brainview.ui.worker import SimulationWorker
+
+pytest.importorskip("brainview.sim")
+
+
+@pytest.fixture
+def chain(connectome_factory):
+    """Cell 0 drives 1 strongly (50 synapses); 2 and 3 are unconnected."""
+    return connectome_factory(4, edges=[(0, 1, 50.0, 1), (2, 3, 1.0, 1)])
+
+
+class Recorder(QObject):
+    """Receives a worker's signals on the GUI thread (queued), as the main window does."""
+
+    def __init__(self, worker):
+        super().__init__()
+        self.worker = worker
+        self.snapshots, self.errors, self.states, self.ready = [], [], [], []
+        worker.published.connect(self.on_published)
+        worker.errored.connect(self.on_errored)
+        worker.stateChanged.connect(self.on_state)
+        worker.ready.connect(self.on_ready)
+
+    @Slot(object)
+    def on_published(self, snapshot):
+        self.snapshots.append(snapshot)
+        self.worker.acknowledge()
+
+    @Slot(str, str)
+    def on_errored(self, message, details):
+        self.errors.append((message, details))
+
+    @Slot(bool)
+    def on_state(self, running):
+        self.states.append(running)
+
+    @Slot(str)
+    def on_ready(self, description):
+        self.ready.append(description)
+
+
+def collect(worker):
+    return worker.recorder.snapshots
+
+
+def spikes_of(snapshots, row, after_ms=-1.0):
+    return sum(int(np.sum((s.spike_rows == row) & (s.spike_t_ms > after_ms))) for s in snapshots)
+
+
+@pytest.fixture
+def running_worker(qtbot, chain):
+    worker = SimulationWorker(chain, cmd.Pacing("flat"))
+    worker.recorder = Recorder(worker)
+    worker.start()
+    qtbot.waitUntil(lambda: bool(worker.recorder.ready), timeout=120_000)
+    yield worker
+    worker.stop()
+    assert worker.thread.isFinished()
+
+
+def test_drive_lesion_and_undo_through_the_queue(qtbot, running_worker):
+    worker = running_worker
+    snapshots = collect(worker)
+    worker.submit(cmd.SetGroups(("driven", "target"), (np.array([0]), np.array([1]))))
+    worker.submit(cmd.SetProbes((1,)))
+    drive = cmd.ApplyStimulus("s", "drive 0", [0], 200.0)
+    worker.submit(drive)
+    worker.submit(cmd.Step(200.0))
+    qtbot.waitUntil(lambda: bool(snapshots) and snapshots[-1].t_ms >= 200.0, timeout=20_000)
+    assert spikes_of(snapshots, 0) > 10 and spikes_of(snapshots, 1) > 5
+    assert spikes_of(snapshots, 2) == 0
+    assert any(c.serial == drive.serial and c.kind == "stimulus" for s in snapshots for c in s.changes)
+    rates = np.concatenate([s.rates_hz for s in snapshots], axis=1)
+    assert rates.shape[0] == 2 and rates[0].mean() > 50
+    volts = np.concatenate([s.probe_mV for s in snapshots], axis=1)
+    assert volts.shape[0] == 1 and volts.size > 100 and volts.max() > -52.0
+    lesion = cmd.ApplyLesion("l", "silence 1", [1], "silence")
+    worker.submit(lesion)
+    worker.submit(cmd.Step(100.0))
+    qtbot.waitUntil(lambda: snapshots[-1].t_ms >= 300.0, timeout=20_000)
+    lesion_t = next(c.t_ms for s in snapshots for c in s.changes if c.serial == lesion.serial)
+    assert lesion_t == pytest.approx(200.0)
+    assert spikes_of(snapshots, 1, after_ms=lesion_t) == 0
+    assert spikes_of(snapshots, 0, after_ms=lesion_t) > 5
+    worker.submit(cmd.RemoveLesion("l", "restore 1"))
+    worker.submit(cmd.Step(100.0))
+    qtbot.waitUntil(lambda: snapshots[-1].t_ms >= 400.0, timeout=20_000)
+    assert spikes_of(snapshots, 1, after_ms=300.0) > 3
+
+
+def test_play_pause_reset(qtbot, running_worker):
+    worker = running_worker
+    snapshots = collect(worker)
+    worker.submit(cmd.Play())
+    qtbot.waitUntil(lambda: worker.recorder.states == [True], timeout=5000)
+    qtbot.waitUntil(lambda: bool(snapshots) and snapshots[-1].t_ms > 50, timeout=20_000)
+    assert snapshots[-1].running and snapshots[-1].real_time_factor > 0
+    worker.submit(cmd.Pause())
+    qtbot.waitUntil(lambda: worker.recorder.states == [True, False], timeout=5000)
+    qtbot.wait(100)
+    paused_at = snapshots[-1].t_ms
+    qtbot.wait(200)
+    assert snapshots[-1].t_ms == paused_at and not snapshots[-1].running
+    worker.submit(cmd.Reset())
+    qtbot.waitUntil(lambda: snapshots[-1].generation == 1, timeout=5000)
+    assert snapshots[-1].t_ms == 0.0
+
+
+def test_real_time_pacing_follows_the_wall_clock(qtbot, running_worker):
+    worker = running_worker
+    snapshots = collect(worker)
+    worker.submit(cmd.SetPacing(cmd.Pacing("slow", 10.0)))
+    worker.submit(cmd.Play())
+    qtbot.wait(500)
+    worker.submit(cmd.Pause())
+    qtbot.waitUntil(lambda: bool(snapshots) and not snapshots[-1].running, timeout=5000)
+    # 0.5 s of wall time at 10x slower is about 50 ms of simulated time: far from flat out
+    assert 10.0 < snapshots[-1].t_ms < 120.0
+
+
+def test_an_engine_error_is_reported_and_the_worker_keeps_serving(qtbot, running_worker):
+    worker = running_worker
+    snapshots = collect(worker)
+    worker.submit(cmd.ApplyLesion("bad", "silence nowhere", [99], "silence"))
+    qtbot.waitUntil(lambda: bool(worker.recorder.errors), timeout=5000)
+    message, details = worker.recorder.errors[0]
+    assert "99" in message and "Traceback" in details
+    worker.submit(cmd.Step(10.0))
+    qtbot.waitUntil(lambda: bool(snapshots) and snapshots[-1].t_ms >= 10.0, timeout=5000)
+
+
+def test_a_simulation_that_cannot_be_built_is_reported(qtbot, chain):
+    def broken(_connectome, _overrides):
+        raise ValueError("no model for this dataset")
+
+    worker = SimulationWorker(chain, make_simulation=broken)
+    recorder = Recorder(worker)
+    worker.start()
+    qtbot.waitUntil(lambda: bool(recorder.errors), timeout=5000)
+    assert "no model for this dataset" in recorder.errors[0][0]
+    worker.submit(cmd.Play())
+    qtbot.waitUntil(lambda: len(recorder.errors) == 2, timeout=5000)
+    assert "no simulation" in recorder.errors[1][0]
+    worker.stop()
+    assert worker.thread.isFinished()
+
+
+def test_new_model_parameters_restart_with_the_same_interventions(qtbot, running_worker):
+    worker = running_worker
+    snapshots = collect(worker)
+    worker.submit(cmd.ApplyStimulus("s", "drive 0", [0], 200.0))
+    worker.submit(cmd.ApplyLesion("l", "silence 3", [3], "silence"))
+    worker.submit(cmd.Step(50.0))
+    qtbot.waitUntil(lambda: bool(snapshots) and snapshots[-1].t_ms >= 50.0, timeout=20_000)
+    weak = spikes_of(snapshots, 1)
+    worker.submit(cmd.SetModelParameters((("w_syn_mV", 0.05),)))
+    qtbot.waitUntil(lambda: len(worker.recorder.ready) == 2, timeout=20_000)
+    worker.submit(cmd.Step(50.0))
+    qtbot.waitUntil(lambda: snapshots[-1].generation == 1 and snapshots[-1].t_ms >= 50.0, timeout=20_000)
+    after = [s for s in snapshots if s.generation == 1]
+    assert worker.sim.params.w_syn_mV == 0.05
+    assert worker.sim.lesions.status()[3] == 1  # the lesion came along
+    assert spikes_of(after, 0) > 3  # and so did the drive
+    assert weak > 0 and spikes_of(after, 1) == 0  # 50 synapses x 0.05 mV stay below threshold
+    worker.submit(cmd.SetModelParameters((("w_syn_mV", float("nan")),)))
+    qtbot.waitUntil(lambda: bool(worker.recorder.errors), timeout=5000)
+    assert "w_syn_mV" in worker.recorder.errors[0][0] and worker.sim.params.w_syn_mV == 0.05
