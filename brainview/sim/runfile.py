@@ -25,7 +25,6 @@ that fails leaves no file behind.
 from __future__ import annotations
 
 import os
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -33,6 +32,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from brainview.connectome.io.atomic import atomic_output
 from brainview.connectome.io.errors import FormatError
 from brainview.connectome.io.native import DatasetSpec
 from brainview.sim.lesions import LesionMode
@@ -109,11 +109,7 @@ def write_run(path: str | os.PathLike, result: RunResult, dataset: DatasetInfo) 
     from brainview import __version__
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # A unique name beside the target (so the rename is atomic); h5py creates it with the
-    # user's usual permissions, unlike mkstemp's 0600.
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.part")
-    try:
+    with atomic_output(path) as temporary:
         with h5py.File(temporary, "w", libver="v110") as f:
             f.attrs.update({
                 "format": FORMAT, "format_version": FORMAT_VERSION, "brainview_version": __version__,
@@ -139,10 +135,6 @@ def write_run(path: str | os.PathLike, result: RunResult, dataset: DatasetInfo) 
                 _array(f, f"log/{key}", np.array([getattr(e, key) for _, e in log], dtype=object), _STR)
             _array(f, "log/cells", np.array([e.cells for _, e in log], np.int64))
             f["config"].attrs["wall_s"] = result.wall_s
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
     return path
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import gzip
 import os
-import tempfile
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
 from xml.parsers import expat
@@ -34,6 +33,7 @@ import pandas as pd
 from brainview.connectome.categorical import Categorical
 from brainview.connectome.connectome import Connectome
 from brainview.connectome.io._tables import open_binary
+from brainview.connectome.io.atomic import atomic_output
 from brainview.connectome.io import Progress
 from brainview.connectome.io.errors import FormatError
 from brainview.connectome.layout import complete_positions
@@ -335,15 +335,7 @@ def write_gexf(connectome: Connectome, path: str | os.PathLike) -> Path:
 
 def _write(connectome: Connectome, path: Path, writer) -> Path:
     graph = generate_graph(connectome)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(handle)
-    try:
-        opener = gzip.open if path.name.lower().endswith(".gz") else open
-        with opener(temporary, "wb") as out:
-            writer(graph, out)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with atomic_output(path) as temporary, opener(temporary, "wb") as out:
+        writer(graph, out)
     return path

@@ -17,7 +17,6 @@ temporary name beside the target and renamed at the end, so a failed write leave
 from __future__ import annotations
 
 import os
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +25,7 @@ import numpy as np
 
 from brainview.connectome.categorical import Categorical
 from brainview.connectome.connectome import Connectome
+from brainview.connectome.io.atomic import atomic_output
 from brainview.connectome.io.errors import FormatError
 from brainview.connectome.synapses import SynapseCSR
 
@@ -69,11 +69,7 @@ def write_native(connectome: Connectome, path: str | os.PathLike) -> Path:
     from brainview import __version__
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # A unique name beside the target (so the rename is atomic); h5py creates it with the
-    # user's usual permissions, unlike mkstemp's 0600.
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.part")
-    try:
+    with atomic_output(path) as temporary:
         with h5py.File(temporary, "w", libver="v110") as f:
             f.attrs["format"] = FORMAT
             f.attrs["format_version"] = FORMAT_VERSION
@@ -89,10 +85,6 @@ def write_native(connectome: Connectome, path: str | os.PathLike) -> Path:
             _write_csr(f.create_group("synapses/chemical"), connectome.chemical, "count")
             if connectome.gap is not None:
                 _write_csr(f.create_group("synapses/gap"), connectome.gap, "weight")
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
     return path
 
 
