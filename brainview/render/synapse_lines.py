@@ -39,6 +39,14 @@ class SynapseSet:
         """No connections."""
         return cls(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.int8))
 
+    @classmethod
+    def of_connections(cls, chemical, where: np.ndarray) -> SynapseSet:
+        """The connections ``where`` (indices into the CSR's entries) of a chemical ``SynapseCSR``."""
+        return cls(
+            chemical.pre[where].astype(np.int64), chemical.indices[where].astype(np.int64),
+            chemical.weight[where], chemical.sign[where],
+        )
+
     def strongest(self, limit: int) -> SynapseSet:
         """At most ``limit`` connections, those with the most synapses."""
         if len(self) <= limit:
@@ -81,12 +89,7 @@ def partner_synapses(
         keep |= selected[chemical.pre]
     if direction in ("in", "both"):
         keep |= selected[chemical.indices]
-    where = np.flatnonzero(keep)
-    found = SynapseSet(
-        chemical.pre[where].astype(np.int64), chemical.indices[where].astype(np.int64),
-        chemical.weight[where], chemical.sign[where],
-    )
-    return found.strongest(limit)
+    return SynapseSet.of_connections(chemical, np.flatnonzero(keep)).strongest(limit)
 
 
 def strongest_synapses(connectome: Connectome, k: int) -> SynapseSet:
@@ -98,10 +101,7 @@ def strongest_synapses(connectome: Connectome, k: int) -> SynapseSet:
         where = np.arange(chemical.n_connections)
     else:
         where = np.sort(np.argpartition(-chemical.weight, k - 1)[:k])
-    return SynapseSet(
-        chemical.pre[where].astype(np.int64), chemical.indices[where].astype(np.int64),
-        chemical.weight[where], chemical.sign[where],
-    )
+    return SynapseSet.of_connections(chemical, where)
 
 
 def line_colors(synapses: SynapseSet, max_count: float | None = None, alpha_range=(0.12, 0.9)) -> np.ndarray:

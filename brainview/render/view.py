@@ -206,8 +206,7 @@ class ConnectomeView:
         See :func:`~brainview.render.appearance.radii_by`; ``scale`` multiplies every radius
         without any upload.
         """
-        radii = radii_by(self._require(), by)
-        self._radii = radii
+        self._radii = radii_by(self._require(), by)
         self._neurons.set_radii(self._radii)
         self._neurons.radius_scale = scale
         self._activity.set_radius_scale(scale)

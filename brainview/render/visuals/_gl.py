@@ -1,10 +1,13 @@
-"""Helpers shared by the visuals: driver limits and per-frame camera uniforms."""
+"""What the visuals share: their base class, driver limits and per-frame camera uniforms."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
+from vispy.visuals import Visual
+
+from brainview.render.shaders import vertex_and_fragment
 
 FALLBACK_MAX_POINT_PX = 64.0
 """Point size every OpenGL implementation supports, used when the driver cannot be asked."""
@@ -89,21 +92,60 @@ def camera_uniforms(transform) -> CameraUniforms:
     return CameraUniforms(tuple(float(x) for x in eye), px_per_um, depth)
 
 
-def set_camera_uniforms(program, transform) -> CameraUniforms:
-    """Compute the camera uniforms of ``transform`` and set the sphere shaders' ``u_px_per_um``, ``u_depth``."""
-    uniforms = camera_uniforms(transform)
-    program["u_px_per_um"] = uniforms.px_per_um
-    program["u_depth"] = uniforms.depth
-    return uniforms
+def positive(name: str, value: float) -> float:
+    """``value`` as a float; ValueError naming ``name`` unless it is greater than 0."""
+    if not value > 0:
+        raise ValueError(f"{name} must be positive, was {value}")
+    return float(value)
 
 
-def restore_depth_writes() -> None:
-    """Re-enable depth writes after a visual drew with ``depth_mask=False``.
+class ShaderVisual(Visual):
+    """Base of brainview's visuals: a program from ``shaders/<shader>.{vert,frag}.glsl``.
 
-    vispy sets only the GL state a visual names, and clears the depth buffer at the start of
-    the next frame with whatever mask was left: a translucent visual drawn last would stop the
-    clear (and every later opaque visual) from writing depth.
+    The vertex shaders place vertices through the ``$visual_to_framebuffer`` and
+    ``$framebuffer_to_render`` hooks (the framebuffer step is where the sphere sizes and depths
+    are computed). Subclasses count the bytes they upload in ``uploaded_bytes``.
+
+    Parameters
+    ----------
+    shader : str
+        Stem of the shader pair, e.g. ``"neurons"``.
     """
-    from vispy.gloo import set_depth_mask
 
-    set_depth_mask(True)
+    def __init__(self, shader: str) -> None:
+        vertex, fragment = vertex_and_fragment(shader)
+        Visual.__init__(self, vcode=vertex, fcode=fragment)
+        self.uploaded_bytes = 0
+        self._max_point_px: float | None = None
+
+    def draw(self) -> None:
+        """Draw, then switch depth writes back on for whatever is drawn next.
+
+        vispy sets only the GL state a visual names, and clears the depth buffer at the start of
+        the next frame with whatever mask was left: a translucent visual (``depth_mask=False``)
+        drawn last would stop the clear, and every later opaque visual, from writing depth.
+        For a visual that writes depth itself this changes nothing.
+        """
+        from vispy.gloo import set_depth_mask
+
+        Visual.draw(self)
+        set_depth_mask(True)
+
+    @staticmethod
+    def _prepare_transforms(view) -> None:
+        program = view.view_program
+        program.vert["visual_to_framebuffer"] = view.get_transform("visual", "framebuffer")
+        program.vert["framebuffer_to_render"] = view.get_transform("framebuffer", "render")
+
+    def _prepare_sphere_uniforms(self, view) -> None:
+        """Per frame, for the point-sprite shaders: ``u_px_per_um``, ``u_depth`` and ``u_max_point_px``.
+
+        The driver's point size limit is asked once, at the first draw: asking needs a current
+        context, which ``__init__`` may not have, and the answer never changes.
+        """
+        if self._max_point_px is None:
+            self._max_point_px = max_point_size_px()
+            self.shared_program["u_max_point_px"] = self._max_point_px
+        uniforms = camera_uniforms(view.get_transform("visual", "framebuffer"))
+        view.view_program["u_px_per_um"] = uniforms.px_per_um
+        view.view_program["u_depth"] = uniforms.depth

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 from vispy.gloo import VertexBuffer
-from vispy.visuals import Visual
 
-from brainview.render.shaders import vertex_and_fragment
-from brainview.render.visuals._gl import max_point_size_px, set_camera_uniforms, restore_depth_writes
+from brainview.render.visuals._gl import FALLBACK_MAX_POINT_PX, ShaderVisual, positive
 
 EVENT_DTYPE = np.dtype([("a_position", np.float32, 3), ("a_radius", np.float32), ("a_time", np.float32)])
 """One spike event in the ring buffer: 20 bytes."""
@@ -22,7 +20,7 @@ _NEVER = np.float32(-3.0e38)
 """Spike time of an empty slot: always older than the cut-off."""
 
 
-class ActivityVisual(Visual):
+class ActivityVisual(ShaderVisual):
     """Halos that light up a neuron when it spikes and fade with time.
 
     Parameters
@@ -39,22 +37,19 @@ class ActivityVisual(Visual):
     def __init__(self, capacity: int = 1 << 14, tau_ms: float = 40.0, max_capacity: int = 1 << 22) -> None:
         if capacity < 1 or max_capacity < capacity:
             raise ValueError(f"need 1 <= capacity <= max_capacity, got {capacity} and {max_capacity}")
-        vertex, fragment = vertex_and_fragment("activity")
-        Visual.__init__(self, vcode=vertex, fcode=fragment)
+        ShaderVisual.__init__(self, "activity")
         self._buffer = VertexBuffer()
         self._times = np.zeros(0, np.float32)
         self._head = 0
         self._time_ms = 0.0
         self._tau_ms = 1.0
         self._max_capacity = int(max_capacity)
-        self._max_point_px: float | None = None
-        self.uploaded_bytes = 0
         program = self.shared_program
         program["u_time"] = 0.0
         program["u_halo"] = 2.6
         program["u_radius_scale"] = 1.0
         program["u_min_halo_px"] = 5.0
-        program["u_max_point_px"] = 64.0
+        program["u_max_point_px"] = FALLBACK_MAX_POINT_PX
         program["u_glow_color"] = (1.0, 0.85, 0.45, 0.95)
         self._draw_mode = "points"
         # additive, tested against the neurons' depth but never hiding anything itself
@@ -76,9 +71,7 @@ class ActivityVisual(Visual):
 
     @tau_ms.setter
     def tau_ms(self, value: float) -> None:
-        if not value > 0:
-            raise ValueError(f"tau_ms must be positive, was {value}")
-        self._tau_ms = float(value)
+        self._tau_ms = positive("tau_ms", value)
         self.shared_program["u_tau"] = self._tau_ms
         self.shared_program["u_cutoff"] = self.cutoff_ms
         self.update()
@@ -190,22 +183,6 @@ class ActivityVisual(Visual):
         self.uploaded_bytes += events.nbytes
 
     # -- vispy hooks ----------------------------------------------------------------------------
-    def draw(self) -> None:
-        """Draw, then leave depth writes on for whatever is drawn next."""
-        Visual.draw(self)
-        restore_depth_writes()
-
-    def _prepare_transforms(self, view) -> None:
-        program = view.view_program
-        program.vert["visual_to_framebuffer"] = view.get_transform("visual", "framebuffer")
-        program.vert["framebuffer_to_render"] = view.get_transform("framebuffer", "render")
-
     def _prepare_draw(self, view) -> bool:
-        if self._max_point_px is None:
-            self._max_point_px = max_point_size_px()
-            self.shared_program["u_max_point_px"] = self._max_point_px
-        set_camera_uniforms(view.view_program, view.get_transform("visual", "framebuffer"))
+        self._prepare_sphere_uniforms(view)
         return True
-
-    def _compute_bounds(self, axis: int, view):
-        return None

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 from vispy.gloo import VertexBuffer
-from vispy.visuals import Visual
 
-from brainview.render.shaders import vertex_and_fragment
-from brainview.render.visuals._gl import restore_depth_writes
+from brainview.render.visuals._gl import ShaderVisual
 
 
-class EdgesVisual(Visual):
+class EdgesVisual(ShaderVisual):
     """Line segments from presynaptic to postsynaptic somata.
 
     Parameters
@@ -21,12 +19,10 @@ class EdgesVisual(Visual):
     """
 
     def __init__(self, opacity: float = 1.0) -> None:
-        vertex, fragment = vertex_and_fragment("edges")
-        Visual.__init__(self, vcode=vertex, fcode=fragment)
+        ShaderVisual.__init__(self, "edges")
         self._position = VertexBuffer(np.zeros((2, 3), np.float32))
         self._color = VertexBuffer(np.zeros((2, 4), np.float32))
         self._segments = 0
-        self.uploaded_bytes = 0
         self.shared_program["a_position"] = self._position
         self.shared_program["a_color"] = self._color
         self.shared_program["u_opacity"] = float(opacity)
@@ -62,18 +58,5 @@ class EdgesVisual(Visual):
         self.uploaded_bytes += vertices.nbytes + vertex_colors.nbytes
         self.update()
 
-    def draw(self) -> None:
-        """Draw, then leave depth writes on for whatever is drawn next."""
-        Visual.draw(self)
-        restore_depth_writes()
-
-    def _prepare_transforms(self, view) -> None:
-        program = view.view_program
-        program.vert["visual_to_framebuffer"] = view.get_transform("visual", "framebuffer")
-        program.vert["framebuffer_to_render"] = view.get_transform("framebuffer", "render")
-
     def _prepare_draw(self, view) -> bool:
         return self._segments > 0
-
-    def _compute_bounds(self, axis: int, view):
-        return None

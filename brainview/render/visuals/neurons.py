@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 from vispy.gloo import IndexBuffer, VertexBuffer
-from vispy.visuals import Visual
 
-from brainview.render.shaders import vertex_and_fragment
-from brainview.render.visuals._gl import max_point_size_px, set_camera_uniforms
+from brainview.render.visuals._gl import FALLBACK_MAX_POINT_PX, ShaderVisual, positive
 
 FLAG_SELECTED = 1
 """Flag bit: the neuron is selected (drawn with a ring)."""
@@ -19,7 +17,7 @@ FLAG_DIMMED = 8
 """Flag bit: the neuron is drawn faded (it is not related to the selection)."""
 
 
-class NeuronsVisual(Visual):
+class NeuronsVisual(ShaderVisual):
     """N spheres with a colour, a radius and flags each.
 
     Three vertex buffers, so that a user action re-uploads only what it changed:
@@ -36,29 +34,26 @@ class NeuronsVisual(Visual):
     """
 
     def __init__(self, radius_scale: float = 1.0, min_radius_px: float = 1.5) -> None:
-        vertex, fragment = vertex_and_fragment("neurons")
-        Visual.__init__(self, vcode=vertex, fcode=fragment)
+        ShaderVisual.__init__(self, "neurons")
         self._sphere = VertexBuffer(np.zeros((1, 4), np.float32))
         self._color = VertexBuffer(np.zeros((1, 4), np.float32))
         self._state = VertexBuffer(np.zeros((1, 2), np.float32))
         self._positions = np.zeros((0, 3), np.float32)
         self._radii = np.zeros(0, np.float32)
         self._flags = np.zeros(0, np.uint8)
-        self._max_point_px: float | None = None
         self._radius_scale = float(radius_scale)
         self._hover_row: int | None = None
         self._id_colors = False
         self._subset = IndexBuffer(np.zeros(1, np.uint32))
         self._subset_size = 0
         self._moving = False
-        self.uploaded_bytes = 0
         program = self.shared_program
         program["a_sphere"] = self._sphere
         program["a_color"] = self._color
         program["a_state"] = self._state
-        program["u_radius_scale"] = float(radius_scale)
+        program["u_radius_scale"] = self._radius_scale
         program["u_min_radius_px"] = float(min_radius_px)
-        program["u_max_point_px"] = 64.0
+        program["u_max_point_px"] = FALLBACK_MAX_POINT_PX
         program["u_ring_px"] = 2.5
         program["u_picking"] = 0.0
         program["u_hover_row"] = -1.0
@@ -184,9 +179,7 @@ class NeuronsVisual(Visual):
 
     @radius_scale.setter
     def radius_scale(self, value: float) -> None:
-        if not value > 0:
-            raise ValueError(f"radius_scale must be positive, was {value}")
-        self._radius_scale = float(value)
+        self._radius_scale = positive("radius_scale", value)
         self.shared_program["u_radius_scale"] = self._radius_scale
         self.update()
 
@@ -215,18 +208,10 @@ class NeuronsVisual(Visual):
         self.shared_program["u_picking"] = 1.0 if value else 0.0
 
     # -- vispy hooks ----------------------------------------------------------------------------
-    def _prepare_transforms(self, view) -> None:
-        program = view.view_program
-        program.vert["visual_to_framebuffer"] = view.get_transform("visual", "framebuffer")
-        program.vert["framebuffer_to_render"] = view.get_transform("framebuffer", "render")
-
     def _prepare_draw(self, view) -> bool:
         if self.n == 0:
             return False
-        if self._max_point_px is None:
-            self._max_point_px = max_point_size_px()
-            self.shared_program["u_max_point_px"] = self._max_point_px
-        set_camera_uniforms(view.view_program, view.get_transform("visual", "framebuffer"))
+        self._prepare_sphere_uniforms(view)
         return True
 
     def _compute_bounds(self, axis: int, view):

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 from vispy.gloo import IndexBuffer, VertexBuffer
-from vispy.visuals import Visual
 
-from brainview.render.shaders import vertex_and_fragment
-from brainview.render.visuals._gl import camera_uniforms, restore_depth_writes
+from brainview.render.visuals._gl import ShaderVisual, camera_uniforms
 
 
 def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
@@ -38,7 +36,7 @@ def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
     return (normals / length[:, None]).astype(np.float32)
 
 
-class OutlineMeshVisual(Visual):
+class OutlineMeshVisual(ShaderVisual):
     """A triangle mesh drawn as a faint, see-through surface whose silhouette is stronger.
 
     Parameters
@@ -50,13 +48,11 @@ class OutlineMeshVisual(Visual):
     """
 
     def __init__(self, color=(0.62, 0.70, 0.85, 0.035), rim: float = 4.0) -> None:
-        vertex, fragment = vertex_and_fragment("outline_mesh")
-        Visual.__init__(self, vcode=vertex, fcode=fragment)
+        ShaderVisual.__init__(self, "outline_mesh")
         self._position = VertexBuffer(np.zeros((3, 3), np.float32))
         self._normal = VertexBuffer(np.zeros((3, 3), np.float32))
         self._faces = IndexBuffer(np.zeros((1, 3), np.uint32))
         self._vertices = np.zeros((0, 3), np.float32)
-        self.uploaded_bytes = 0
         self.shared_program["a_position"] = self._position
         self.shared_program["a_normal"] = self._normal
         self.shared_program["u_color"] = tuple(float(x) for x in color)
@@ -87,16 +83,6 @@ class OutlineMeshVisual(Visual):
         """RGBA of the face-on surface."""
         self.shared_program["u_color"] = tuple(float(x) for x in color)
         self.update()
-
-    def draw(self) -> None:
-        """Draw, then leave depth writes on for whatever is drawn next."""
-        Visual.draw(self)
-        restore_depth_writes()
-
-    def _prepare_transforms(self, view) -> None:
-        program = view.view_program
-        program.vert["visual_to_framebuffer"] = view.get_transform("visual", "framebuffer")
-        program.vert["framebuffer_to_render"] = view.get_transform("framebuffer", "render")
 
     def _prepare_draw(self, view) -> bool:
         if self._vertices.shape[0] == 0:
