@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from flywire_scale import CODEX_DIR, NATIVE_PATH, OUT_DIR, write_codex_folder  # noqa: E402
+from machine import describe as describe_machine  # noqa: E402
 
 STAGES = ("codex_read", "native_write", "native_read")
 
@@ -66,19 +66,6 @@ def run_stage(stage: str) -> dict:
     return {"stage": stage, "seconds": seconds, "peak_rss_mb": _peak_rss_mb(), "import_rss_mb": started_rss, **extra}
 
 
-def machine() -> str:
-    """CPU model and core count, for the report."""
-    model = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3, help="native read repetitions (best and mean shown)")
@@ -98,7 +85,7 @@ def main() -> None:
             done = subprocess.run([sys.executable, __file__, "--stage", stage], capture_output=True, text=True, check=True)
             outputs.append(json.loads(done.stdout.strip().splitlines()[-1]))
         results[stage] = outputs
-    print(f"machine: {machine()}")
+    print(f"machine: {describe_machine()}")
     print(f"command: python bench/bench_io.py --repeat {args.repeat}")
     print(f"dataset: {results['native_read'][0]['connectome']}")
     connections_mb = sum(p.stat().st_size for p in CODEX_DIR.iterdir()) / 1e6

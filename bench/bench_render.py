@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import platform
 import sys
 import time
 from pathlib import Path
@@ -36,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from machine import describe  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -103,18 +103,6 @@ def draw_frame(canvas) -> None:
     canvas.update()
     canvas.app.process_events()
     gl.glFinish()
-
-
-def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    import os
-
-    return f"{platform.node()}: {cpu}, {os.cpu_count()} logical CPUs, Python {platform.python_version()}"
 
 
 def measure_ours(view, connectome, frames: int, fraction: float, counter: UploadCounter) -> dict:
@@ -268,7 +256,7 @@ def main(argv=None) -> int:
     draw_frame(view.canvas)
     renderer = gl.glGetParameter(gl.GL_RENDERER)
     print("brainview render benchmark")
-    print(f"  machine:  {machine()}")
+    print(f"  machine:  {describe()}")
     print(f"  OpenGL:   {renderer}, {view.gl_version}")
     print(f"  command:  {' '.join([Path(sys.executable).name, *sys.argv])}")
     print(f"  data:     {connectome} (loaded in {load_s:.2f} s; set_connectome {set_s:.2f} s)")

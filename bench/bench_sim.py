@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -40,6 +39,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from flywire_scale import OUT_DIR, flywire_scale_connectome  # noqa: E402
+from machine import describe as describe_machine  # noqa: E402
 
 DRIVEN = 50
 RATE_HZ = 150.0
@@ -153,17 +153,6 @@ def in_subprocess(*worker: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def machine() -> str:
-    model = "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return f"{platform.node()}: {os.cpu_count()} cores, {model}, Python {platform.python_version()}"
-
-
 def row(name: str, figures: dict) -> str:
     if "error" in figures:
         return f"{name:<34} failed: {figures['error']}"
@@ -192,7 +181,7 @@ def main() -> None:
         return
 
     connectome = flywire_scale_connectome()
-    print(f"machine: {machine()}")
+    print(f"machine: {describe_machine()}")
     print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
     print(f"network: {connectome}")
     print(f"drive:   {DRIVEN} excitatory neurons at {RATE_HZ:g} Hz (seed {SEED}); {DURATION_S:g} s at dt = {DT_MS} ms")

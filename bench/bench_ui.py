@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -29,18 +28,7 @@ import numpy as np
 
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
-
-
-def machine() -> str:
-    """CPU model and core count, from /proc/cpuinfo where there is one."""
-    model = platform.processor() or platform.machine()
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}"
+from machine import describe as describe_machine  # noqa: E402
 
 
 def load_dataset(path: str | None):
@@ -195,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     run_for(0.2)
 
     print("brainview GUI benchmark")
-    print(f"  machine: {machine()}")
+    print(f"  machine: {describe_machine()}")
     frame = f", {window.view.frame_s * 1000:.0f} ms per frame" if window.view.view is not None else ""
     print(f"  Qt platform: {QApplication.platformName()}; 3D view{frame}: "
           f"{'on' if window.view.view is not None else 'off (' + (window.view.problem or 'not created') + ')'}")

@@ -18,10 +18,7 @@ LESION_MODES = ("silence", "ablate")
 """How a lesion acts: ``silence`` clamps cells at rest, ``ablate`` removes them and their synapses."""
 
 _serials = count(1)
-
-
-def _next_serial() -> int:
-    return next(_serials)
+"""Numbers the lesion and stimulus commands in creation order, across every window."""
 
 
 @dataclass(frozen=True)
@@ -94,54 +91,60 @@ class SetPacing:
     pacing: Pacing
 
 
+def unique_rows(rows) -> np.ndarray:
+    """``rows`` as sorted, distinct int64 row indices (the form every command and target holds)."""
+    return np.unique(np.asarray(rows, dtype=np.int64))
+
+
 @dataclass(frozen=True)
-class ApplyLesion:
-    """Lesion the cells ``rows`` (``mode`` silence or ablate); ``key`` names it for removal."""
+class _Intervention:
+    """What every lesion and stimulus command carries.
+
+    ``key`` names the entry so a later command can remove it; ``label`` is the words of its
+    marker in the traces; ``serial`` (numbered on creation) lets the GUI tell when the engine
+    has applied this very command. ``serial`` is keyword-only so that subclasses can add fields
+    without defaults after it.
+    """
 
     key: str
     label: str
+    serial: int = field(default_factory=_serials.__next__, kw_only=True)
+
+
+@dataclass(frozen=True)
+class ApplyLesion(_Intervention):
+    """Lesion the cells ``rows`` (``mode`` silence or ablate); ``key`` names it for removal."""
+
     rows: np.ndarray
     mode: str = "silence"
-    serial: int = field(default_factory=_next_serial)
 
     def __post_init__(self) -> None:
         if self.mode not in LESION_MODES:
             raise ValueError(f"lesion mode must be one of {LESION_MODES}, was {self.mode!r}")
-        object.__setattr__(self, "rows", np.unique(np.asarray(self.rows, dtype=np.int64)))
+        object.__setattr__(self, "rows", unique_rows(self.rows))
 
 
 @dataclass(frozen=True)
-class RemoveLesion:
+class RemoveLesion(_Intervention):
     """Undo the lesion called ``key``."""
 
-    key: str
-    label: str
-    serial: int = field(default_factory=_next_serial)
-
 
 @dataclass(frozen=True)
-class ApplyStimulus:
+class ApplyStimulus(_Intervention):
     """Drive the cells ``rows`` with Poisson input at ``rate_hz``; ``key`` names it for removal."""
 
-    key: str
-    label: str
     rows: np.ndarray
     rate_hz: float = 150.0
-    serial: int = field(default_factory=_next_serial)
 
     def __post_init__(self) -> None:
         if not self.rate_hz > 0:
             raise ValueError(f"a stimulus rate must be above 0 Hz, was {self.rate_hz}")
-        object.__setattr__(self, "rows", np.unique(np.asarray(self.rows, dtype=np.int64)))
+        object.__setattr__(self, "rows", unique_rows(self.rows))
 
 
 @dataclass(frozen=True)
-class RemoveStimulus:
+class RemoveStimulus(_Intervention):
     """Switch off the stimulus called ``key``."""
-
-    key: str
-    label: str
-    serial: int = field(default_factory=_next_serial)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QToolBar, QWidget
 
 from brainview.sim.params import ShiuParams
-
 from brainview.ui.commands import Pacing, Snapshot
 
 PACINGS = (

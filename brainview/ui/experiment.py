@@ -15,7 +15,7 @@ import numpy as np
 from brainview.connectome import Connectome
 from brainview.connectome.selectors import Selector
 from brainview.ui.commands import (
-    LESION_MODES, ApplyLesion, ApplyStimulus, Command, RemoveLesion, RemoveStimulus,
+    LESION_MODES, ApplyLesion, ApplyStimulus, Command, RemoveLesion, RemoveStimulus, unique_rows,
 )
 
 
@@ -38,7 +38,7 @@ class Target:
     rows: np.ndarray
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "rows", np.unique(np.asarray(self.rows, dtype=np.int64)))
+        object.__setattr__(self, "rows", unique_rows(self.rows))
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Target) and other.key == self.key and np.array_equal(other.rows, self.rows)
@@ -83,6 +83,10 @@ class Lesion:
 
     __hash__ = None
 
+    def apply_command(self, key: str) -> ApplyLesion:
+        """The worker command that puts this lesion, called ``key``, into the engine."""
+        return ApplyLesion(key, f"{self.mode} {self.target.label}", self.target.rows, self.mode)
+
 
 @dataclass(frozen=True, eq=False)
 class Stimulus:
@@ -104,6 +108,10 @@ class Stimulus:
 
     __hash__ = None
 
+    def apply_command(self, key: str) -> ApplyStimulus:
+        """The worker command that puts this stimulus, called ``key``, into the engine."""
+        return ApplyStimulus(key, f"drive {self.target.label} {self.rate_hz:g} Hz", self.target.rows, self.rate_hz)
+
 
 class Experiment:
     """Current lesions and stimuli by key, and the commands that change them in the engine."""
@@ -123,7 +131,7 @@ class Experiment:
             del self.lesions[key]
         if lesion is not None:
             self.lesions[key] = lesion
-            commands.append(ApplyLesion(key, f"{lesion.mode} {lesion.target.label}", lesion.target.rows, lesion.mode))
+            commands.append(lesion.apply_command(key))
         return commands
 
     def set_stimulus(self, key: str, stimulus: Stimulus | None) -> list[Command]:
@@ -138,19 +146,13 @@ class Experiment:
         if stimulus is not None:
             self.stimuli[key] = stimulus
             if stimulus.on:
-                label = f"drive {stimulus.target.label} {stimulus.rate_hz:g} Hz"
-                commands.append(ApplyStimulus(key, label, stimulus.target.rows, stimulus.rate_hz))
+                commands.append(stimulus.apply_command(key))
         return commands
 
     def replay(self) -> list[Command]:
         """Commands that put every current lesion and stimulus into a fresh engine."""
-        commands: list[Command] = []
-        for key, lesion in self.lesions.items():
-            commands.append(ApplyLesion(key, f"{lesion.mode} {lesion.target.label}", lesion.target.rows, lesion.mode))
-        for key, stimulus in self.stimuli.items():
-            if stimulus.on:
-                label = f"drive {stimulus.target.label} {stimulus.rate_hz:g} Hz"
-                commands.append(ApplyStimulus(key, label, stimulus.target.rows, stimulus.rate_hz))
+        commands: list[Command] = [lesion.apply_command(key) for key, lesion in self.lesions.items()]
+        commands += [stimulus.apply_command(key) for key, stimulus in self.stimuli.items() if stimulus.on]
         return commands
 
     def lesion_state(self, n: int) -> np.ndarray:

@@ -1,7 +1,8 @@
 """The lesson panel: a guided experiment, one step at a time, each step one click.
 
 Every action a step takes (drive, lesion, play) goes through the session's undoable actions,
-so the user can undo a lesson step like any other change.
+so the user can undo a lesson step like any other change. :class:`LessonBanner` is the
+first-run invitation to the lesson shown above the 3D view.
 """
 
 from __future__ import annotations
@@ -90,3 +91,36 @@ class LessonPanel(QWidget):
             return
         if step.play:
             self.playRequested.emit()
+
+
+class LessonBanner(QWidget):
+    """A one-line invitation to the first lesson, with "Start the lesson" and "Not now" buttons.
+
+    Signals
+    -------
+    startRequested()
+        The user wants the lesson.
+    dismissed()
+        The user declined it.
+    """
+
+    startRequested = Signal()
+    dismissed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(6, 6, 6, 0)
+        text = QLabel(
+            "<b>New here?</b> Try the guided experiment: drive the worm's touch receptors, watch the "
+            "escape circuit fire, then lesion its command interneurons while it runs.")
+        text.setObjectName("banner")
+        text.setWordWrap(True)
+        start = QPushButton("Start the lesson")
+        dismiss = QPushButton("Not now")
+        start.clicked.connect(self.startRequested)
+        dismiss.clicked.connect(self.dismissed)
+        row.addWidget(text, 1)
+        row.addWidget(start)
+        row.addWidget(dismiss)
+        self.hide()

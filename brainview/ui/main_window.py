@@ -11,8 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QDockWidget, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QProgressDialog,
-    QPushButton, QVBoxLayout, QWidget,
+    QDockWidget, QFileDialog, QMainWindow, QMessageBox, QProgressDialog, QVBoxLayout, QWidget,
 )
 
 from brainview.connectome import Connectome
@@ -22,7 +21,7 @@ from brainview.ui.commands import Pause, Play, Reset, SetModelParameters, SetPac
 from brainview.ui.controls import SimulationControls
 from brainview.ui.inspector import Inspector
 from brainview.ui.lesson import LESSONS, TOUCH_CIRCUIT, Lesson
-from brainview.ui.lesson_panel import LessonPanel
+from brainview.ui.lesson_panel import LessonBanner, LessonPanel
 from brainview.ui.loader import LoadJob
 from brainview.ui.session import Session
 from brainview.ui.settings import AppSettings
@@ -30,6 +29,7 @@ from brainview.ui.stimulus_panel import StimulusPanel
 from brainview.ui.traces import TracesPanel
 from brainview.ui.view3d import ViewPanel
 from brainview.ui.worker import SimulationWorker
+
 
 class MainWindow(QMainWindow):
     """brainview's window.
@@ -58,7 +58,7 @@ class MainWindow(QMainWindow):
         self.stimuli = StimulusPanel(settings)
         self.traces = TracesPanel(settings.trace_window_ms())
         self.lesson_panel = LessonPanel()
-        self.banner = self._make_banner()
+        self.banner = LessonBanner()
         central = QWidget()
         column = QVBoxLayout(central)
         column.setContentsMargins(0, 0, 0, 0)
@@ -107,25 +107,6 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
-    def _make_banner(self) -> QWidget:
-        banner = QWidget()
-        row = QHBoxLayout(banner)
-        row.setContentsMargins(6, 6, 6, 0)
-        text = QLabel(
-            "<b>New here?</b> Try the guided experiment: drive the worm's touch receptors, watch the "
-            "escape circuit fire, then lesion its command interneurons while it runs.")
-        text.setObjectName("banner")
-        text.setWordWrap(True)
-        start = QPushButton("Start the lesson")
-        dismiss = QPushButton("Not now")
-        start.clicked.connect(lambda: self.start_lesson(TOUCH_CIRCUIT))
-        dismiss.clicked.connect(self._dismiss_banner)
-        row.addWidget(text, 1)
-        row.addWidget(start)
-        row.addWidget(dismiss)
-        banner.hide()
-        return banner
-
     def _build_menus(self) -> None:
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
@@ -137,8 +118,10 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
         edit_menu = self.menuBar().addMenu("&Edit")
-        self.undo_action = self._action(edit_menu, "&Undo", QKeySequence.StandardKey.Undo, self._undo)
-        self.redo_action = self._action(edit_menu, "&Redo", QKeySequence("Ctrl+Shift+Z"), self._redo)
+        self.undo_action = self._action(edit_menu, "&Undo", QKeySequence.StandardKey.Undo,
+                                        lambda: self.session and self.session.undo_stack.undo())
+        self.redo_action = self._action(edit_menu, "&Redo", QKeySequence("Ctrl+Shift+Z"),
+                                        lambda: self.session and self.session.undo_stack.redo())
         self.undo_action.setEnabled(False)
         self.redo_action.setEnabled(False)
         edit_menu.addSeparator()
@@ -189,21 +172,26 @@ class MainWindow(QMainWindow):
         self.browser.driveRequested.connect(self._on_drive_requested)
         self.lesson_panel.playRequested.connect(lambda: self.controls.play_action.setChecked(True))
         self.view.cellPicked.connect(lambda row: self.session and self.session.select(row))
+        self.banner.startRequested.connect(lambda: self.start_lesson(TOUCH_CIRCUIT))
+        self.banner.dismissed.connect(self._dismiss_banner)
 
     # -- opening datasets --------------------------------------------------------------------------
     def choose_file(self) -> None:
         """Ask for a file and open it."""
-        start = str(Path(self.settings.recent_files()[0]).parent) if self.settings.recent_files() else ""
-        path, _ = QFileDialog.getOpenFileName(self, "Open a connectome", start, dialogs.OPEN_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Open a connectome", self._last_folder(), dialogs.OPEN_FILTER)
         if path:
             self.open_path(path)
 
     def choose_folder(self) -> None:
         """Ask for a folder of source tables (a Codex download, Shiu et al. inputs...) and open it."""
-        start = str(Path(self.settings.recent_files()[0]).parent) if self.settings.recent_files() else ""
-        path = QFileDialog.getExistingDirectory(self, "Open a folder of connectome tables", start)
+        path = QFileDialog.getExistingDirectory(self, "Open a folder of connectome tables", self._last_folder())
         if path:
             self.open_path(path)
+
+    def _last_folder(self) -> str:
+        """Where the open dialogs start: the folder of the newest recent file ("" if none)."""
+        recent = self.settings.recent_files()
+        return str(Path(recent[0]).parent) if recent else ""
 
     def open_path(self, path: str | Path | None) -> None:
         """Read ``path`` (None: the embedded default dataset) in the background, then show it."""
@@ -265,6 +253,7 @@ class MainWindow(QMainWindow):
         self.controls.set_running(False)
         session.undo_stack.canUndoChanged.connect(self.undo_action.setEnabled)
         session.undo_stack.canRedoChanged.connect(self.redo_action.setEnabled)
+        # Bound methods, not lambdas: Qt drops them when the window goes, before the stack's last signals.
         session.undo_stack.undoTextChanged.connect(self._on_undo_text)
         session.undo_stack.redoTextChanged.connect(self._on_redo_text)
         for panel in (self.browser, self.inspector, self.stimuli, self.traces, self.view):
@@ -364,14 +353,6 @@ class MainWindow(QMainWindow):
 
     def _on_redo_text(self, text: str) -> None:
         self.redo_action.setText(f"&Redo {text}" if text else "&Redo")
-
-    def _undo(self) -> None:
-        if self.session is not None:
-            self.session.undo_stack.undo()
-
-    def _redo(self) -> None:
-        if self.session is not None:
-            self.session.undo_stack.redo()
 
     def _set_trace_window(self, window_ms: float) -> None:
         self.settings.set_trace_window_ms(window_ms)

@@ -28,6 +28,11 @@ PAINT_SHARE = 0.4
 """Most of the GUI thread's time the plots may take: on a slow (software-rendered) screen the
 redraws are spaced out so that painting stays below this share and the window stays responsive."""
 
+MAX_TYPE_TICKS = 40
+"""The raster labels its rows by cell type when it shows at most this many types."""
+
+_MARKER_COLOURS = {"lesion": theme.LESION, "unlesion": theme.MUTED, "stimulus": theme.STIMULUS, "unstimulus": theme.MUTED}
+
 
 class _TimedGraphics(pg.GraphicsLayoutWidget):
     """The plots' canvas, timing its own repaints (seconds, smoothed)."""
@@ -39,11 +44,6 @@ class _TimedGraphics(pg.GraphicsLayoutWidget):
         super().paintEvent(event)
         elapsed = time.perf_counter() - start
         self.paint_s = elapsed if self.paint_s == 0 else 0.8 * self.paint_s + 0.2 * elapsed
-
-MAX_TYPE_TICKS = 40
-"""The raster labels its rows by cell type when it shows at most this many types."""
-
-_MARKER_COLOURS = {"lesion": theme.LESION, "unlesion": theme.MUTED, "stimulus": theme.STIMULUS, "unstimulus": theme.MUTED}
 
 
 class TracesPanel(QWidget):

@@ -103,9 +103,9 @@ class SimulationWorker(QObject):
         self._steps_left = 0
         self._stopping = False
         self._overrides: dict[str, float] = {}
-        self._lesions: dict[str, object] = {}
-        self._stimuli: dict[str, object] = {}
-        self._interventions: dict[str, cmd.ApplyLesion | cmd.ApplyStimulus] = {}
+        # (kind, key) -> (the command, the engine's handle to undo it), in the order applied,
+        # so a rebuilt engine gets every lesion and stimulus back in the same order.
+        self._interventions: dict[tuple[str, str], tuple[cmd.ApplyLesion | cmd.ApplyStimulus, object]] = {}
         self._binner = RateBinner(connectome.n, ())
         self._group_labels: tuple[str, ...] = ()
         self._probe_rows = np.zeros(0, np.int64)
@@ -126,10 +126,6 @@ class SimulationWorker(QObject):
     def acknowledge(self) -> None:
         """The GUI has shown the last snapshot; the next may come (callable from any thread)."""
         self._unacknowledged.clear()
-
-    def pending(self) -> int:
-        """Commands not yet taken by the worker."""
-        return self.commands.qsize()
 
     def start(self) -> None:
         """Start the thread; the engine is built there."""
@@ -176,13 +172,9 @@ class SimulationWorker(QObject):
         if sim is None:
             return
         self.sim, self._overrides = sim, overrides
-        self._lesions.clear()
-        self._stimuli.clear()
-        for command in self._interventions.values():
-            if isinstance(command, cmd.ApplyLesion):
-                self._lesions[command.key] = sim.lesion(command.rows, command.mode)
-            else:
-                self._stimuli[command.key] = sim.stimulate(command.rows, command.rate_hz)
+        self._interventions = {
+            slot: (command, _install(sim, command)) for slot, (command, _) in self._interventions.items()
+        }
         if self._probe_rows.size:
             sim.set_probes(self._probe_rows)
         self._start_generation()
@@ -267,25 +259,18 @@ class SimulationWorker(QObject):
 
     def _apply_intervention(self, command) -> None:
         sim = self.sim
-        if isinstance(command, cmd.ApplyLesion):
-            self._lesions[command.key] = sim.lesion(command.rows, command.mode)
-            self._interventions["lesion:" + command.key] = command
-            kind = "lesion"
-        elif isinstance(command, cmd.RemoveLesion):
-            sim.undo(self._lesions.pop(command.key))
-            del self._interventions["lesion:" + command.key]
-            kind = "unlesion"
-        elif isinstance(command, cmd.ApplyStimulus):
-            self._stimuli[command.key] = sim.stimulate(command.rows, command.rate_hz)
-            self._interventions["stimulus:" + command.key] = command
-            kind = "stimulus"
-        elif isinstance(command, cmd.RemoveStimulus):
-            sim.remove(self._stimuli.pop(command.key))
-            del self._interventions["stimulus:" + command.key]
-            kind = "unstimulus"
-        else:
+        kind = _INTERVENTION_KINDS.get(type(command))
+        if kind is None:
             raise TypeError(f"the worker does not know the command {command!r}")
-        self._changes.append(Change(sim.time_ms, kind, command.label, command.serial))
+        slot = (kind, command.key)
+        if isinstance(command, (cmd.ApplyLesion, cmd.ApplyStimulus)):
+            self._interventions[slot] = (command, _install(sim, command))
+            change = kind
+        else:
+            _, handle = self._interventions.pop(slot)
+            (sim.undo if kind == "lesion" else sim.remove)(handle)
+            change = "un" + kind
+        self._changes.append(Change(sim.time_ms, change, command.label, command.serial))
         self._dirty = True
 
     def _now_ms(self) -> float:
@@ -365,5 +350,20 @@ class SimulationWorker(QObject):
         self.published.emit(snapshot)
 
 
+_INTERVENTION_KINDS = {
+    cmd.ApplyLesion: "lesion", cmd.RemoveLesion: "lesion",
+    cmd.ApplyStimulus: "stimulus", cmd.RemoveStimulus: "stimulus",
+}
+"""Which table of interventions a lesion or stimulus command acts on."""
+
+
+def _install(sim, command: cmd.ApplyLesion | cmd.ApplyStimulus):
+    """Put ``command``'s lesion or stimulus into ``sim``; the handle that takes it out again."""
+    if isinstance(command, cmd.ApplyLesion):
+        return sim.lesion(command.rows, command.mode)
+    return sim.stimulate(command.rows, command.rate_hz)
+
+
 def _join(parts: list[np.ndarray], dtype) -> np.ndarray:
+    """The arrays ``parts`` end to end as ``dtype`` (an empty array when there are none)."""
     return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
