@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from brainview import __version__
@@ -56,7 +57,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    return _command_module(args.command).run(args)
+    try:
+        return _command_module(args.command).run(args)
+    except BrokenPipeError:
+        # The reader went away (`brainview info | head`): not an error of ours. Point stdout
+        # at /dev/null so Python's own flush at exit does not complain again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _open_app(argv: list[str]) -> int:
