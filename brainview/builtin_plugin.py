@@ -35,6 +35,7 @@ MANIFEST = Manifest(
         ReaderContribution(
             "edgelist", f"{_IO}.edgelist:read_edgelist", ("*.csv", "*.csv.gz", "*.tsv", "*.tsv.gz"), (),
             "CSV edge list (pre, post, weight[, sign]) with an optional node table beside it",
+            fallback=True,
         ),
     ),
     models=(

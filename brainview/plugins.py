@@ -41,6 +41,9 @@ class ReaderContribution:
         accept the folder.
     description : str
         One line for menus and ``--help``.
+    fallback : bool
+        A generic reader (any ``*.csv``) that is tried only after every specific one, so that
+        a plugin's reader for a particular CSV layout wins over it.
     """
 
     name: str
@@ -48,6 +51,7 @@ class ReaderContribution:
     filename_patterns: tuple[str, ...] = ()
     directory_markers: tuple[str, ...] = ()
     description: str = ""
+    fallback: bool = False
 
     def accepts(self, path: Path) -> bool:
         """True if this reader claims ``path`` (a file by name, a folder by its contents)."""
@@ -111,8 +115,9 @@ class Registry:
 
     @property
     def readers(self) -> list[ReaderContribution]:
-        """Every reader, in lookup order."""
-        return [r for m in self.manifests for r in m.readers]
+        """Every reader, in lookup order: specific ones by manifest order, then fallbacks."""
+        everything = [r for m in self.manifests for r in m.readers]
+        return [r for r in everything if not r.fallback] + [r for r in everything if r.fallback]
 
     @property
     def models(self) -> list[ModelContribution]:
