@@ -7,6 +7,7 @@ The public API the app (or a notebook, or ``brainview render``) uses::
     view.set_color_by("cell_type"); view.legend()  # [(label, rgba), ...]
     view.set_flags(selected=rows, lesioned=mask, hidden=mask)
     view.push_spikes(rows, t_ms); view.set_time(t_ms)
+    view.set_live(True)                           # a simulation plays: big connectomes draw a sample
     view.set_view("side"); view.set_camera_mode("fly")
     view.pick(x, y)                               # row or None; view.picked / view.hovered signals
     view.render_png("shot.png", size=(1600, 1000))
@@ -60,7 +61,8 @@ class ViewSettings:
     glow_tau_ms : float
         Decay time constant of the spike glow, ms of the clock given to ``set_time``.
     moving_limit : int
-        Above this many cells only a fixed sample of this size is drawn while the camera moves.
+        Above this many cells only a fixed sample of this size is drawn while the camera moves
+        or while the view is live (see :meth:`ConnectomeView.set_live`).
     dim_unrelated : bool
         While synapse partners are shown, fade the cells that are neither the chosen ones nor
         their partners.
@@ -72,7 +74,7 @@ class ViewSettings:
     background: tuple[float, float, float, float] = (0.035, 0.04, 0.055, 1.0)
     fov_deg: float = 30.0
     glow_tau_ms: float = 40.0
-    moving_limit: int = 40_000
+    moving_limit: int = 20_000
     dim_unrelated: bool = True
     backend: str = "auto"
 
@@ -128,6 +130,8 @@ class ConnectomeView:
         self._flags = np.zeros(0, np.uint8)
         self._preset: tuple[str, object] | None = None
         self._preset_state: dict | None = None
+        self._camera_moving = False
+        self._live = False
         self._interaction = Interaction(self)
 
     # -- data ---------------------------------------------------------------------------------
@@ -334,8 +338,26 @@ class ConnectomeView:
 
     def set_camera_moving(self, moving: bool) -> None:
         """While True, a connectome above ``settings.moving_limit`` cells draws only a sample."""
-        if self._neurons.moving != moving:
-            self._neurons.moving = moving
+        self._camera_moving = bool(moving)
+        self._draw_sample_if_busy()
+
+    def set_live(self, live: bool) -> None:
+        """While True (a simulation plays), a connectome above ``settings.moving_limit`` cells
+        draws only its sample, as while the camera moves: with software OpenGL a frame costs
+        about a microsecond per cell, too much for a whole fly brain many times a second.
+        """
+        self._live = bool(live)
+        self._draw_sample_if_busy()
+
+    @property
+    def live(self) -> bool:
+        """True while the view draws a live simulation (see :meth:`set_live`)."""
+        return self._live
+
+    def _draw_sample_if_busy(self) -> None:
+        busy = self._camera_moving or self._live
+        if self._neurons.moving != busy:
+            self._neurons.moving = busy
 
     def pick(self, x: float, y: float, radius: int = 4) -> int | None:
         """The row of the neuron drawn at canvas position (x, y), or None (an ID-colour pass)."""

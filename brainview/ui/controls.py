@@ -6,7 +6,7 @@ their keyboard shortcuts (space plays and pauses).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QToolBar, QWidget
 
@@ -23,6 +23,11 @@ PACINGS = (
 
 STEP_MS = 10.0
 """Simulated time one press of Step advances, ms."""
+
+CLOCK_INTERVAL_MS = 200
+"""While running, the clock and real-time factor are shown anew at most this often: each change
+repaints the window, which with the 3D view in it means compositing all of it (tens of ms under
+software OpenGL), and snapshots come up to 60 times a second."""
 
 
 def format_clock(t_ms: float) -> str:
@@ -82,6 +87,9 @@ class SimulationControls(QObject):
         self.clock = QLabel(format_clock(0.0))
         self.clock.setObjectName("simClock")
         self.factor = QLabel(format_factor(0.0, False))
+        self._shown_texts = (self.clock.text(), self.factor.text())
+        self._clock_timer = QTimer(self, singleShot=True, interval=CLOCK_INTERVAL_MS)
+        self._clock_timer.timeout.connect(self._show_texts)
         self.factor.setMinimumWidth(150)
         self.play_action.toggled.connect(self._on_play_toggled)
         self.step_action.triggered.connect(lambda: self.stepRequested.emit(STEP_MS))
@@ -121,9 +129,17 @@ class SimulationControls(QObject):
         self.play_action.blockSignals(False)
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
-        """Update the clock and the real-time factor."""
-        self.clock.setText(format_clock(snapshot.t_ms))
-        self.factor.setText(format_factor(snapshot.real_time_factor, snapshot.running))
+        """Update the clock and the real-time factor (while running, at most every CLOCK_INTERVAL_MS)."""
+        self._shown_texts = (format_clock(snapshot.t_ms), format_factor(snapshot.real_time_factor, snapshot.running))
+        if not snapshot.running:
+            self._clock_timer.stop()
+            self._show_texts()
+        elif not self._clock_timer.isActive():
+            self._clock_timer.start()
+
+    def _show_texts(self) -> None:
+        self.clock.setText(self._shown_texts[0])
+        self.factor.setText(self._shown_texts[1])
 
     def _on_play_toggled(self, checked: bool) -> None:
         self.set_running(checked)

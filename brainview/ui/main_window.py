@@ -6,9 +6,10 @@ the panels talk to the session, and the session's commands go to the worker's qu
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget, QFileDialog, QMainWindow, QMessageBox, QProgressDialog, QVBoxLayout, QWidget,
@@ -92,6 +93,19 @@ class MainWindow(QMainWindow):
         if not self._layout_restored:  # first start: give the traces and panels room, once laid out
             self._layout_restored = True
             QTimer.singleShot(0, self._default_layout)
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() != QEvent.Type.UpdateRequest:
+            return super().event(event)
+        # One repaint of the window: its widgets' paints and the flush (the whole window
+        # composited when the 3D view's GL widget is in it); the traces and the view pace their
+        # redraws by it.
+        start = time.perf_counter()
+        handled = super().event(event)
+        seconds = time.perf_counter() - start
+        self.traces.note_window_repaint(seconds)
+        self.view.note_window_repaint(seconds)
+        return handled
 
     def _default_layout(self) -> None:
         height, width = self.height(), self.width()

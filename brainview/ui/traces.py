@@ -24,9 +24,9 @@ REDRAW_INTERVAL_MS = 33
 """Shortest time between two redraws of the plots (30 frames a second at most; a marker of a
 lesion or stimulus is drawn at once)."""
 
-PAINT_SHARE = 0.4
+PAINT_SHARE = 0.25
 """Most of the GUI thread's time the plots may take: on a slow (software-rendered) screen the
-redraws are spaced out so that painting stays below this share and the window stays responsive."""
+redraws are spaced out so that repainting stays below this share and the window stays responsive."""
 
 MAX_TYPE_TICKS = 40
 """The raster labels its rows by cell type when it shows at most this many types."""
@@ -66,6 +66,8 @@ class TracesPanel(QWidget):
         self.rates = History(())
         self.voltages = History(())
         self.markers: list[tuple[float, list[tuple[pg.PlotItem, pg.InfiniteLine]]]] = []
+        self.window_repaint_s = 0.0
+        """Smoothed seconds one repaint of the whole window takes (see :meth:`note_window_repaint`)."""
         self._new_serials: list[int] = []
         self.graphics = _TimedGraphics()
         self.raster_plot = self.graphics.addPlot(row=0, col=0)
@@ -200,8 +202,22 @@ class TracesPanel(QWidget):
         if self._new_serials:
             self.redraw()
         elif not self._redraw_timer.isActive():
-            interval_ms = max(REDRAW_INTERVAL_MS, 1000 * self.graphics.paint_s / PAINT_SHARE)
-            self._redraw_timer.start(int(interval_ms))
+            self._redraw_timer.start(self.redraw_interval_ms)
+
+    @property
+    def redraw_interval_ms(self) -> int:
+        """Time between two redraws while snapshots come, ms: repaints take at most PAINT_SHARE."""
+        cost_s = max(self.graphics.paint_s, self.window_repaint_s)
+        return int(max(REDRAW_INTERVAL_MS, 1000 * cost_s / PAINT_SHARE))
+
+    def note_window_repaint(self, seconds: float) -> None:
+        """Tell the panel how long a repaint of its whole window took (seconds).
+
+        A redraw of the plots costs their paint and then the flush of the window, which with an
+        OpenGL widget in it (the 3D view) composites the whole window: under software OpenGL
+        that is more than the plots' own paint, so redraws are spaced by the larger of the two.
+        """
+        self.window_repaint_s = seconds if self.window_repaint_s == 0 else 0.8 * self.window_repaint_s + 0.2 * seconds
 
     def clear(self) -> None:
         """Forget all traces and markers (after a reset)."""

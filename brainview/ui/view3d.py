@@ -32,10 +32,19 @@ LEGEND_ENTRIES = 7
 FRAME_INTERVAL_S = 1.0 / 30
 """The view shows new activity at most this often (30 frames a second)."""
 
-FRAME_SHARE = 0.35
+LIVE_REST_MS = 300
+"""While snapshots of a running simulation come, the view is live (a big connectome draws its
+sample, see ``ConnectomeView.set_live``); it draws every cell again at a snapshot of a paused
+one, or when none has come for this long."""
+
+FRAME_SHARE = 0.3
 """Most of the GUI thread's time the 3D view may take: with software OpenGL a frame of a whole
 fly brain takes a large fraction of a second, so frames are spaced out to keep the window
 responsive (see bench/bench_ui.py)."""
+
+UNPAINTED_FRAME_MS = 1000
+"""A frame whose window repaint was not reported within this time (the view is hidden, or the
+panel is not in a :class:`~brainview.ui.main_window.MainWindow`) is taken as done."""
 
 
 def opengl_problem() -> str:
@@ -81,6 +90,10 @@ class ViewPanel(QWidget):
         self.frame_s = 0.0
         self._frame_timer = QTimer(self, singleShot=True)
         self._frame_timer.timeout.connect(self._frame)
+        self._unpainted_timer = QTimer(self, singleShot=True, interval=UNPAINTED_FRAME_MS)
+        self._unpainted_timer.timeout.connect(self._frame_unpainted)
+        self._rest_timer = QTimer(self, singleShot=True, interval=LIVE_REST_MS)
+        self._rest_timer.timeout.connect(self._rest)
         self.colour_box = QComboBox()
         self.colour_box.setToolTip("What the colours of the cells show")
         self.preset_buttons = []
@@ -194,6 +207,10 @@ class ViewPanel(QWidget):
             self._spike_rows.append(snapshot.spike_rows)
             self._spike_t.append(snapshot.spike_t_ms)
         self._clock_ms = snapshot.t_ms
+        if self.view.live != snapshot.running:
+            self.view.set_live(snapshot.running)
+        if snapshot.running:
+            self._rest_timer.start()
         if not self._frame_busy and not self._frame_timer.isActive():
             delay_s = max(self._next_frame_at - time.monotonic(), 0.0)
             self._frame_timer.start(int(delay_s * 1000))
@@ -208,18 +225,36 @@ class ViewPanel(QWidget):
         self._frame_busy = True
         self._frame_started = time.perf_counter()
         self.view.set_time(self._clock_ms)
-        # The repaint this asks for is a posted event; this zero timer runs after it.
-        QTimer.singleShot(0, self._frame_done)
+        self._unpainted_timer.start()
 
-    def _frame_done(self) -> None:
-        cost = time.perf_counter() - self._frame_started
+    def note_window_repaint(self, seconds: float) -> None:
+        """The window was repainted in ``seconds``; after a frame was asked for, that repaint drew it.
+
+        The whole repaint is the frame's cost: the 3D paint and the flush, which composites
+        the whole window around the GL widget (under software OpenGL a large part of it).
+        """
+        if self._frame_busy:
+            self._frame_done(seconds)
+
+    def _frame_unpainted(self) -> None:
+        self._frame_done(time.perf_counter() - self._frame_started)
+
+    def _frame_done(self, cost: float) -> None:
+        self._unpainted_timer.stop()
         self.frame_s = cost if self.frame_s == 0 else 0.7 * self.frame_s + 0.3 * cost
         self._frame_busy = False
         pause = max(FRAME_INTERVAL_S, self.frame_s / FRAME_SHARE) - self.frame_s
         self._next_frame_at = time.monotonic() + max(pause, 0.0)
 
+    def _rest(self) -> None:
+        """No snapshot for a while: draw every cell again."""
+        if self.view is not None:
+            self.view.set_live(False)
+
     def close(self) -> bool:
         """Release the GL resources."""
+        self._rest_timer.stop()
+        self._unpainted_timer.stop()
         if self.view is not None:
             self.view.close()
             self.view = None

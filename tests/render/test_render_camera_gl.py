@@ -111,3 +111,30 @@ def test_while_the_camera_moves_a_big_connectome_draws_a_sample(gl_backend, conn
         assert after > 0.9 * drawn[0]  # all again (seen from where the drag turned the camera)
     finally:
         view.close()
+
+
+def test_a_live_view_of_a_big_connectome_draws_the_sample_until_it_rests(gl_backend, connectome_factory):
+    from brainview.connectome import Connectome
+    from brainview.render import ConnectomeView, ViewSettings
+
+    n = 3000
+    made = connectome_factory(n)
+    view = ConnectomeView(settings=ViewSettings(size=(200, 200), moving_limit=500))
+    try:
+        positions = np.random.default_rng(6).uniform(-200, 200, (n, 3))
+        view.set_connectome(Connectome(made.columns, positions, made.chemical, None, {}))
+        background = np.round(np.asarray(view.settings.background[:3]) * 255)
+
+        def drawn() -> int:
+            return np.count_nonzero(np.abs(view.render()[..., :3] - background).sum(-1) > 20)
+
+        still = drawn()
+        view.set_live(True)
+        assert view.live and drawn() < 0.5 * still
+        view.set_camera_moving(True)
+        view.set_camera_moving(False)  # a drag ending while the simulation plays keeps the sample
+        assert drawn() < 0.5 * still
+        view.set_live(False)
+        assert not view.live and drawn() == still
+    finally:
+        view.close()

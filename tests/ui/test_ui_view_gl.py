@@ -73,3 +73,17 @@ def test_lesioned_cells_look_different_and_spikes_glow(qtbot, gl_window):
     window.stimuli.drive_button.click()
     window.controls.play_action.trigger()
     qtbot.waitUntil(lambda: view.uploaded_bytes > uploaded, timeout=20_000)
+
+
+def test_the_view_is_live_while_playing_and_draws_every_cell_when_paused(qtbot, gl_window):
+    from brainview.ui.view3d import LIVE_REST_MS
+
+    window = gl_window
+    panel = window.view
+    window.stimuli.selector.setText("ALML,ALMR,AVM")
+    window.stimuli.drive_button.click()
+    window.controls.play_action.trigger()
+    qtbot.waitUntil(lambda: panel.view.live, timeout=20_000)
+    qtbot.waitUntil(lambda: panel.frame_s > 0, timeout=20_000)  # frames are timed by the window's repaints
+    window.controls.play_action.trigger()
+    qtbot.waitUntil(lambda: not panel.view.live, timeout=20 * LIVE_REST_MS)
