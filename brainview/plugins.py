@@ -109,8 +109,7 @@ class Registry:
                 log.warning("brainview plugin %r skipped: %s", entry.name, error)
                 registry.failures[entry.name] = str(error)
                 continue
-            if manifest.name != MANIFEST.name:
-                registry.manifests.append(manifest)
+            registry.manifests.append(manifest)
         return registry
 
     @property
