@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
 import gzip
 import shutil
 from pathlib import Path
@@ -255,15 +254,7 @@ def test_codex_large_connections_file_errors_name_the_line(codex_folder):
     assert (info.value.line, info.value.column) == (150_008, "post_root_id")
 
 
-def test_codex_reads_without_pyarrow(codex_folder, monkeypatch):
-    real_import = builtins.__import__
-
-    def no_pyarrow(name, *args, **kwargs):
-        if name.startswith("pyarrow"):
-            raise ImportError(f"No module named {name!r}")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_pyarrow)
+def test_codex_reads_without_pyarrow(codex_folder, without_pyarrow):
     c = read_codex(codex_folder)
     signs = {(int(i), int(j)): int(s) for i, j, s in zip(c.chemical.pre, c.chemical.indices, c.chemical.sign)}
     assert signs == {(0, 1): 1, (1, 2): -1, (2, 0): -1, (3, 2): 1} and c.chemical.total_weight == 20

@@ -19,15 +19,7 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
-def edges_of(c) -> dict:
-    names = c.names
-    return {
-        (names[i], names[j]): (float(w), int(s))
-        for i, j, w, s in zip(c.chemical.pre, c.chemical.indices, c.chemical.weight, c.chemical.sign)
-    }
-
-
-def test_named_cells_repeated_pairs_summed(tmp_path):
+def test_named_cells_repeated_pairs_summed(tmp_path, edges_of):
     path = write(tmp_path / "worm.csv", "pre,post,weight\nADAL,AIBR,2\nADAL,AIBR,3\nAIBR,ADAL,1\nAVAL,AVAL,4\n")
     c = brainview.load(path)
     assert sorted(c.names) == ["ADAL", "AIBR", "AVAL"]
@@ -36,19 +28,19 @@ def test_named_cells_repeated_pairs_summed(tmp_path):
     assert c.meta["name"] == "worm" and c.meta["units"].startswith("synapse counts")
 
 
-def test_source_target_aliases_sign_column_and_no_weight(tmp_path):
+def test_source_target_aliases_sign_column_and_no_weight(tmp_path, edges_of):
     path = write(tmp_path / "g.tsv", "source\ttarget\tsign\n1\t2\t-1\n2\t3\t1\n2\t3\t1\n")
     c = read_edgelist(path)
     assert list(c.ids) == [1, 2, 3]
     assert edges_of(c) == {("1", "2"): (1.0, -1), ("2", "3"): (2.0, 1)}
 
 
-def test_negative_weights_are_inhibitory(tmp_path):
+def test_negative_weights_are_inhibitory(tmp_path, edges_of):
     c = read_edgelist(write(tmp_path / "g.csv", "pre,post,weight\na,b,-3\nb,a,2\n"))
     assert edges_of(c) == {("a", "b"): (3.0, -1), ("b", "a"): (2.0, 1)}
 
 
-def test_headerless_integer_ids_with_node_table(tmp_path):
+def test_headerless_integer_ids_with_node_table(tmp_path, edges_of):
     write(tmp_path / "fly_edgelist.csv.gz", "10,20,2\n20,30,1\n10,10,5\n")
     write(tmp_path / "fly_nodes.csv.gz", "node_id,pair,hemisphere,nt,x,y,z\n10,0,L,GABA,1,2,3\n20,0,R,ACh,4,5,6\n30,1,L,,7,8,\n")
     assert node_table_for(tmp_path / "fly_edgelist.csv.gz") == tmp_path / "fly_nodes.csv.gz"

@@ -44,15 +44,7 @@ def graphml(tmp_path: Path) -> Path:
     return path
 
 
-def edges_of(c) -> dict:
-    names = c.names
-    return {
-        (names[i], names[j]): (float(w), int(s))
-        for i, j, w, s in zip(c.chemical.pre, c.chemical.indices, c.chemical.weight, c.chemical.sign)
-    }
-
-
-def test_graphml_attribute_mapping(graphml):
+def test_graphml_attribute_mapping(graphml, edges_of):
     c = brainview.load(graphml)
     assert list(c.names) == ["AVAL", "DD1", "VA1"] and list(c.ids) == [0, 1, 2]
     assert list(c.strings("cell_type")) == ["AVA", "DD", "VA"]
@@ -122,7 +114,7 @@ def test_string_typed_count_and_entities_are_refused(graphml):
         read_graphml(graphml)
 
 
-def test_gexf_viz_positions_and_labels(tmp_path):
+def test_gexf_viz_positions_and_labels(tmp_path, edges_of):
     path = tmp_path / "g.gexf"
     path.write_text("""<?xml version="1.0" encoding="UTF-8"?>
 <gexf xmlns="http://gexf.net/1.3" xmlns:viz="http://gexf.net/1.3/viz" version="1.3">

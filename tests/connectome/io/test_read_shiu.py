@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
 import gzip
 from pathlib import Path
 
@@ -151,15 +150,7 @@ def test_shiu_completeness_problems(shiu_folder):
         read_shiu(shiu_folder)
 
 
-def test_shiu_parquet_without_pyarrow_says_how_to_fix(shiu_folder, monkeypatch):
-    real_import = builtins.__import__
-
-    def no_pyarrow(name, *args, **kwargs):
-        if name.startswith("pyarrow"):
-            raise ImportError(f"No module named {name!r}")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_pyarrow)
+def test_shiu_parquet_without_pyarrow_says_how_to_fix(shiu_folder, without_pyarrow):
     with pytest.raises(FormatError, match=r"pip install 'brainview\[parquet\]'"):
         read_shiu(shiu_folder)
 
