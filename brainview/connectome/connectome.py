@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -213,11 +212,3 @@ def _same_csr(a: SynapseCSR, b: SynapseCSR) -> bool:
         and np.array_equal(a.weight, b.weight)
         and same_sign
     )
-
-
-def column_counts(connectome: Connectome, key: str) -> Mapping[str, int]:
-    """Cells per label of a categorical column, largest first."""
-    column = connectome.columns[key]
-    if not isinstance(column, Categorical):
-        raise TypeError(f"column {key!r} is numeric, not categorical")
-    return column.counts()
