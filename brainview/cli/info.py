@@ -40,19 +40,13 @@ def summarise(connectome: Connectome) -> dict:
         },
         "gap_junctions": None if connectome.gap is None else {
             "pairs": connectome.gap.n_pairs,
-            "weight": _pair_weight(connectome.gap),
+            "weight": connectome.gap.pair_weight,
         },
     }
     for key in ("cell_type", "cell_class", "super_class", "region", "subsystem", "nt", "side"):
         counts = connectome[key].counts()
         summary[key] = {"distinct": len(counts), "labelled": int(sum(counts.values())), "counts": counts}
     return summary
-
-
-def _pair_weight(gap) -> float:
-    """Total weight over unordered pairs: off-diagonal entries are listed twice, self-pairs once."""
-    on_diagonal = gap.pre == gap.indices
-    return float(gap.weight[~on_diagonal].sum(dtype=float) / 2 + gap.weight[on_diagonal].sum(dtype=float))
 
 
 def format_text(summary: dict) -> str:

@@ -152,6 +152,12 @@ class SynapseCSR:
         return (self.n_connections - self_pairs) // 2 + self_pairs
 
     @property
+    def pair_weight(self) -> float:
+        """Total weight over the unordered pairs of a symmetric table: each pair counted once."""
+        on_diagonal = self.pre == self.indices
+        return float(self.weight[~on_diagonal].sum(dtype=np.float64) / 2 + self.weight[on_diagonal].sum(dtype=np.float64))
+
+    @property
     def total_weight(self) -> float:
         """Sum of all weights: the synapse count for chemical synapses."""
         return float(self.weight.sum(dtype=np.float64))
