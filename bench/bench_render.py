@@ -242,7 +242,6 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     from brainview.cli.render import parse_size
     from brainview.render import ConnectomeView, ViewSettings
-    from vispy.gloo import gl
 
     size = parse_size(args.size)
     start = time.perf_counter()
@@ -254,10 +253,9 @@ def main(argv=None) -> int:
     set_s = time.perf_counter() - start
     counter = UploadCounter(view.canvas)
     draw_frame(view.canvas)
-    renderer = gl.glGetParameter(gl.GL_RENDERER)
     print("brainview render benchmark")
     print(f"  machine:  {describe()}")
-    print(f"  OpenGL:   {renderer}, {view.gl_version}")
+    print(f"  OpenGL:   {view.renderer}, {view.gl_version}")
     print(f"  command:  {' '.join([Path(sys.executable).name, *sys.argv])}")
     print(f"  data:     {connectome} (loaded in {load_s:.2f} s; set_connectome {set_s:.2f} s)")
     print(f"  canvas:   {size[0]}x{size[1]}, {args.frames} frames per figure, "
@@ -274,7 +272,7 @@ def main(argv=None) -> int:
     print(f"  frames per second, static:       {ours['fps_static']:.2f}")
     print(f"  frames per second, with spikes:  {ours['fps']:.2f} (update + draw + glFinish)")
     moving = measure_moving(view, args.frames)
-    print(f"  fps while the camera turns:      {moving:.2f} (a {view.settings.moving_limit:,}-neuron sample)")
+    print(f"  fps while the camera turns:      {moving:.2f} (a {view.moving_limit:,}-neuron sample)")
     if not args.skip_markers:
         stock = measure_markers(view, connectome, args.frames, args.fraction, counter)
         print("\nvispy stock Markers (spherical, scene scaling), same points and canvas")

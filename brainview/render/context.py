@@ -111,6 +111,24 @@ def choose_backend(requested: str = "auto") -> str:
     return backend
 
 
+SOFTWARE_RENDERERS = ("llvmpipe", "softpipe", "swrast", "software rasterizer", "swiftshader", "gdi generic")
+"""Words in ``GL_RENDERER`` that name a renderer running on the CPU (lower case)."""
+
+
+def is_software_renderer(renderer: str) -> bool:
+    """Whether the ``GL_RENDERER`` string ``renderer`` names a CPU rasteriser (Mesa's llvmpipe...)."""
+    renderer = renderer.lower()
+    return any(name in renderer for name in SOFTWARE_RENDERERS)
+
+
+def renderer_name(canvas) -> str:
+    """The ``GL_RENDERER`` string of ``canvas``'s context ("" if the driver gives none)."""
+    from vispy.gloo import gl
+
+    canvas.set_current()
+    return str(gl.glGetParameter(gl.GL_RENDERER) or "")
+
+
 def check_context(canvas) -> str:
     """The OpenGL version string of ``canvas``'s context; GLUnavailableError if it has none."""
     from vispy.gloo import gl

@@ -29,7 +29,7 @@ from brainview.connectome import Connectome
 from brainview.render.appearance import default_color_field, measured_radii, moving_sample, radii_by, with_flag
 from brainview.render.camera import CameraRig
 from brainview.render.colors import ColorMapping, color_by
-from brainview.render.context import GLUnavailableError, check_context, choose_backend
+from brainview.render.context import GLUnavailableError, check_context, choose_backend, is_software_renderer, renderer_name
 from brainview.render.frames import PRESETS, UNKNOWN, BodyFrame, body_frame, default_preset
 from brainview.render.interaction import Interaction
 from brainview.render.line_layers import SynapseLines
@@ -46,6 +46,15 @@ FIT_RADII = 16.0
 """Fitting the camera to cells shows at least this many of their radii across."""
 
 
+SOFTWARE_MOVING_LIMIT = 10_000
+"""Cells drawn while moving or live on a software renderer. Mesa's llvmpipe spends about a
+microsecond per point: at fly scale a 10,000-cell sample kept the window's p99 event-loop latency
+near 30 ms with the simulation running flat out, against 45-50 ms with 20,000 (bench/bench_ui.py)."""
+
+HARDWARE_MOVING_LIMIT = 1_000_000
+"""Cells drawn while moving or live on a GPU: more than any connectome we load, so all of them."""
+
+
 @dataclass(frozen=True)
 class ViewSettings:
     """How a :class:`ConnectomeView` starts.
@@ -60,9 +69,10 @@ class ViewSettings:
         Field of view of the turntable camera, degrees (0: orthographic).
     glow_tau_ms : float
         Decay time constant of the spike glow, ms of the clock given to ``set_time``.
-    moving_limit : int
+    moving_limit : int or None
         Above this many cells only a fixed sample of this size is drawn while the camera moves
-        or while the view is live (see :meth:`ConnectomeView.set_live`).
+        or while the view is live (see :meth:`ConnectomeView.set_live`). None picks by renderer:
+        :data:`SOFTWARE_MOVING_LIMIT` on a CPU rasteriser, :data:`HARDWARE_MOVING_LIMIT` on a GPU.
     dim_unrelated : bool
         While synapse partners are shown, fade the cells that are neither the chosen ones nor
         their partners.
@@ -74,7 +84,7 @@ class ViewSettings:
     background: tuple[float, float, float, float] = (0.035, 0.04, 0.055, 1.0)
     fov_deg: float = 30.0
     glow_tau_ms: float = 40.0
-    moving_limit: int = 20_000
+    moving_limit: int | None = None
     dim_unrelated: bool = True
     backend: str = "auto"
 
@@ -108,6 +118,12 @@ class ConnectomeView:
         self.settings = settings
         self.canvas = scene.SceneCanvas(size=settings.size, bgcolor=settings.background, parent=parent, show=show)
         self.gl_version = check_context(self.canvas)
+        self.renderer = renderer_name(self.canvas)
+        """The OpenGL renderer (``GL_RENDERER``), e.g. "llvmpipe (LLVM 15.0.6, 256 bits)"."""
+        self.moving_limit = settings.moving_limit
+        """Above this many cells a sample is drawn while moving or live (see :class:`ViewSettings`)."""
+        if self.moving_limit is None:
+            self.moving_limit = SOFTWARE_MOVING_LIMIT if is_software_renderer(self.renderer) else HARDWARE_MOVING_LIMIT
         self._viewbox = self.canvas.central_widget.add_view()
         self.cameras = CameraRig(self._viewbox, settings.fov_deg)
         self._neurons = Neurons(parent=self._viewbox.scene)
@@ -255,13 +271,17 @@ class ConnectomeView:
         return self._flags.copy()
 
     # -- activity -----------------------------------------------------------------------------
-    def push_spikes(self, rows, t_ms) -> int:
-        """Make ``rows`` glow from time ``t_ms`` (a number or one per row); returns bytes uploaded."""
+    def push_spikes(self, rows, t_ms, now_ms: float | None = None) -> int:
+        """Make ``rows`` glow from time ``t_ms`` (a number or one per row); returns bytes uploaded.
+
+        ``now_ms``, the clock of the next frame, leaves out the spikes that will have faded by
+        then (see :meth:`ActivityVisual.push <brainview.render.visuals.activity.ActivityVisual.push>`).
+        """
         rows = np.asarray(rows, np.int64).ravel()
         times = np.broadcast_to(np.asarray(t_ms, np.float32), rows.shape)
         shown = (self._flags[rows] & FLAG_HIDDEN) == 0
         rows, times = rows[shown], times[shown]
-        return self._activity.push(self.positions[rows], self._radii[rows], times)
+        return self._activity.push(self.positions[rows], self._radii[rows], times, now_ms)
 
     def set_time(self, t_ms: float) -> None:
         """Advance the glow's clock (ms); the shader fades each spike by its age."""
@@ -337,12 +357,12 @@ class ConnectomeView:
         self._neurons.hover_row = row
 
     def set_camera_moving(self, moving: bool) -> None:
-        """While True, a connectome above ``settings.moving_limit`` cells draws only a sample."""
+        """While True, a connectome above :attr:`moving_limit` cells draws only a sample."""
         self._camera_moving = bool(moving)
         self._draw_sample_if_busy()
 
     def set_live(self, live: bool) -> None:
-        """While True (a simulation plays), a connectome above ``settings.moving_limit`` cells
+        """While True (a simulation plays), a connectome above :attr:`moving_limit` cells
         draws only its sample, as while the camera moves: with software OpenGL a frame costs
         about a microsecond per cell, too much for a whole fly brain many times a second.
         """
@@ -440,4 +460,4 @@ class ConnectomeView:
 
     def _update_moving_subset(self) -> None:
         marked = (self._flags & (FLAG_SELECTED | FLAG_LESIONED)) > 0
-        self._neurons.set_moving_subset(moving_sample(marked, self.settings.moving_limit))
+        self._neurons.set_moving_subset(moving_sample(marked, self.moving_limit))

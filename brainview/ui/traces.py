@@ -262,3 +262,6 @@ class TracesPanel(QWidget):
         if self._new_serials:
             serials, self._new_serials = self._new_serials, []
             self.changesShown.emit(serials)
+            # The user's own change is painted now rather than at the window's next repaint,
+            # which may first draw a frame of the 3D view (20-40 ms under software OpenGL).
+            self.graphics.viewport().repaint()

@@ -79,7 +79,8 @@ class SimulationWorker(QObject):
 
     The receiver of ``published`` calls :meth:`acknowledge` when it has shown a snapshot; until
     then the worker holds the next one back (collecting everything into it), so a busy GUI
-    thread never piles up a backlog of snapshots and always shows the newest state.
+    thread never piles up a backlog of snapshots and always shows the newest state. A snapshot
+    that carries a lesion or stimulus change is not held back.
     """
 
     published = Signal(object)
@@ -319,7 +320,10 @@ class SimulationWorker(QObject):
         now = time.monotonic()
         if not self._dirty or now - self._last_publish < 1.0 / PUBLISH_HZ:
             return
-        if self._unacknowledged.is_set() and now - self._last_publish < UNACKNOWLEDGED_LIMIT_S:
+        # A lesion or stimulus the user just made does not wait for the GUI to acknowledge the
+        # previous snapshot: the traces mark it as soon as the GUI thread gets to it.
+        waiting = self._unacknowledged.is_set() and now - self._last_publish < UNACKNOWLEDGED_LIMIT_S
+        if waiting and not self._changes:
             return
         t_ms = self._now_ms()
         if self._running and now > self._last_publish:

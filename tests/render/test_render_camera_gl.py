@@ -138,3 +138,25 @@ def test_a_live_view_of_a_big_connectome_draws_the_sample_until_it_rests(gl_back
         assert not view.live and drawn() == still
     finally:
         view.close()
+
+
+def test_a_software_renderer_draws_a_smaller_sample_than_a_gpu(gl_backend):
+    from brainview.render import ConnectomeView, ViewSettings
+    from brainview.render.context import is_software_renderer
+    from brainview.render.view import HARDWARE_MOVING_LIMIT, SOFTWARE_MOVING_LIMIT
+
+    assert is_software_renderer("llvmpipe (LLVM 15.0.6, 256 bits)")
+    assert is_software_renderer("Mesa X11 software rasterizer (Software Rasterizer)")
+    assert not is_software_renderer("NVIDIA H100 80GB HBM3/PCIe/SSE2")
+    assert not is_software_renderer("AMD Radeon Pro 5500M OpenGL Engine")
+    view = ConnectomeView(settings=ViewSettings(size=(64, 64)))
+    try:
+        expected = SOFTWARE_MOVING_LIMIT if is_software_renderer(view.renderer) else HARDWARE_MOVING_LIMIT
+        assert view.renderer and view.moving_limit == expected
+    finally:
+        view.close()
+    chosen = ConnectomeView(settings=ViewSettings(size=(64, 64), moving_limit=123))
+    try:
+        assert chosen.moving_limit == 123
+    finally:
+        chosen.close()

@@ -100,6 +100,17 @@ def test_the_ring_wraps_and_grows_only_when_live_spikes_would_be_lost():
     assert ring.live_events() == 0
 
 
+def test_a_batch_far_ahead_of_the_screen_uploads_only_the_spikes_that_still_glow():
+    ring = ActivityVisual(capacity=8, tau_ms=1.0)  # cut-off 4 ms
+    times = np.linspace(0.0, 100.0, 1001)  # 100 ms of a busy run arriving in one frame
+    uploaded = ring.push(np.zeros((times.size, 3)), np.ones(times.size), times, now_ms=100.0)
+    fresh = np.count_nonzero(times >= 100.0 - ring.cutoff_ms)
+    ring.set_time(100.0)
+    assert ring.live_events() == fresh and ring.capacity == 64  # not 1024: the stale ones were dropped
+    assert uploaded == (ring.capacity + fresh) * EVENT_DTYPE.itemsize  # the grown ring, then the new events
+    assert ring.push(np.zeros((3, 3)), np.ones(3), np.full(3, 10.0), now_ms=100.0) == 0
+
+
 def test_placement_keeps_measured_positions_and_fills_missing_ones(connectome_factory):
     c = connectome_factory(6)
     placed = place_cells(c)

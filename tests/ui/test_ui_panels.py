@@ -160,6 +160,29 @@ def test_traces_draw_spikes_rates_voltages_and_markers(qtbot, worm_session):
     assert traces.markers == [] and traces.raster.size == 0
 
 
+def test_a_change_is_painted_at_once_and_plain_data_at_the_next_redraw(qtbot, worm_session):
+    from PySide6.QtCore import QEvent, QObject
+
+    class PaintCounter(QObject):
+        count = 0
+
+        def eventFilter(self, obj, event):  # noqa: N802 (Qt API)
+            self.count += event.type() == QEvent.Type.Paint
+            return False
+
+    traces = TracesPanel(window_ms=500.0)
+    qtbot.addWidget(traces)
+    traces.set_session(worm_session)
+    with qtbot.waitExposed(traces):
+        traces.show()
+    counter = PaintCounter()
+    traces.graphics.viewport().installEventFilter(counter)
+    traces.add_snapshot(snapshot(10.0, [3], [5.0]))
+    assert counter.count == 0  # spikes alone wait for the throttled redraw and the window's repaint
+    traces.add_snapshot(snapshot(20.0, changes=[Change(15.0, "lesion", "silence AVA", 78)]))
+    assert counter.count == 1  # painted before returning to the event loop
+
+
 def test_raster_is_decimated_on_big_datasets(qtbot, connectome_factory):
     from brainview.ui.session import Session
 

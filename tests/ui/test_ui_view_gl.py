@@ -87,3 +87,24 @@ def test_the_view_is_live_while_playing_and_draws_every_cell_when_paused(qtbot, 
     qtbot.waitUntil(lambda: panel.frame_s > 0, timeout=20_000)  # frames are timed by the window's repaints
     window.controls.play_action.trigger()
     qtbot.waitUntil(lambda: not panel.view.live, timeout=20 * LIVE_REST_MS)
+
+
+def test_the_view_has_a_native_window_of_its_own_and_shows_in_screenshots(qtbot, gl_window):
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtGui import QImage
+
+    window = gl_window
+    panel = window.view
+    assert panel.testAttribute(Qt.WidgetAttribute.WA_NativeWindow)
+    assert panel.internalWinId() not in (0, window.internalWinId())
+    canvas = panel.view.native
+    corner = canvas.mapTo(window, QPoint(0, 0))
+    shot = window.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
+    ratio = shot.devicePixelRatio()
+    pixels = np.frombuffer(shot.constBits(), np.uint8).reshape(shot.height(), shot.bytesPerLine())
+    pixels = pixels[:, :3 * shot.width()].reshape(shot.height(), shot.width(), 3).astype(int)
+    top, left = int(corner.y() * ratio), int(corner.x() * ratio)
+    shown = pixels[top:top + int(canvas.height() * ratio), left:left + int(canvas.width() * ratio)]
+    background = np.round(np.asarray(panel.view.settings.background[:3]) * 255)
+    differing = np.count_nonzero(np.abs(shown - background).sum(axis=-1) > 40)
+    assert 500 < differing < 0.5 * shown.shape[0] * shown.shape[1]  # the worm's cells on the dark background

@@ -113,6 +113,28 @@ def test_play_pause_reset(qtbot, running_worker):
     assert snapshots[-1].t_ms == 0.0
 
 
+def test_a_busy_gui_gets_one_snapshot_until_it_acknowledges_but_a_change_goes_out_at_once(
+        qtbot, running_worker, monkeypatch):
+    import brainview.ui.worker as worker_module
+
+    monkeypatch.setattr(worker_module, "UNACKNOWLEDGED_LIMIT_S", 1e6)  # a GUI that never catches up
+    worker = running_worker
+    snapshots = collect(worker)
+    worker.recorder.on_published = lambda snapshot: snapshots.append(snapshot)  # no acknowledge
+    worker.published.disconnect()
+    worker.published.connect(worker.recorder.on_published)
+    worker.submit(cmd.Play())
+    qtbot.waitUntil(lambda: len(snapshots) == 1, timeout=20_000)
+    qtbot.wait(300)
+    assert len(snapshots) == 1  # the worker runs on but holds the next snapshot back
+    lesion = cmd.ApplyLesion("l", "silence 1", [1], "silence")
+    worker.submit(lesion)
+    qtbot.waitUntil(lambda: len(snapshots) == 2, timeout=20_000)
+    assert [c.serial for c in snapshots[1].changes] == [lesion.serial]
+    assert snapshots[1].t_ms > snapshots[0].t_ms  # with everything that happened in between
+    worker.submit(cmd.Pause())
+
+
 def test_real_time_pacing_follows_the_wall_clock(qtbot, running_worker):
     worker = running_worker
     snapshots = collect(worker)

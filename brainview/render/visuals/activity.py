@@ -103,7 +103,7 @@ class ActivityVisual(ShaderVisual):
         return int(np.count_nonzero((age >= 0) & (age <= self.cutoff_ms)))
 
     # -- events ---------------------------------------------------------------------------------
-    def push(self, positions: np.ndarray, radii: np.ndarray, times_ms: np.ndarray) -> int:
+    def push(self, positions: np.ndarray, radii: np.ndarray, times_ms: np.ndarray, now_ms: float | None = None) -> int:
         """Append spike events; returns the number of bytes uploaded.
 
         Parameters
@@ -114,7 +114,15 @@ class ActivityVisual(ShaderVisual):
             (k,) their radii, micrometres.
         times_ms : numpy.ndarray
             (k,) spike times, ms on the clock of :meth:`set_time`.
+        now_ms : float, optional
+            The clock the next frame will show. Spikes that have faded by then are not
+            uploaded: a simulation running far ahead of the screen delivers many spikes per
+            frame, and without this the ring would grow to hold them all and every frame
+            would draw them.
         """
+        if now_ms is not None:
+            fresh = np.asarray(times_ms) >= now_ms - self.cutoff_ms
+            positions, radii, times_ms = positions[fresh], radii[fresh], np.asarray(times_ms)[fresh]
         k = int(len(times_ms))
         if k == 0:
             return 0
