@@ -34,6 +34,14 @@ MAX_TYPE_TICKS = 40
 _MARKER_COLOURS = {"lesion": theme.LESION, "unlesion": theme.MUTED, "stimulus": theme.STIMULUS, "unstimulus": theme.MUTED}
 
 
+def _corner_hint(plot: pg.PlotItem, text: str) -> pg.TextItem:
+    """A muted line of ``text`` at the top left of ``plot``, fixed on screen (not in data coordinates)."""
+    hint = pg.TextItem(text, color=theme.MUTED, anchor=(0, 0))
+    hint.setParentItem(plot.getViewBox())
+    hint.setPos(6, 2)
+    return hint
+
+
 class _TimedGraphics(pg.GraphicsLayoutWidget):
     """The plots' canvas, timing its own repaints (seconds, smoothed)."""
 
@@ -107,6 +115,9 @@ class TracesPanel(QWidget):
         self.raster_plot.addItem(self.raster_curve)
         self.raster_hint = pg.TextItem("", color=theme.MUTED, anchor=(0, 0))
         self.raster_plot.addItem(self.raster_hint, ignoreBounds=True)
+        # An empty plot says how to fill it.
+        self.rate_hint = _corner_hint(self.rate_plot, "Right-click a group in Cell types: Trace population rate")
+        self.voltage_hint = _corner_hint(self.voltage_plot, "Select a cell, then Trace voltage in the Inspector")
         self.rate_curves: list[pg.PlotDataItem] = []
         self.voltage_curves: list[pg.PlotDataItem] = []
         layout = QVBoxLayout(self)
@@ -166,10 +177,12 @@ class TracesPanel(QWidget):
     def _on_groups_changed(self) -> None:
         self.rates = History(tuple(t.label for t in self.session.groups.values()))
         self.rate_curves = self._make_curves(self.rate_plot, self.rates.labels, self.rate_curves)
+        self.rate_hint.setVisible(not self.rate_curves)
 
     def _on_probes_changed(self) -> None:
         self.voltages = History(tuple(self.session.cell_label(r) for r in self.session.probes))
         self.voltage_curves = self._make_curves(self.voltage_plot, self.voltages.labels, self.voltage_curves)
+        self.voltage_hint.setVisible(not self.voltage_curves)
 
     def _make_curves(self, plot: pg.PlotItem, labels: tuple[str, ...], old: list[pg.PlotDataItem]) -> list[pg.PlotDataItem]:
         for curve in old:

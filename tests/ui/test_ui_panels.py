@@ -143,8 +143,10 @@ def test_traces_draw_spikes_rates_voltages_and_markers(qtbot, worm_session):
     traces.set_session(worm_session)
     worm = worm_session.connectome
     alml = worm.index_of("ALML")
+    assert traces.rate_hint.isVisible() and traces.voltage_hint.isVisible()  # empty plots say how to fill them
     worm_session.watch(worm_session.tree.leaf_of(alml).target())
     worm_session.probe(alml)
+    assert not traces.rate_hint.isVisible() and not traces.voltage_hint.isVisible()
     change = Change(12.0, "lesion", "silence AVA", 77)
     with qtbot.waitSignal(traces.changesShown) as shown:
         traces.add_snapshot(snapshot(20.0, [alml, alml], [5.0, 15.0], changes=[change], groups=["ALM"],
