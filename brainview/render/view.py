@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +28,7 @@ from brainview.connectome import Connectome
 from brainview.render.appearance import default_color_field, measured_radii, moving_sample, radii_by, with_flag
 from brainview.render.camera import CameraRig
 from brainview.render.colors import ColorMapping, color_by
-from brainview.render.context import GLUnavailableError, check_context, choose_backend, is_software_renderer, renderer_name
+from brainview.render.context import GLUnavailableError, check_context, choose_backend, renderer_name
 from brainview.render.frames import PRESETS, UNKNOWN, BodyFrame, body_frame, default_preset
 from brainview.render.interaction import Interaction
 from brainview.render.line_layers import SynapseLines
@@ -37,6 +36,7 @@ from brainview.render.meshes import Mesh, read_mesh
 from brainview.render.offscreen import render_offscreen
 from brainview.render.picking import pick_row
 from brainview.render.placement import place_cells
+from brainview.render.settings import ViewSettings
 from brainview.render.signals import Signal
 from brainview.render.visuals import FLAG_DIMMED, FLAG_HIDDEN, FLAG_LESIONED, FLAG_SELECTED
 
@@ -44,49 +44,6 @@ log = logging.getLogger(__name__)
 
 FIT_RADII = 16.0
 """Fitting the camera to cells shows at least this many of their radii across."""
-
-
-SOFTWARE_MOVING_LIMIT = 10_000
-"""Cells drawn while moving or live on a software renderer. Mesa's llvmpipe spends about a
-microsecond per point: at fly scale a 10,000-cell sample kept the window's p99 event-loop latency
-near 30 ms with the simulation running flat out, against 45-50 ms with 20,000 (bench/bench_ui.py)."""
-
-HARDWARE_MOVING_LIMIT = 1_000_000
-"""Cells drawn while moving or live on a GPU: more than any connectome we load, so all of them."""
-
-
-@dataclass(frozen=True)
-class ViewSettings:
-    """How a :class:`ConnectomeView` starts.
-
-    Parameters
-    ----------
-    size : (int, int)
-        Canvas size in logical pixels.
-    background : tuple of float
-        RGBA of the background.
-    fov_deg : float
-        Field of view of the turntable camera, degrees (0: orthographic).
-    glow_tau_ms : float
-        Decay time constant of the spike glow, ms of the clock given to ``set_time``.
-    moving_limit : int or None
-        Above this many cells only a fixed sample of this size is drawn while the camera moves
-        or while the view is live (see :meth:`ConnectomeView.set_live`). None picks by renderer:
-        :data:`SOFTWARE_MOVING_LIMIT` on a CPU rasteriser, :data:`HARDWARE_MOVING_LIMIT` on a GPU.
-    dim_unrelated : bool
-        While synapse partners are shown, fade the cells that are neither the chosen ones nor
-        their partners.
-    backend : str
-        "auto", "qt" or "egl" (see :mod:`brainview.render.context`).
-    """
-
-    size: tuple[int, int] = (960, 640)
-    background: tuple[float, float, float, float] = (0.035, 0.04, 0.055, 1.0)
-    fov_deg: float = 30.0
-    glow_tau_ms: float = 40.0
-    moving_limit: int | None = None
-    dim_unrelated: bool = True
-    backend: str = "auto"
 
 
 class ConnectomeView:
@@ -120,10 +77,8 @@ class ConnectomeView:
         self.gl_version = check_context(self.canvas)
         self.renderer = renderer_name(self.canvas)
         """The OpenGL renderer (``GL_RENDERER``), e.g. "llvmpipe (LLVM 15.0.6, 256 bits)"."""
-        self.moving_limit = settings.moving_limit
+        self.moving_limit = settings.moving_limit_for(self.renderer)
         """Above this many cells a sample is drawn while moving or live (see :class:`ViewSettings`)."""
-        if self.moving_limit is None:
-            self.moving_limit = SOFTWARE_MOVING_LIMIT if is_software_renderer(self.renderer) else HARDWARE_MOVING_LIMIT
         self._viewbox = self.canvas.central_widget.add_view()
         self.cameras = CameraRig(self._viewbox, settings.fov_deg)
         self._neurons = Neurons(parent=self._viewbox.scene)

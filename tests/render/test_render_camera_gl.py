@@ -143,7 +143,7 @@ def test_a_live_view_of_a_big_connectome_draws_the_sample_until_it_rests(gl_back
 def test_a_software_renderer_draws_a_smaller_sample_than_a_gpu(gl_backend):
     from brainview.render import ConnectomeView, ViewSettings
     from brainview.render.context import is_software_renderer
-    from brainview.render.view import HARDWARE_MOVING_LIMIT, SOFTWARE_MOVING_LIMIT
+    from brainview.render.settings import HARDWARE_MOVING_LIMIT, SOFTWARE_MOVING_LIMIT
 
     assert is_software_renderer("llvmpipe (LLVM 15.0.6, 256 bits)")
     assert is_software_renderer("Mesa X11 software rasterizer (Software Rasterizer)")
@@ -155,6 +155,9 @@ def test_a_software_renderer_draws_a_smaller_sample_than_a_gpu(gl_backend):
         assert view.renderer and view.moving_limit == expected
     finally:
         view.close()
+    assert ViewSettings().moving_limit_for("llvmpipe (LLVM 15.0.6, 256 bits)") == SOFTWARE_MOVING_LIMIT
+    assert ViewSettings().moving_limit_for("NVIDIA H100 80GB HBM3/PCIe/SSE2") == HARDWARE_MOVING_LIMIT
+    assert ViewSettings(moving_limit=7).moving_limit_for("llvmpipe") == 7
     chosen = ConnectomeView(settings=ViewSettings(size=(64, 64), moving_limit=123))
     try:
         assert chosen.moving_limit == 123
