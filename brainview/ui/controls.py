@@ -25,9 +25,8 @@ STEP_MS = 10.0
 """Simulated time one press of Step advances, ms."""
 
 CLOCK_INTERVAL_MS = 200
-"""While running, the clock and real-time factor are shown anew at most this often: each change
-repaints the window, which with the 3D view in it means compositing all of it (tens of ms under
-software OpenGL), and snapshots come up to 60 times a second."""
+"""While running, the clock and real-time factor are shown anew at most this often: snapshots
+come up to 60 times a second, and a number changing faster than this cannot be read anyway."""
 
 
 def format_clock(t_ms: float) -> str:

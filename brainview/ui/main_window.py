@@ -97,9 +97,8 @@ class MainWindow(QMainWindow):
     def event(self, event: QEvent) -> bool:
         if event.type() != QEvent.Type.UpdateRequest:
             return super().event(event)
-        # One repaint of the window: its widgets' paints and the flush (the whole window
-        # composited when the 3D view's GL widget is in it); the traces and the view pace their
-        # redraws by it.
+        # One repaint of the window: its widgets' paints and the flush (through OpenGL for the
+        # 3D view's own native window); the traces and the view pace their redraws by it.
         start = time.perf_counter()
         handled = super().event(event)
         seconds = time.perf_counter() - start

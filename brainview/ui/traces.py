@@ -226,9 +226,9 @@ class TracesPanel(QWidget):
     def note_window_repaint(self, seconds: float) -> None:
         """Tell the panel how long a repaint of its whole window took (seconds).
 
-        A redraw of the plots costs their paint and then the flush of the window, which with an
-        OpenGL widget in it (the 3D view) composites the whole window: under software OpenGL
-        that is more than the plots' own paint, so redraws are spaced by the larger of the two.
+        A redraw of the plots costs their paint and then the flush of the window, and the same
+        repaint may draw a frame of the 3D view: redraws are spaced by the larger of the plots'
+        own paint and the whole repaint.
         """
         self.window_repaint_s = seconds if self.window_repaint_s == 0 else 0.8 * self.window_repaint_s + 0.2 * seconds
 

@@ -236,7 +236,7 @@ class ViewPanel(QWidget):
         """The window was repainted in ``seconds``; after a frame was asked for, that repaint drew it.
 
         The whole repaint is the frame's cost: the 3D paint and the flush, which composites
-        the whole window around the GL widget (under software OpenGL a large part of it).
+        the panel's native window through OpenGL (under software OpenGL a large part of it).
         """
         if self._frame_busy:
             self._frame_done(seconds)
