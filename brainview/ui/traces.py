@@ -113,8 +113,7 @@ class TracesPanel(QWidget):
             plot.legend.setColumnCount(2)
         self.raster_curve = pg.PlotCurveItem(connect="pairs", pen=pg.mkPen(theme.TEXT, width=1))
         self.raster_plot.addItem(self.raster_curve)
-        self.raster_hint = pg.TextItem("", color=theme.MUTED, anchor=(0, 0))
-        self.raster_plot.addItem(self.raster_hint, ignoreBounds=True)
+        self.raster_hint = _corner_hint(self.raster_plot, "")  # how many cells, how decimated
         # An empty plot says how to fill it.
         self.rate_hint = _corner_hint(self.rate_plot, "Right-click a group in Cell types: Trace population rate")
         self.voltage_hint = _corner_hint(self.voltage_plot, "Select a cell, then Trace voltage in the Inspector")
@@ -268,7 +267,6 @@ class TracesPanel(QWidget):
             curve.setData(*self.voltages.series(index))
         start = max(self.now_ms - self.window_ms, 0.0)
         self.raster_plot.setXRange(start, start + self.window_ms, padding=0)
-        self.raster_hint.setPos(start, self.raster_plot.viewRange()[1][1])
         while self.markers and self.markers[0][0] < start - self.window_ms:
             for plot, line in self.markers.pop(0)[1]:
                 plot.removeItem(line)
