@@ -121,8 +121,9 @@ class ActivityVisual(ShaderVisual):
             would draw them.
         """
         if now_ms is not None:
-            fresh = np.asarray(times_ms) >= now_ms - self.cutoff_ms
-            positions, radii, times_ms = positions[fresh], radii[fresh], np.asarray(times_ms)[fresh]
+            times_ms = np.asarray(times_ms)
+            fresh = times_ms >= now_ms - self.cutoff_ms
+            positions, radii, times_ms = positions[fresh], radii[fresh], times_ms[fresh]
         k = int(len(times_ms))
         if k == 0:
             return 0
