@@ -18,6 +18,8 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
+from brainview.errors import ParameterError
+
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "brainview.plugins"
@@ -83,7 +85,7 @@ def import_command(command: str) -> Any:
     """Import the object named by ``"package.module:attr"``."""
     module_name, _, attr = command.partition(":")
     if not attr:
-        raise ValueError(f"plugin command {command!r} must look like 'module:attr'")
+        raise ParameterError(f"plugin command {command!r} must look like 'module:attr'")
     return getattr(importlib.import_module(module_name), attr)
 
 
@@ -129,19 +131,19 @@ class Registry:
             for reader in self.readers:
                 if reader.name == name:
                     return reader
-            raise ValueError(f"no reader called {name!r}; readers are {[r.name for r in self.readers]}")
+            raise ParameterError(f"no reader called {name!r}; readers are {[r.name for r in self.readers]}")
         for reader in self.readers:
             if reader.accepts(path):
                 return reader
         kinds = "; ".join(f"{r.name}: {', '.join(r.filename_patterns or r.directory_markers)}" for r in self.readers)
-        raise ValueError(f"{path}: no reader recognises this {'folder' if path.is_dir() else 'file'} ({kinds})")
+        raise ParameterError(f"{path}: no reader recognises this {'folder' if path.is_dir() else 'file'} ({kinds})")
 
     def model(self, name: str) -> Any:
         """The neuron model class called ``name``, imported now."""
         for model in self.models:
             if model.name == name:
                 return import_command(model.command)
-        raise ValueError(f"no neuron model called {name!r}; models are {[m.name for m in self.models]}")
+        raise ParameterError(f"no neuron model called {name!r}; models are {[m.name for m in self.models]}")
 
 
 @lru_cache(maxsize=1)

@@ -9,13 +9,15 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
+from brainview.errors import ParameterError
+
 DEFAULT_DATASET = "celegans_hermaphrodite.h5"
 
 
 def resource(kind: str, name: str) -> Path:
     """Path of the shipped file ``kind/name`` (``kind`` is "shaders" or "assets")."""
     if kind not in ("shaders", "assets"):
-        raise ValueError(f"unknown resource kind {kind!r}")
+        raise ParameterError(f"unknown resource kind {kind!r}")
     packaged = Path(str(files("brainview"))) / kind / name
     if packaged.is_file():
         return packaged

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from brainview.connectome.arrays import exact_integers, frozen
+from brainview.errors import InvalidConnectomeError
+
 MISSING = -1
 """Code of a missing value (an empty string or NaN in the source)."""
 
@@ -33,14 +36,16 @@ class Categorical:
     categories: tuple[str, ...]
 
     def __post_init__(self) -> None:
-        codes = np.ascontiguousarray(self.codes, dtype=np.int32)
-        object.__setattr__(self, "codes", codes)
+        codes = exact_integers(self.codes, np.int32, "categorical codes")
         object.__setattr__(self, "categories", tuple(str(c) for c in self.categories))
+        if codes.ndim != 1:
+            raise InvalidConnectomeError(f"categorical codes must be 1-D, got shape {codes.shape}")
         if codes.size and (codes.min() < MISSING or codes.max() >= len(self.categories)):
-            raise ValueError(
+            raise InvalidConnectomeError(
                 f"categorical codes must lie in [-1, {len(self.categories) - 1}], "
                 f"got [{codes.min()}, {codes.max()}]"
             )
+        object.__setattr__(self, "codes", frozen(codes))
 
     @classmethod
     def from_values(cls, values: Iterable[object]) -> Categorical:

@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from brainview.connectome import queries
+from brainview.connectome.arrays import exact_integers, finite_floats, frozen
 from brainview.connectome.categorical import Categorical
 from brainview.connectome.synapses import SynapseCSR
+from brainview.errors import InvalidConnectomeError, UnknownNameError
 
 STRING_COLUMNS = (
     "name", "kind", "cell_type", "cell_class", "super_class", "region", "side", "nt", "subsystem",
@@ -33,7 +35,9 @@ class Connectome:
         standard string columns of :data:`STRING_COLUMNS` are added as all-missing when
         absent, ``radius`` (micrometres) defaults to 1. Extra columns are kept as given.
     position : numpy.ndarray
-        (N, 3) float32 soma positions in micrometres.
+        (N, 3) float32 soma positions in micrometres; NaN rows are positions the source lacks
+        (readers fill them with :func:`~brainview.connectome.layout.complete_positions`, and
+        the renderer places any left). Infinite values are refused.
     chemical : SynapseCSR
         Chemical synapses by presynaptic cell, with synapse counts and signs.
     gap : SynapseCSR or None
@@ -51,7 +55,7 @@ class Connectome:
 
     def __post_init__(self) -> None:
         if "id" not in self.columns:
-            raise ValueError("a connectome needs an 'id' column")
+            raise InvalidConnectomeError("a connectome needs an 'id' column")
         n = len(self.columns["id"])
         columns: dict[str, Column] = {}
         for key, value in self.columns.items():
@@ -59,24 +63,36 @@ class Connectome:
                 value = np.asarray(value)
                 if value.dtype == object or value.dtype.kind in "US":
                     value = Categorical.from_values(value)
+                elif value.ndim != 1:
+                    raise InvalidConnectomeError(f"column {key!r} must be 1-D, got shape {value.shape}")
             if len(value) != n:
-                raise ValueError(f"column {key!r} has {len(value)} rows, expected {n}")
+                raise InvalidConnectomeError(f"column {key!r} has {len(value)} rows, expected {n}")
             columns[key] = value
-        columns["id"] = np.asarray(columns["id"], dtype=np.int64)
+        columns["id"] = exact_integers(columns["id"], np.int64, "cell ids")
         for key in STRING_COLUMNS:
             columns.setdefault(key, Categorical.filled(n))
         columns.setdefault("radius", np.ones(n, np.float32))
+        # NaN marks a radius the source does not give; the renderer draws those at 1 um.
         columns["radius"] = np.asarray(columns["radius"], dtype=np.float32)
+        for key, value in columns.items():
+            if not isinstance(value, Categorical):
+                columns[key] = frozen(value)
         self.columns = columns
-        self.position = np.ascontiguousarray(self.position, dtype=np.float32).reshape(n, 3)
+        position = np.asarray(self.position)
+        if position.shape != (n, 3):
+            raise InvalidConnectomeError(f"positions must have shape ({n}, 3), got {position.shape}")
+        self.position = frozen(finite_floats(position, np.float32, "positions (micrometres)", missing_ok=True))
         if self.chemical.n != n:
-            raise ValueError(f"chemical synapses cover {self.chemical.n} cells, expected {n}")
+            raise InvalidConnectomeError(f"chemical synapses cover {self.chemical.n} cells, expected {n}")
         if self.chemical.sign is None:
-            raise ValueError("chemical synapses need a sign per connection")
-        if self.gap is not None and self.gap.n != n:
-            raise ValueError(f"gap junctions cover {self.gap.n} cells, expected {n}")
+            raise InvalidConnectomeError("chemical synapses need a sign per connection")
+        if self.gap is not None:
+            if self.gap.n != n:
+                raise InvalidConnectomeError(f"gap junctions cover {self.gap.n} cells, expected {n}")
+            if not self.gap.is_symmetric():
+                raise InvalidConnectomeError("gap junctions must be symmetric: each i -> j needs a j -> i of equal weight")
         if np.unique(columns["id"]).size != n:
-            raise ValueError("cell ids must be unique")
+            raise InvalidConnectomeError("cell ids must be unique")
         self.meta = {str(k): str(v) for k, v in self.meta.items()}
 
     # -- size ---------------------------------------------------------------------------
@@ -136,12 +152,12 @@ class Connectome:
         return self.__dict__["_id_order"]
 
     def index_of(self, name: str) -> int:
-        """Row index of the cell called ``name``; KeyError naming close matches if none."""
+        """Row index of the cell called ``name``; :class:`UnknownNameError` (a KeyError) naming close matches if none."""
         hits = np.flatnonzero(self.columns["name"].mask(name))
         if hits.size == 0:
             close = difflib.get_close_matches(name, self.columns["name"].categories, n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
-            raise KeyError(f"no cell named {name!r}{hint}")
+            raise UnknownNameError(f"no cell named {name!r}{hint}")
         return int(hits[0])
 
     def with_columns(self, **columns: Column) -> Connectome:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from brainview.connectome.categorical import Categorical
+from brainview.errors import ParameterError, UnknownNameError
 
 if TYPE_CHECKING:
     from brainview.connectome.connectome import Connectome
@@ -40,10 +41,10 @@ def select(connectome: Connectome, **criteria: Labels | Iterable[int]) -> np.nda
             mask &= np.isin(connectome.ids, ids)
             continue
         if key not in connectome.columns:
-            raise KeyError(f"unknown column {key!r}; columns are {sorted(connectome.columns)}")
+            raise UnknownNameError(f"unknown column {key!r}; columns are {sorted(connectome.columns)}")
         column = connectome.columns[key]
         if not isinstance(column, Categorical):
-            raise TypeError(f"column {key!r} is numeric; select by label needs a string column")
+            raise ParameterError(f"column {key!r} is numeric; select by label needs a string column")
         mask &= label_mask(column, wanted)
     return np.flatnonzero(mask)
 
@@ -174,7 +175,7 @@ def group_matrix(connectome: Connectome, by: str, rows: np.ndarray | None = None
     """
     column = connectome.columns[by]
     if not isinstance(column, Categorical):
-        raise TypeError(f"column {by!r} is numeric; group by a string column")
+        raise ParameterError(f"column {by!r} is numeric; group by a string column")
     csr = connectome.chemical
     group_pre = column.codes[csr.pre]
     group_post = column.codes[csr.indices]

@@ -28,6 +28,7 @@ import numpy as np
 
 from brainview.connectome.connectome import Connectome
 from brainview.connectome.queries import select
+from brainview.errors import BrainviewError
 
 FIELDS = {
     "type": "cell_type",
@@ -46,7 +47,7 @@ FIELDS = {
 }
 
 
-class SelectorError(ValueError):
+class SelectorError(BrainviewError, ValueError):
     """A selector string that cannot be parsed or selects nothing."""
 
 

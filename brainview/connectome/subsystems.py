@@ -37,6 +37,7 @@ import numpy as np
 from brainview.connectome.categorical import Categorical
 from brainview.connectome.connectome import STRING_COLUMNS, Connectome
 from brainview.connectome.queries import label_mask
+from brainview.errors import BrainviewError, UnknownNameError
 
 RULE_COLUMNS = tuple(c for c in STRING_COLUMNS if c != "subsystem")
 """Columns a rule may test: every standard string column except the output column itself."""
@@ -45,7 +46,7 @@ _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _LABEL = re.compile(r"^[A-Za-z0-9_\-]+$")
 
 
-class RuleFileError(ValueError):
+class RuleFileError(BrainviewError, ValueError):
     """A subsystem rule file that cannot be used; the message names the file and the group."""
 
     def __init__(self, path: str | os.PathLike, problem: str, group: str | None = None):
@@ -152,7 +153,7 @@ class SubsystemRules:
         for candidate in self.groups:
             if candidate.label == label:
                 return candidate
-        raise KeyError(f"no subsystem group {label!r}; groups are {', '.join(g.label for g in self.groups)}")
+        raise UnknownNameError(f"no subsystem group {label!r}; groups are {', '.join(g.label for g in self.groups)}")
 
 
 def load_rules(path: str | os.PathLike) -> SubsystemRules:

@@ -14,6 +14,9 @@ from itertools import combinations
 
 import numpy as np
 
+from brainview.connectome.arrays import exact_integers, finite_floats, frozen
+from brainview.errors import InvalidConnectomeError
+
 
 @dataclass(frozen=True, eq=False)
 class SynapseCSR:
@@ -37,28 +40,13 @@ class SynapseCSR:
     sign: np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "indptr", np.ascontiguousarray(self.indptr, dtype=np.int64))
-        object.__setattr__(self, "indices", np.ascontiguousarray(self.indices, dtype=np.int32))
-        object.__setattr__(self, "weight", np.ascontiguousarray(self.weight, dtype=np.float32))
-        if self.sign is not None:
-            object.__setattr__(self, "sign", np.ascontiguousarray(self.sign, dtype=np.int8))
-        self._validate()
-
-    def _validate(self) -> None:
-        n_edges = self.indices.shape[0]
-        if self.indptr.ndim != 1 or self.indptr.shape[0] < 1:
-            raise ValueError("indptr must be a 1-D array of length n + 1")
-        if self.indptr[0] != 0 or self.indptr[-1] != n_edges or np.any(np.diff(self.indptr) < 0):
-            raise ValueError(
-                f"indptr must rise from 0 to the number of connections ({n_edges}), "
-                f"got {self.indptr[0]} .. {self.indptr[-1]}"
-            )
-        if self.weight.shape[0] != n_edges:
-            raise ValueError(f"weight has {self.weight.shape[0]} entries, expected {n_edges}")
-        if self.sign is not None and self.sign.shape[0] != n_edges:
-            raise ValueError(f"sign has {self.sign.shape[0]} entries, expected {n_edges}")
-        if n_edges and (self.indices.min() < 0 or self.indices.max() >= self.n):
-            raise ValueError(f"connection targets must lie in [0, {self.n - 1}]")
+        indptr = exact_integers(self.indptr, np.int64, "indptr")
+        indices = exact_integers(self.indices, np.int32, "connection targets")
+        weight = finite_floats(self.weight, np.float32, "connection weights", minimum=0.0)
+        sign = None if self.sign is None else exact_integers(self.sign, np.int8, "connection signs")
+        _validate(indptr, indices, weight, sign)
+        for name, array in (("indptr", indptr), ("indices", indices), ("weight", weight), ("sign", sign)):
+            object.__setattr__(self, name, None if array is None else frozen(array))
 
     # -- construction -------------------------------------------------------------------
     @classmethod
@@ -109,14 +97,17 @@ class SynapseCSR:
         """
         pre, post = _index_array(pre), _index_array(post)
         # float32 sums are exact for synapse counts below 2**24 per pair, at half the memory.
-        weight = np.asarray(weight, dtype=np.float32)
-        sign = None if sign is None else np.asarray(sign, dtype=np.int8)
+        weight = finite_floats(weight, np.float32, "connection weights", minimum=0.0)
+        if sign is not None:
+            sign = exact_integers(sign, np.int8, "connection signs")
+            if not np.all((sign == 1) | (sign == -1)):
+                raise InvalidConnectomeError("connection signs must be +1 or -1")
         if not (pre.shape == post.shape == weight.shape) or (sign is not None and sign.shape != pre.shape):
-            raise ValueError("pre, post, weight (and sign) must have the same length")
+            raise InvalidConnectomeError("pre, post, weight (and sign) must have the same length")
         if not pre.size:
             return cls.empty(n, signed=sign is not None)
         if min(pre.min(), post.min()) < 0 or max(pre.max(), post.max()) >= n:
-            raise ValueError(f"edge endpoints must lie in [0, {n - 1}]")
+            raise InvalidConnectomeError(f"edge endpoints must lie in [0, {n - 1}]")
         if not _sorted_pairs(pre, post):
             pre, post, weight, sign = _sort_pairs(pre, post, weight, sign, n, overwrite_input)
         new_pair = np.empty(pre.size, dtype=bool)
@@ -130,9 +121,11 @@ class SynapseCSR:
         indptr = np.searchsorted(pre[starts], np.arange(n + 1, dtype=pre.dtype))
         del pre, post
         signs = None
-        if sign is not None:  # a pair's sign is that of its summed signed weight
-            signs = np.where(np.add.reduceat(weight * sign, starts) < 0, np.int8(-1), np.int8(1))
-        return cls(indptr, indices, np.add.reduceat(weight, starts), signs)
+        with np.errstate(over="ignore"):  # a sum beyond float32 becomes inf, which cls() refuses
+            if sign is not None:  # a pair's sign is that of its summed signed weight
+                signs = np.where(np.add.reduceat(weight * sign, starts) < 0, np.int8(-1), np.int8(1))
+            summed = np.add.reduceat(weight, starts)
+        return cls(indptr, indices, summed, signs)
 
     # -- shape --------------------------------------------------------------------------
     @property
@@ -220,10 +213,54 @@ class SynapseCSR:
         return SynapseCSR.from_edges(pre[chosen], post[chosen], weight[chosen], self.n, None, overwrite_input=True)
 
 
+def _validate(indptr: np.ndarray, indices: np.ndarray, weight: np.ndarray, sign: np.ndarray | None) -> None:
+    """Shapes of the weights and signs, signs +1 or -1, and :func:`check_rows`."""
+    check_rows(indptr, indices)
+    n_edges = indices.shape[0]
+    for name, values in (("weight", weight), ("sign", sign)):
+        if values is not None and values.shape != (n_edges,):
+            raise InvalidConnectomeError(f"{name} has shape {values.shape}, expected ({n_edges},)")
+    if sign is not None and not np.all((sign == 1) | (sign == -1)):
+        raise InvalidConnectomeError(f"connection signs must be +1 or -1, got {sign[(sign != 1) & (sign != -1)][0]}")
+
+
+def check_rows(indptr: np.ndarray, indices: np.ndarray) -> None:
+    """The CSR invariants the engine's kernels rely on (they index without bounds checks).
+
+    ``indptr`` rises from 0 to ``len(indices)``, every target lies in ``[0, len(indptr) - 1)``,
+    and each row's targets are sorted and unique.
+
+    Raises
+    ------
+    InvalidConnectomeError
+        Naming the first violation.
+    """
+    n_edges = indices.shape[0]
+    if indptr.ndim != 1 or indptr.shape[0] < 1 or indices.ndim != 1:
+        raise InvalidConnectomeError("indptr must be a 1-D array of length n + 1, indices a 1-D array")
+    if indptr[0] != 0 or indptr[-1] != n_edges or np.any(indptr[1:] < indptr[:-1]):
+        raise InvalidConnectomeError(
+            f"indptr must rise from 0 to the number of connections ({n_edges}), got {indptr[0]} .. {indptr[-1]}"
+        )
+    n = indptr.shape[0] - 1
+    if n_edges and (indices.min() < 0 or indices.max() >= n):
+        raise InvalidConnectomeError(f"connection targets must lie in [0, {n - 1}]")
+    if n_edges > 1:
+        rising = indices[1:] > indices[:-1]
+        boundaries = indptr[1:-1]
+        rising[boundaries[(boundaries > 0) & (boundaries < n_edges)] - 1] = True  # a new row may start low
+        if not rising.all():
+            e = int(np.argmin(rising)) + 1
+            row = int(np.searchsorted(indptr, e, side="right")) - 1
+            raise InvalidConnectomeError(
+                f"the targets of cell {row} must be sorted and unique, got {indices[e - 1]} then {indices[e]}"
+            )
+
+
 def _index_array(values: np.ndarray) -> np.ndarray:
-    """``values`` as an int32 or int64 array, copied only when it is neither."""
+    """``values`` as an int32 or int64 array, copied only when it is neither (and only exactly)."""
     values = np.asarray(values)
-    return values if values.dtype in (np.int32, np.int64) else values.astype(np.int64)
+    return values if values.dtype in (np.int32, np.int64) else exact_integers(values, np.int64, "edge endpoints")
 
 
 def _sorted_pairs(pre: np.ndarray, post: np.ndarray) -> bool:

@@ -17,6 +17,7 @@ import numpy as np
 from brainview.connectome import Categorical, Connectome
 from brainview.connectome.categorical import MISSING
 from brainview.connectome.selectors import FIELDS
+from brainview.errors import UnknownNameError
 
 RGBA = tuple[float, float, float, float]
 
@@ -105,10 +106,10 @@ def category_color(index: int) -> RGBA:
 
 
 def resolve_field(connectome: Connectome, field: str) -> str:
-    """The column a user means by ``field`` ("type" -> "cell_type"); KeyError listing columns."""
+    """The column a user means by ``field`` ("type" -> "cell_type"); UnknownNameError (a KeyError) listing columns."""
     column = FIELD_ALIASES.get(field.lower(), field)
     if column not in connectome.columns:
-        raise KeyError(
+        raise UnknownNameError(
             f"no column {field!r} to colour by; columns are {', '.join(sorted(connectome.columns))}"
         )
     return column

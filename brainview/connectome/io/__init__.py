@@ -12,6 +12,7 @@ from pathlib import Path
 from brainview.connectome.connectome import Connectome
 from brainview.connectome.io.errors import FormatError
 from brainview.connectome.io.native import read_native, write_native
+from brainview.errors import MissingInputError
 
 Progress = Callable[[float, str], None]
 """A progress callback: ``progress(fraction_done, what_is_happening)``."""
@@ -32,8 +33,8 @@ def load(path: str | os.PathLike, reader: str | None = None, progress: Progress 
 
     Raises
     ------
-    FileNotFoundError
-        If ``path`` does not exist.
+    MissingInputError
+        If ``path`` does not exist (a ``FileNotFoundError``).
     FormatError
         If the file is not valid for the chosen reader.
     """
@@ -41,7 +42,7 @@ def load(path: str | os.PathLike, reader: str | None = None, progress: Progress 
 
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file or folder")
+        raise MissingInputError(f"{path}: no such file or folder")
     contribution = registry().reader_for(path, reader)
     read = import_command(contribution.command)
     return read(path, progress=progress)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from os import PathLike
 
+from brainview.errors import BrainviewError
 
-class FormatError(ValueError):
+
+class FormatError(BrainviewError, ValueError):
     """Input that a reader cannot accept, located as precisely as the format allows.
 
     Parameters

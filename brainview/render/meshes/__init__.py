@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 from brainview.connectome.io.errors import FormatError
+from brainview.errors import MissingInputError
 from brainview.render.meshes.mesh import Mesh
 from brainview.render.meshes.obj import parse_obj, read_obj, write_obj
 from brainview.render.meshes.ply import parse_ply, read_ply, write_ply
@@ -24,8 +25,8 @@ def read_mesh(path: str | os.PathLike) -> Mesh:
 
     Raises
     ------
-    FileNotFoundError
-        If ``path`` does not exist.
+    MissingInputError
+        If ``path`` does not exist (a ``FileNotFoundError``).
     FormatError
         If the suffix is not one of .obj, .ply, .stl, or the file is not valid.
     """
@@ -34,8 +35,13 @@ def read_mesh(path: str | os.PathLike) -> Mesh:
     if reader is None:
         raise FormatError(path, f"unknown mesh format {path.suffix!r}; brainview reads {', '.join(READERS)}")
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file")
-    return reader(path)
+        raise MissingInputError(f"{path}: no such file")
+    try:
+        return reader(path)
+    except FormatError:
+        raise
+    except ValueError as error:  # a Mesh refusing what the file held (non-finite vertices...)
+        raise FormatError(path, str(error)) from None
 
 
 __all__ = [
