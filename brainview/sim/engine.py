@@ -17,6 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from brainview.connectome import Connectome
+from brainview.connectome.arrays import exact_integers, frozen
+from brainview.connectome.synapses import check_rows
+from brainview.errors import InvalidConnectomeError, ParameterError
 from brainview.sim import kernels
 from brainview.sim.kernels import NEVER, NORMAL, ChunkRecord, EngineState, Network
 from brainview.sim.lesions import Lesion, LesionBook, LesionHandle, LesionMode
@@ -49,6 +52,10 @@ class LogEntry:
     detail: str = ""
 
 
+_NETWORK_DTYPES = (np.int64, np.int32, np.float32, np.int64, np.int32, np.float64)
+"""dtype of each field of :class:`~brainview.sim.kernels.Network`, in order."""
+
+
 def network_arrays(connectome: Connectome) -> Network:
     """The kernels' view of a connectome's synapses (shared read-only between simulations)."""
     chemical = connectome.chemical
@@ -58,7 +65,39 @@ def network_arrays(connectome: Connectome) -> Network:
     else:
         gap = connectome.gap
         gap_indptr, partners, weight = gap.indptr, gap.indices, gap.weight.astype(np.float64)
-    return Network(chemical.indptr, chemical.indices, signed, gap_indptr, partners, weight)
+    return Network(*(frozen(a) for a in (chemical.indptr, chemical.indices, signed, gap_indptr, partners, weight)))
+
+
+def checked_network(network: Network, n: int) -> Network:
+    """``network`` after checking everything the kernels index, with every array made read-only.
+
+    The kernels run without bounds checks, so a network from elsewhere (shared between
+    simulations, or built by hand) must have the dtypes of :class:`Network`, CSR rows over
+    exactly ``n`` cells with sorted, unique targets in range, and finite weights.
+
+    Raises
+    ------
+    ParameterError
+        Naming what does not match.
+    """
+    if not isinstance(network, Network):
+        raise ParameterError(f"network must be a brainview.sim.kernels.Network, was {type(network).__name__}")
+    for name, array, dtype in zip(Network._fields, network, _NETWORK_DTYPES):
+        if not isinstance(array, np.ndarray) or array.dtype != dtype or array.ndim != 1:
+            raise ParameterError(f"network.{name} must be a 1-D {np.dtype(dtype)} array")
+    for what, indptr, indices, weight in (
+        ("chemical synapses", network.indptr, network.targets, network.signed_count),
+        ("gap junctions", network.gap_indptr, network.gap_partners, network.gap_weight),
+    ):
+        if indptr.shape[0] != n + 1:
+            raise ParameterError(f"the network's {what} cover {indptr.shape[0] - 1} cells; the connectome has {n}")
+        try:
+            check_rows(indptr, indices)
+        except InvalidConnectomeError as error:
+            raise ParameterError(f"the network's {what} are invalid: {error}") from None
+        if weight.shape != indices.shape or not np.all(np.isfinite(weight)):
+            raise ParameterError(f"the network's {what} need one finite weight per connection")
+    return Network(*(frozen(array) for array in network))
 
 
 class Simulation:
@@ -114,12 +153,12 @@ class Simulation:
         self.params = self.model.params
         self.dt_ms = check_dt(dt_ms)
         if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, was {seed!r}")
+            raise ParameterError(f"seed must be a non-negative integer, was {seed!r}")
         self.seed = int(seed)
         self.trial = int(trial)
-        self.network = network if network is not None else network_arrays(connectome)
+        self.network = network_arrays(connectome) if network is None else checked_network(network, connectome.n)
         if isinstance(threads, bool) or not isinstance(threads, numbers.Integral) or threads < 1:
-            raise ValueError(f"threads must be a whole number, at least 1; was {threads!r}")
+            raise ParameterError(f"threads must be a whole number, at least 1; was {threads!r}")
         self._threads = int(threads)
         self._parallel_min_events = int(parallel_min_events)
         self.constants = self.model.constants(self.dt_ms, float(np.max(self._gap_weight_sums(), initial=0.0)))
@@ -191,8 +230,14 @@ class Simulation:
         return int(self._state.counters[1])
 
     def voltages_mV(self, rows: np.ndarray | None = None) -> np.ndarray:
-        """Membrane potential of ``rows`` (all cells when None) now, mV."""
-        cells = np.arange(self.n, dtype=np.int32) if rows is None else np.asarray(rows, dtype=np.int32)
+        """Membrane potential of ``rows`` (all cells when None, else in the order given) now, mV."""
+        if rows is None:
+            cells = np.arange(self.n, dtype=np.int32)
+        else:
+            cells = exact_integers(rows, np.int64, "cell rows").ravel()
+            if cells.size and (cells.min() < 0 or cells.max() >= self.n):
+                raise ParameterError(f"cell rows must lie in [0, {self.n - 1}], got {cells.min()} .. {cells.max()}")
+            cells = cells.astype(np.int32)
         out = np.empty(cells.size)
         kernels.voltages_now(self.constants, self.quiet_table, self._state, cells, out)
         return out * 1e3
@@ -201,7 +246,7 @@ class Simulation:
     def run(self, duration_ms: float, progress: Callable[[float, str], None] | None = None) -> int:
         """Simulate ``duration_ms`` more milliseconds (a whole number of steps); returns the steps run."""
         if not np.isfinite(duration_ms) or duration_ms <= 0:
-            raise ValueError(f"duration must be positive, was {duration_ms:g} ms")
+            raise ParameterError(f"duration must be positive, was {duration_ms:g} ms")
         return self.step(steps_of(duration_ms, self.dt_ms, "the duration"), progress)
 
     def step(self, n_steps: int = 1, progress: Callable[[float, str], None] | None = None) -> int:
@@ -210,7 +255,7 @@ class Simulation:
         ``progress(fraction, message)`` is called after each chunk of :data:`CHUNK_STEPS` steps.
         """
         if n_steps < 0:
-            raise ValueError(f"the number of steps must be zero or positive, was {n_steps}")
+            raise ParameterError(f"the number of steps must be zero or positive, was {n_steps}")
         done = 0
         while done < n_steps:
             done += self._run_chunk(min(CHUNK_STEPS, n_steps - done))
@@ -226,9 +271,10 @@ class Simulation:
             np.empty((n_steps, probes.size)), np.zeros(1, np.int64),
         )
         probe_v = record.probe_v
+        run_steps = kernels.run_steps if self._state.partition.shape[0] <= 2 else kernels.run_steps_threaded
         done = 0
         while done < n_steps:
-            done += kernels.run_steps(
+            done += run_steps(
                 self.network, self.constants, self.quiet_table, self._state, self._drive,
                 record._replace(probe_v=probe_v[done:]), n_steps - done,
             )
@@ -285,7 +331,7 @@ class Simulation:
         """
         rate = self.params.r_poi_Hz if rate_Hz is None else rate_Hz
         if not _is_finite_number(rate) or rate < 0:
-            raise ValueError(f"a Poisson rate must be a number of Hz, zero or more; was {rate!r}")
+            raise ParameterError(f"a Poisson rate must be a number of Hz, zero or more; was {rate!r}")
         self.model.poisson_probability(rate, self.dt_ms)
         return self._add_stimulus(target, StimulusKind.POISSON, float(rate), f"{rate:g} Hz")
 
@@ -295,7 +341,7 @@ class Simulation:
         Returns a handle for :meth:`remove`.
         """
         if not _is_finite_number(amplitude_mV):
-            raise ValueError(f"a current amplitude must be a finite number of mV, was {amplitude_mV!r}")
+            raise ParameterError(f"a current amplitude must be a finite number of mV, was {amplitude_mV!r}")
         return self._add_stimulus(target, StimulusKind.CURRENT, float(amplitude_mV), f"{amplitude_mV:g} mV")
 
     def _add_stimulus(self, target: Target, kind: StimulusKind, value: float, detail: str) -> StimulusHandle:

@@ -36,11 +36,23 @@ Poisson events come from a counter-based generator: the uniform number for drive
 step ``i`` is a hash of ``(key[m], i)``. A run is therefore the same however it is cut into
 chunks, and independent of which thread runs it.
 
-A step with many synaptic events can deliver them on several threads: each thread owns a span
-of target cells (``EngineState.partition``), so no two threads touch the same cell, and each
-cell still receives its inputs in queue order. The cells spiking in a step are sorted before
-they enter the queue, so every sum runs in the same order whatever the order of the active
-list: serial and parallel runs agree to the bit.
+A step with many synaptic events can deliver them on several threads (:func:`run_steps_threaded`):
+each thread owns a span of target cells (``EngineState.partition``), so no two threads touch the
+same cell, and each cell still receives its inputs in queue order. The cells spiking in a step
+are sorted before they enter the queue, so every sum runs in the same order whatever the order
+of the active list: serial and parallel runs agree to the bit.
+
+Caching: every serial kernel is compiled once and cached on disk (``cache=True``); numba writes
+each cache entry to a temporary file and renames it into place, and a serial function's entry
+holds the machine code of everything it calls, so processes compiling at the same moment (two
+``brainview simulate`` runs, parallel test jobs, a notebook) can only overwrite an entry with an
+equivalent one. A ``parallel=True`` function is different: its cached code refers to a separately
+cached thread-pool wrapper by a name that depends on the order the process compiled things in,
+so two processes can leave a pair of entries that do not match, and every later run segfaults
+(numba#10128; a cached caller of a parallel function has the same hazard, numba#4807, #8578).
+So the parallel delivery and the threaded step loop that calls it are never cached: they are
+compiled once per process, and only by runs that ask for more than one thread.
+tests/sim/test_sim_kernel_cache.py compiles the cache from two processes at once and runs from it.
 """
 
 from __future__ import annotations
@@ -282,7 +294,11 @@ def _deliver_span(net, k, table, st, step, low, high, activated, offset):
     return count
 
 
-@njit(cache=True, parallel=True)
+# Not cached (nor is anything that calls it): numba's cache of a parallel function is not safe
+# when two processes compile at once (numba#10128), nor is a cached function that calls one
+# (numba#4807, #8578); other projects removed the cache from these for the same reason. See
+# "Caching" in the module docstring.
+@njit(parallel=True)
 def _deliver_parallel(net, k, table, st, step):
     """:func:`_deliver_span` over the spans of ``st.partition``, one thread each."""
     bounds, counts = st.partition, st.partition_counts
@@ -295,22 +311,27 @@ def _deliver_parallel(net, k, table, st, step):
 
 
 @njit(cache=True)
-def _deliver(net, k, table, st, step):
-    """Spikes of step ``step - delay`` reach their targets' ``g``; on several threads when
-    ``st.partition`` has more than one span and there are ``st.parallel_min_events`` synaptic
-    events or more."""
+def _deliver_serial(net, k, table, st, step):
+    """Spikes of step ``step - delay`` reach their targets' ``g``, on the calling thread."""
+    n_active = st.counters[1]
+    st.counters[1] += _deliver_span(net, k, table, st, step, 0, st.v.shape[0], st.active, n_active)
+    st.queue_len[step % st.queue.shape[0]] = 0
+
+
+@njit
+def _deliver_threaded(net, k, table, st, step):
+    """Like :func:`_deliver_serial`, on several threads when ``st.partition`` has more than one
+    span and there are ``st.parallel_min_events`` synaptic events or more."""
     slot = step % st.queue.shape[0]
     n_events = 0
-    if st.partition.shape[0] > 2:
-        for q in range(st.queue_len[slot]):
-            source = st.queue[slot, q]
-            n_events += net.indptr[source + 1] - net.indptr[source]
+    for q in range(st.queue_len[slot]):
+        source = st.queue[slot, q]
+        n_events += net.indptr[source + 1] - net.indptr[source]
     if st.partition.shape[0] > 2 and n_events >= st.parallel_min_events:
         _deliver_parallel(net, k, table, st, step)
+        st.queue_len[slot] = 0
     else:
-        n_active = st.counters[1]
-        st.counters[1] += _deliver_span(net, k, table, st, step, 0, st.v.shape[0], st.active, n_active)
-    st.queue_len[slot] = 0
+        _deliver_serial(net, k, table, st, step)
 
 
 @njit(cache=True)
@@ -322,44 +343,73 @@ def _poisson_events(k, st, drive, step):
             v[cell] += k.w_poi
 
 
+@njit(cache=True)
+def _begin_step(net, k, st, step):
+    """Steps 1 and 2 of a step, and this step's spikes into the ring buffer; returns how many."""
+    if net.gap_partners.shape[0] > 0:
+        _gap_forcing(net, k, st)
+    n_spiking = _update_and_threshold(k, st, step)
+    # A canonical spike order makes every later sum run in the same order, however the
+    # active list happens to be ordered, so serial and parallel delivery agree to the bit.
+    st.spiking[:n_spiking].sort()
+    push = (step + k.delay_steps) % st.queue.shape[0]
+    for q in range(n_spiking):
+        st.queue[push, st.queue_len[push] + q] = st.spiking[q]
+    st.queue_len[push] += n_spiking
+    return n_spiking
+
+
+@njit(cache=True)
+def _end_step(k, table, st, drive, rec, s, step, n_spiking):
+    """Poisson events, resets, the record of spikes and probes; then the step is done."""
+    _poisson_events(k, st, drive, step)
+    for q in range(n_spiking):
+        cell = st.spiking[q]
+        st.v[cell] = k.v_rst
+        st.g[cell] = 0.0
+        st.last_spike[cell] = step
+        rec.spike_step[rec.n_spikes[0]] = step
+        rec.spike_cell[rec.n_spikes[0]] = cell
+        rec.n_spikes[0] += 1
+    for p in range(rec.probe_cells.shape[0]):
+        rec.probe_v[s, p] = _voltage_now(k, table, st, rec.probe_cells[p], step)
+    st.counters[0] = step + 1
+
+
 @njit(cache=True, nogil=True)
 def run_steps(net, k, table, st, drive, rec, n_steps):
-    """Run up to ``n_steps`` steps; returns how many ran.
+    """Run up to ``n_steps`` steps on the calling thread; returns how many ran.
 
     ``table`` is :func:`brainview.sim.models.quiet_table` for this model and ``dt``. Stops
     early, before a step, when the spike buffer could overflow in it (a step cannot produce
     more spikes than there are active cells); the caller empties the buffer and calls again.
     """
-    n_slots = st.queue.shape[0]
     capacity = rec.spike_step.shape[0]
-    has_gap = net.gap_partners.shape[0] > 0
     for s in range(n_steps):
         if capacity - rec.n_spikes[0] < st.counters[1]:
             return s
         step = st.counters[0]
-        if has_gap:
-            _gap_forcing(net, k, st)
-        n_spiking = _update_and_threshold(k, st, step)
-        # A canonical spike order makes every later sum run in the same order, however the
-        # active list happens to be ordered, so serial and parallel delivery agree to the bit.
-        st.spiking[:n_spiking].sort()
-        push = (step + k.delay_steps) % n_slots
-        for q in range(n_spiking):
-            st.queue[push, st.queue_len[push] + q] = st.spiking[q]
-        st.queue_len[push] += n_spiking
-        _deliver(net, k, table, st, step)
-        _poisson_events(k, st, drive, step)
-        for q in range(n_spiking):
-            cell = st.spiking[q]
-            st.v[cell] = k.v_rst
-            st.g[cell] = 0.0
-            st.last_spike[cell] = step
-            rec.spike_step[rec.n_spikes[0]] = step
-            rec.spike_cell[rec.n_spikes[0]] = cell
-            rec.n_spikes[0] += 1
-        for p in range(rec.probe_cells.shape[0]):
-            rec.probe_v[s, p] = _voltage_now(k, table, st, rec.probe_cells[p], step)
-        st.counters[0] = step + 1
+        n_spiking = _begin_step(net, k, st, step)
+        _deliver_serial(net, k, table, st, step)
+        _end_step(k, table, st, drive, rec, s, step, n_spiking)
+    return n_steps
+
+
+@njit(nogil=True)
+def run_steps_threaded(net, k, table, st, drive, rec, n_steps):
+    """:func:`run_steps` with the delivery of busy steps shared by the threads of ``st.partition``.
+
+    Compiled in each process at first use, never cached (see "Caching" above); the results are
+    the same to the bit as :func:`run_steps`.
+    """
+    capacity = rec.spike_step.shape[0]
+    for s in range(n_steps):
+        if capacity - rec.n_spikes[0] < st.counters[1]:
+            return s
+        step = st.counters[0]
+        n_spiking = _begin_step(net, k, st, step)
+        _deliver_threaded(net, k, table, st, step)
+        _end_step(k, table, st, drive, rec, s, step, n_spiking)
     return n_steps
 
 

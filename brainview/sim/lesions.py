@@ -21,6 +21,7 @@ from enum import Enum
 
 import numpy as np
 
+from brainview.errors import ParameterError
 from brainview.sim.kernels import ABLATED, NORMAL, SILENCED
 
 
@@ -36,7 +37,7 @@ class LesionMode(str, Enum):
         try:
             return cls(text if isinstance(text, LesionMode) else str(text).strip().lower())
         except ValueError:
-            raise ValueError(f"unknown lesion mode {text!r}; use 'silence' or 'ablate'") from None
+            raise ParameterError(f"unknown lesion mode {text!r}; use 'silence' or 'ablate'") from None
 
 
 @dataclass(frozen=True)

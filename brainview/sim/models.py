@@ -34,6 +34,7 @@ import math
 
 import numpy as np
 
+from brainview.errors import ParameterError
 from brainview.sim.kernels import ModelConstants
 from brainview.sim.params import ShiuParams, check_dt, steps_of
 
@@ -126,7 +127,7 @@ class ShiuLIF:
         g_gap = p.g_gap_per_ms * 1e3
         coupling = dt * g_gap * max_gap_weight_sum
         if coupling > 0.5:
-            raise ValueError(
+            raise ParameterError(
                 f"gap coupling too strong for dt = {dt_ms:g} ms: dt x g_gap x largest junction weight sum "
                 f"= {coupling:.3g} (must stay below 0.5); lower g_gap_per_ms or dt"
             )
@@ -158,7 +159,7 @@ class ShiuLIF:
         """Chance of a Poisson event in one step (Brian2's PoissonInput with N = 1: ``rate x dt``)."""
         probability = rate_Hz * check_dt(dt_ms) * 1e-3
         if probability > 1:
-            raise ValueError(
+            raise ParameterError(
                 f"a Poisson rate of {rate_Hz:g} Hz gives more than one event per step of {dt_ms:g} ms; "
                 f"use a rate up to {1e3 / dt_ms:g} Hz or a smaller dt"
             )

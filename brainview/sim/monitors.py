@@ -13,6 +13,7 @@ import numpy as np
 
 from brainview.connectome import Connectome
 from brainview.connectome.categorical import Categorical
+from brainview.errors import ParameterError
 
 
 class SpikeRecord:
@@ -49,7 +50,7 @@ class SpikeRecord:
         Pass the returned cursor to the next call to receive each spike exactly once.
         """
         if cursor < 0 or cursor > self._count:
-            raise ValueError(f"cursor must lie in [0, {self._count}], was {cursor}")
+            raise ParameterError(f"cursor must lie in [0, {self._count}], was {cursor}")
         if len(self._steps) > 1:  # merge the chunks so that repeated calls stay cheap
             self._steps = [np.concatenate(self._steps)]
             self._cells = [np.concatenate(self._cells)]
@@ -140,7 +141,7 @@ class RateMonitor:
 
     def __init__(self, group_of: np.ndarray, labels: tuple[str, ...], bin_steps: int, dt_ms: float) -> None:
         if bin_steps < 1:
-            raise ValueError(f"a rate bin must hold at least one step, was {bin_steps}")
+            raise ParameterError(f"a rate bin must hold at least one step, was {bin_steps}")
         self.group_of = np.asarray(group_of, dtype=np.int32)
         self.labels = tuple(labels)
         self.bin_steps = int(bin_steps)
@@ -156,7 +157,7 @@ class RateMonitor:
         values = connectome.columns.get(column)
         if not isinstance(values, Categorical):
             choices = sorted(k for k, v in connectome.columns.items() if isinstance(v, Categorical))
-            raise ValueError(f"cannot group rates by {column!r}; use a label column: {', '.join(choices)}")
+            raise ParameterError(f"cannot group rates by {column!r}; use a label column: {', '.join(choices)}")
         return cls(values.codes, values.categories, bin_steps, dt_ms)
 
     @property

@@ -11,6 +11,8 @@ import math
 import numbers
 from dataclasses import asdict, dataclass, fields
 
+from brainview.errors import ParameterError
+
 
 @dataclass(frozen=True)
 class ShiuParams:
@@ -60,18 +62,18 @@ class ShiuParams:
         for spec in fields(self):
             value = getattr(self, spec.name)
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
-                raise TypeError(f"{spec.name} must be a number, was {value!r}")
+                raise ParameterError(f"{spec.name} must be a number, was {value!r}")
             if not math.isfinite(value):
-                raise ValueError(f"{spec.name} must be finite, was {value}")
+                raise ParameterError(f"{spec.name} must be finite, was {value}")
             object.__setattr__(self, spec.name, float(value))
         for name in ("t_mbr_ms", "tau_ms"):
             if getattr(self, name) <= 0:
-                raise ValueError(f"{name} must be positive, was {getattr(self, name)}")
+                raise ParameterError(f"{name} must be positive, was {getattr(self, name)}")
         for name in ("t_rfc_ms", "t_dly_ms", "r_poi_Hz", "f_poi", "g_gap_per_ms"):
             if getattr(self, name) < 0:
-                raise ValueError(f"{name} must be zero or positive, was {getattr(self, name)}")
+                raise ParameterError(f"{name} must be zero or positive, was {getattr(self, name)}")
         if self.v_rst_mV >= self.v_th_mV:
-            raise ValueError(
+            raise ParameterError(
                 f"v_rst_mV must lie below v_th_mV ({self.v_th_mV}), was {self.v_rst_mV}: "
                 "a reset at or above threshold fires forever"
             )
@@ -86,7 +88,7 @@ class ShiuParams:
         known = {spec.name for spec in fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
-            raise ValueError(f"unknown model parameter(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+            raise ParameterError(f"unknown model parameter(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
         return cls(**{k: float(v) for k, v in values.items()})
 
     def replace(self, **changes: float) -> ShiuParams:
@@ -104,7 +106,7 @@ def steps_of(duration_ms: float, dt_ms: float, what: str) -> int:
     ratio = duration_ms / dt_ms
     steps = round(ratio)
     if abs(ratio - steps) > 1e-6:
-        raise ValueError(
+        raise ParameterError(
             f"dt ({dt_ms:g} ms) does not divide {what} ({duration_ms:g} ms) into whole steps; "
             f"choose a dt such that {what} / dt is an integer"
         )
@@ -114,7 +116,7 @@ def steps_of(duration_ms: float, dt_ms: float, what: str) -> int:
 def check_dt(dt_ms: float) -> float:
     """``dt_ms`` as a float; ValueError unless it is a positive finite number of milliseconds."""
     if isinstance(dt_ms, bool) or not isinstance(dt_ms, numbers.Real) or not math.isfinite(dt_ms):
-        raise ValueError(f"dt must be a finite number of milliseconds, was {dt_ms!r}")
+        raise ParameterError(f"dt must be a finite number of milliseconds, was {dt_ms!r}")
     if dt_ms <= 0:
-        raise ValueError(f"dt must be positive, was {dt_ms:g} ms")
+        raise ParameterError(f"dt must be positive, was {dt_ms:g} ms")
     return float(dt_ms)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from brainview.connectome import Connectome
+from brainview.errors import ParameterError
 from brainview.sim.engine import LogEntry, Simulation, network_arrays
 from brainview.sim.lesions import LesionMode
 from brainview.sim.models import ShiuLIF
@@ -120,7 +121,7 @@ def prepare(connectome: Connectome, protocol: Protocol, params: ShiuParams, dt_m
     """
     dt_ms = check_dt(dt_ms)
     if not np.isfinite(protocol.duration_ms) or protocol.duration_ms <= 0:
-        raise ValueError(f"the duration must be positive, was {protocol.duration_ms:g} ms")
+        raise ParameterError(f"the duration must be positive, was {protocol.duration_ms:g} ms")
     model = ShiuLIF(params)
     model.delay_steps(dt_ms)
     n_steps = steps_of(protocol.duration_ms, dt_ms, "the duration")
@@ -130,16 +131,16 @@ def prepare(connectome: Connectome, protocol: Protocol, params: ShiuParams, dt_m
         if spec.kind is StimulusKind.POISSON:
             rate = params.r_poi_Hz if spec.value is None else spec.value
             if not np.isfinite(rate) or rate < 0:
-                raise ValueError(f"stimulus {spec.selector!r}: the rate must be zero or more Hz, was {rate:g}")
+                raise ParameterError(f"stimulus {spec.selector!r}: the rate must be zero or more Hz, was {rate:g}")
             model.poisson_probability(rate, dt_ms)
         elif spec.value is None or not np.isfinite(spec.value):
-            raise ValueError(f"stimulus {spec.selector!r}: a current step needs a finite amplitude in mV")
+            raise ParameterError(f"stimulus {spec.selector!r}: a current step needs a finite amplitude in mV")
         start = _event_step(spec.start_ms, dt_ms, n_steps, f"stimulus {spec.selector!r} start")
         events.append(_Event(start, order, "on", spec))
         if spec.stop_ms is not None:
             stop = _event_step(spec.stop_ms, dt_ms, n_steps, f"stimulus {spec.selector!r} stop", at_end=True)
             if stop <= start:
-                raise ValueError(f"stimulus {spec.selector!r} stops ({spec.stop_ms:g} ms) before it starts")
+                raise ParameterError(f"stimulus {spec.selector!r} stops ({spec.stop_ms:g} ms) before it starts")
             events.append(_Event(stop, order, "off", spec))
     for order, spec in enumerate(protocol.lesions):
         resolve_target(connectome, spec.selector)
@@ -158,10 +159,10 @@ def prepare(connectome: Connectome, protocol: Protocol, params: ShiuParams, dt_m
 def _event_step(time_ms: float, dt_ms: float, n_steps: int, what: str, at_end: bool = False) -> int:
     """The step of an event at ``time_ms``; it must come before the end (or at it, if allowed)."""
     if not np.isfinite(time_ms) or time_ms < 0:
-        raise ValueError(f"{what}: time must be zero or positive, was {time_ms:g} ms")
+        raise ParameterError(f"{what}: time must be zero or positive, was {time_ms:g} ms")
     step = steps_of(time_ms, dt_ms, f"the {what} time")
     if step > n_steps or (step == n_steps and not at_end):
-        raise ValueError(f"{what} at {time_ms:g} ms is not before the end of the run ({n_steps * dt_ms:g} ms)")
+        raise ParameterError(f"{what} at {time_ms:g} ms is not before the end of the run ({n_steps * dt_ms:g} ms)")
     return step
 
 
@@ -187,7 +188,7 @@ def run_protocol(
     """
     params = params if params is not None else ShiuParams()
     if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
-        raise ValueError(f"the number of trials must be at least 1, was {trials!r}")
+        raise ParameterError(f"the number of trials must be at least 1, was {trials!r}")
     plan = prepare(connectome, protocol, params, dt_ms)
     network = network_arrays(connectome)
     done = np.zeros(trials)

@@ -7,7 +7,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from brainview.connectome import Connectome
+from brainview.connectome.arrays import exact_integers
 from brainview.connectome.selectors import Selector, SelectorError
+from brainview.errors import InvalidConnectomeError
 
 Target = str | Selector | np.ndarray | Sequence[int]
 """A selector string (``"type:AVA"``, ``"class:DAN"``, ``"ALML,ALMR"``), a :class:`Selector`,
@@ -27,7 +29,10 @@ def resolve_target(connectome: Connectome, target: Target) -> tuple[np.ndarray, 
         return np.unique(selector.resolve(connectome)).astype(np.int64), str(selector)
     if isinstance(target, Selector):
         return np.unique(target.resolve(connectome)).astype(np.int64), str(target)
-    rows = np.unique(np.asarray(target, dtype=np.int64).ravel())
+    try:
+        rows = np.unique(exact_integers(target, np.int64, "cell rows").ravel())
+    except InvalidConnectomeError as error:
+        raise SelectorError(str(error)) from None
     if rows.size == 0:
         raise SelectorError("the selection is empty: choose at least one cell")
     if rows[0] < 0 or rows[-1] >= connectome.n:

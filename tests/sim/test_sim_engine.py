@@ -260,3 +260,37 @@ def test_bad_input_is_refused_with_the_bad_value(connectome_factory):
     with pytest.raises(KeyError, match="already undone"):
         sim.undo(handle)
     assert math.isclose(sim.time_ms, 0.0)
+
+
+def test_connectivity_cannot_be_changed_under_a_simulation(tiny):
+    sim = Simulation(tiny)
+    for array in (tiny.chemical.indices, *sim.network):
+        with pytest.raises(ValueError, match="read-only"):
+            array[...] = 10**6
+
+
+def test_a_network_of_another_connectome_is_refused(connectome_factory):
+    from brainview.errors import ParameterError
+    from brainview.sim.engine import network_arrays
+
+    small, large = connectome_factory(4), connectome_factory(6)
+    with pytest.raises(ParameterError, match="cover 6 cells; the connectome has 4"):
+        Simulation(small, network=network_arrays(large))
+    forged = network_arrays(small)._replace(targets=np.array([0, 1, 2, 10**6], np.int32))
+    with pytest.raises(ParameterError, match="targets must lie in"):
+        Simulation(small, network=forged)
+    with pytest.raises(ParameterError, match="int64"):
+        Simulation(small, network=network_arrays(small)._replace(indptr=np.arange(5, dtype=np.int32)))
+    shared = network_arrays(small)
+    assert Simulation(small, network=shared).network.targets is shared.targets
+
+
+def test_voltages_of_rows_out_of_range_are_refused(tiny):
+    from brainview.errors import ParameterError
+
+    sim = Simulation(tiny)
+    assert sim.voltages_mV([5, 0]).shape == (2,)
+    with pytest.raises(ParameterError, match="rows must lie in"):
+        sim.voltages_mV([6])
+    with pytest.raises(SelectorError, match="whole numbers"):
+        sim.set_probes([1.5])
