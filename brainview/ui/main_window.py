@@ -215,7 +215,10 @@ class MainWindow(QMainWindow):
         self.progress = QProgressDialog(f"Reading {job.name}...", "Cancel", 0, 1000, self)
         self.progress.setWindowTitle("Opening")
         self.progress.setMinimumDuration(400)
-        self.progress.setWindowModality(Qt.WindowModality.WindowModal)
+        # Not modal: a modal QProgressDialog runs the event loop inside setValue, so the load
+        # could finish, and a new engine start, in the middle of a progress update (a crash
+        # seen while the worker loaded the numba cache). Opening another file cancels this one.
+        self.progress.setWindowModality(Qt.WindowModality.NonModal)
         self.progress.canceled.connect(job.cancel)
         job.progressed.connect(self._on_load_progress)
         job.loaded.connect(lambda connectome: self._on_loaded(job, connectome))
@@ -227,7 +230,6 @@ class MainWindow(QMainWindow):
         dialog = self.progress
         if dialog is not None:
             dialog.setLabelText(message or "Reading...")
-            # A modal progress dialog processes events in setValue: the load may finish in there.
             dialog.setValue(int(1000 * min(max(fraction, 0.0), 1.0)))
 
     def _close_progress(self) -> None:

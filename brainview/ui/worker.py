@@ -42,6 +42,12 @@ IDLE_POLL_S = 0.05
 UNACKNOWLEDGED_LIMIT_S = 0.5
 """A snapshot not acknowledged within this time is taken as lost, and the next one is sent."""
 
+CAUGHT = BaseException
+"""What the worker reports instead of dying: everything, ``SystemExit`` from a plugin's model
+included. Nothing else would see it: an exception that escapes a QThread's slot ends the thread
+silently, leaving the GUI saying "running" and the process aborting at exit. (Python delivers
+``KeyboardInterrupt`` only to the main thread, so catching it here never swallows Ctrl+C.)"""
+
 
 def default_simulation(connectome: Connectome, overrides: dict[str, float]):
     """The Shiu et al. 2024 model on ``connectome``, dt = 0.1 ms, seed 0.
@@ -132,27 +138,31 @@ class SimulationWorker(QObject):
         """Start the thread; the engine is built there."""
         self.thread.start()
 
-    def stop(self, timeout_ms: int = 10_000) -> None:
-        """Ask the worker to finish and wait for its thread to end."""
+    def stop(self, timeout_ms: int = 10_000) -> bool:
+        """Ask the worker to finish and wait for its thread to end; False if it has not ended."""
         self.submit(cmd.Shutdown())
         self.thread.quit()
-        self.thread.wait(timeout_ms)
+        return self.thread.wait(timeout_ms)
 
     # -- worker thread ---------------------------------------------------------------------------
     @Slot()
     def _serve(self) -> None:
-        self.sim = self._build(self._overrides)
-        while not self._stopping:
-            self._drain(block=not (self._running or self._steps_left))
-            if self._stopping:
-                break
-            if self.sim is not None and (self._running or self._steps_left):
-                try:
-                    self._advance()
-                except Exception as error:  # stop the run, report, keep serving commands
-                    self._fail(error)
-            self._publish_if_due()
-        self.thread.quit()
+        try:
+            self.sim = self._build(self._overrides)
+            while not self._stopping:
+                self._drain(block=not (self._running or self._steps_left))
+                if self._stopping:
+                    break
+                if self.sim is not None and (self._running or self._steps_left):
+                    try:
+                        self._advance()
+                    except CAUGHT as error:  # stop the run, report, keep serving commands
+                        self._fail(error)
+                self._publish_if_due()
+        except CAUGHT as error:  # a bug of the worker itself: say so, and let the thread end
+            self._fail(error)
+        finally:
+            self.thread.quit()
 
     def _build(self, overrides: dict[str, float]):
         """A compiled engine with ``overrides``, or None (the error reported) if it cannot be built."""
@@ -160,8 +170,8 @@ class SimulationWorker(QObject):
             sim = self.make_simulation(self.connectome, dict(overrides))
             sim.step(1)  # compile the kernels now, in this thread, while the user looks around
             sim.reset()
-        except Exception as error:  # shown to the user; the window stays usable
-            self.errored.emit(f"The simulation could not be built: {error}", traceback.format_exc())
+        except CAUGHT as error:  # shown to the user; the window stays usable
+            self.errored.emit(f"The simulation could not be built: {_describe(error)}", traceback.format_exc())
             return None
         self._probe_every = max(1, round(PROBE_SAMPLE_MS / sim.dt_ms))
         self.ready.emit(f"{type(sim).__name__}, dt = {sim.dt_ms:g} ms")
@@ -196,7 +206,7 @@ class SimulationWorker(QObject):
         while True:
             try:
                 self._apply(command)
-            except Exception as error:
+            except CAUGHT as error:
                 self._fail(error)
             if self._stopping:
                 return
@@ -205,11 +215,11 @@ class SimulationWorker(QObject):
             except queue.Empty:
                 return
 
-    def _fail(self, error: Exception) -> None:
+    def _fail(self, error: BaseException) -> None:
         self._set_running(False)
         self._steps_left = 0
         self._dirty = True
-        self.errored.emit(f"{type(error).__name__}: {error}", traceback.format_exc())
+        self.errored.emit(_describe(error), traceback.format_exc())
 
     def _set_running(self, running: bool) -> None:
         if running != self._running:
@@ -371,3 +381,8 @@ def _install(sim, command: cmd.ApplyLesion | cmd.ApplyStimulus):
 def _join(parts: list[np.ndarray], dtype) -> np.ndarray:
     """The arrays ``parts`` end to end as ``dtype`` (an empty array when there are none)."""
     return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
+
+
+def _describe(error: BaseException) -> str:
+    """One line for the user: the exception's type and message."""
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__

@@ -33,3 +33,19 @@ def worm_session(qtbot, sent):
     from brainview.ui.session import Session
 
     return Session(brainview.load_default(), sent.append)
+
+
+class FakeClock:
+    """A wall clock (seconds) that moves only when a test sets ``now``; readable from any thread."""
+
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def fake_clock():
+    """A :class:`FakeClock` to inject where code takes ``clock=time.monotonic``."""
+    return FakeClock()

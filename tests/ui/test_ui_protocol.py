@@ -6,14 +6,6 @@ import pytest
 from brainview.ui.commands import ApplyLesion, ApplyStimulus, Pacer, Pacing, Step
 
 
-class FakeClock:
-    def __init__(self):
-        self.now = 100.0
-
-    def __call__(self):
-        return self.now
-
-
 def test_commands_reject_bad_values_and_repeat_them():
     with pytest.raises(ValueError, match="0 ms"):
         Step(0)
@@ -41,15 +33,15 @@ def test_pacing_factors_and_labels():
     assert Pacing("slow", 100).label == "100x slower"
 
 
-def test_flat_out_always_runs_a_full_chunk():
-    pacer = Pacer(Pacing("flat"), max_chunk_ms=5.0, clock=FakeClock())
+def test_flat_out_always_runs_a_full_chunk(fake_clock):
+    pacer = Pacer(Pacing("flat"), max_chunk_ms=5.0, clock=fake_clock)
     pacer.restart(0.0)
     assert pacer.next_chunk_ms(123.0) == 5.0
     assert pacer.wait_s(123.0, 0.1) == 0.0
 
 
-def test_real_time_runs_what_the_wall_clock_allows():
-    clock = FakeClock()
+def test_real_time_runs_what_the_wall_clock_allows(fake_clock):
+    clock = fake_clock
     pacer = Pacer(Pacing("realtime"), max_chunk_ms=5.0, clock=clock)
     pacer.restart(0.0)
     assert pacer.next_chunk_ms(0.0) == 0.0
@@ -61,8 +53,8 @@ def test_real_time_runs_what_the_wall_clock_allows():
     assert pacer.next_chunk_ms(2.0) == 5.0
 
 
-def test_slow_pacing_runs_ten_times_slower():
-    clock = FakeClock()
+def test_slow_pacing_runs_ten_times_slower(fake_clock):
+    clock = fake_clock
     pacer = Pacer(Pacing("slow", 10), max_chunk_ms=5.0, clock=clock)
     pacer.restart(50.0)
     clock.now += 0.01

@@ -104,10 +104,11 @@ def test_play_pause_reset(qtbot, running_worker):
     assert snapshots[-1].running and snapshots[-1].real_time_factor > 0
     worker.submit(cmd.Pause())
     qtbot.waitUntil(lambda: worker.recorder.states == [True, False], timeout=5000)
-    qtbot.wait(100)
+    qtbot.waitUntil(lambda: not snapshots[-1].running, timeout=5000)
+    paused = len(snapshots)
     paused_at = snapshots[-1].t_ms
-    qtbot.wait(200)
-    assert snapshots[-1].t_ms == paused_at and not snapshots[-1].running
+    qtbot.wait(200)  # room for a wrong snapshot to arrive; no timing is asserted
+    assert all(s.t_ms == paused_at and not s.running for s in snapshots[paused - 1:])
     worker.submit(cmd.Reset())
     qtbot.waitUntil(lambda: snapshots[-1].generation == 1, timeout=5000)
     assert snapshots[-1].t_ms == 0.0
@@ -135,16 +136,22 @@ def test_a_busy_gui_gets_one_snapshot_until_it_acknowledges_but_a_change_goes_ou
     worker.submit(cmd.Pause())
 
 
-def test_real_time_pacing_follows_the_wall_clock(qtbot, running_worker):
+def test_paced_runs_follow_the_clock_and_wait_when_ahead(qtbot, running_worker, fake_clock):
     worker = running_worker
     snapshots = collect(worker)
+    clock = worker.pacer.clock = fake_clock
     worker.submit(cmd.SetPacing(cmd.Pacing("slow", 10.0)))
     worker.submit(cmd.Play())
-    qtbot.wait(500)
+    qtbot.waitUntil(lambda: worker.recorder.states == [True], timeout=5000)
+    clock.now += 0.5  # 0.5 s of wall time at 10x slower: 50 ms of simulated time are due
+    qtbot.waitUntil(lambda: bool(snapshots) and snapshots[-1].t_ms >= 50.0 - 1e-6, timeout=20_000)
+    qtbot.wait(300)  # a worker that ignored the clock would run on meanwhile; none is timed
+    assert snapshots[-1].t_ms == pytest.approx(50.0)
+    clock.now += 0.25
+    qtbot.waitUntil(lambda: snapshots[-1].t_ms >= 75.0 - 1e-6, timeout=20_000)
+    qtbot.wait(100)
+    assert snapshots[-1].t_ms == pytest.approx(75.0)
     worker.submit(cmd.Pause())
-    qtbot.waitUntil(lambda: bool(snapshots) and not snapshots[-1].running, timeout=5000)
-    # 0.5 s of wall time at 10x slower is about 50 ms of simulated time: far from flat out
-    assert 10.0 < snapshots[-1].t_ms < 120.0
 
 
 def test_an_engine_error_is_reported_and_the_worker_keeps_serving(qtbot, running_worker):
@@ -194,3 +201,40 @@ def test_new_model_parameters_restart_with_the_same_interventions(qtbot, running
     worker.submit(cmd.SetModelParameters((("w_syn_mV", float("nan")),)))
     qtbot.waitUntil(lambda: bool(worker.recorder.errors), timeout=5000)
     assert "w_syn_mV" in worker.recorder.errors[0][0] and worker.sim.params.w_syn_mV == 0.05
+
+
+def _exiting_simulation(connectome, overrides):
+    raise SystemExit(3)
+
+
+class _ExitsWhenRun:
+    """A plugin model that calls ``sys.exit`` from inside a run."""
+
+    dt_ms = 0.1
+    time_ms = 0.0
+
+    def step(self, n_steps=1):
+        if n_steps > 1:
+            raise SystemExit("plugin gave up")
+
+    def reset(self):
+        pass
+
+
+@pytest.mark.parametrize("make", [_exiting_simulation, lambda c, o: _ExitsWhenRun()], ids=["build", "run"])
+def test_a_model_that_raises_system_exit_is_reported_and_the_worker_lives_on(qtbot, chain, make):
+    worker = SimulationWorker(chain, cmd.Pacing("flat"), make_simulation=make)
+    recorder = worker.recorder = Recorder(worker)
+    worker.start()
+    if make is _exiting_simulation:
+        qtbot.waitUntil(lambda: bool(recorder.errors), timeout=20_000)
+        assert "could not be built" in recorder.errors[0][0] and "SystemExit" in recorder.errors[0][0]
+    else:
+        qtbot.waitUntil(lambda: bool(recorder.ready), timeout=20_000)
+        worker.submit(cmd.Play())
+        qtbot.waitUntil(lambda: bool(recorder.errors), timeout=20_000)
+        assert recorder.errors[0][0] == "SystemExit: plugin gave up"
+        qtbot.waitUntil(lambda: recorder.states[-1:] == [False], timeout=5_000)
+    assert worker.thread.isRunning(), "the worker keeps serving commands after the error"
+    assert worker.stop(), "stop() returns only once the thread has ended"
+    assert worker.thread.isFinished()
