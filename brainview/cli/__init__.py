@@ -13,6 +13,12 @@ import os
 import sys
 
 from brainview import __version__
+from brainview.cli._common import USER_ERRORS, error_text, fail, visible
+
+INTERNAL_ERROR = 70
+"""Exit code of a bug in brainview (EX_SOFTWARE of sysexits.h); bad input exits with 1."""
+
+DEBUG_HELP = "show the Python traceback of an internal error (for a bug report)"
 
 SUBCOMMANDS = {
     "info": "Summarise a connectome (the default dataset when PATH is omitted).",
@@ -30,11 +36,14 @@ def build_parser() -> argparse.ArgumentParser:
         "Without a sub-command, opens the app on PATH (or the embedded C. elegans connectome).",
     )
     parser.add_argument("--version", action="version", version=f"brainview {__version__}")
+    parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, help_text in SUBCOMMANDS.items():
         module = _command_module(name)
         if module is not None:
             module.add_parser(subparsers, help_text)
+            # SUPPRESS: a sub-command without --debug keeps the top-level parser's value.
+            subparsers.choices[name].add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
     return parser
 
 
@@ -50,8 +59,9 @@ def _command_module(name: str):
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] not in (*SUBCOMMANDS, "-h", "--help", "--version"):
-        return _open_app(argv)
+    first = argv[1:2] if argv[:1] == ["--debug"] else argv[:1]
+    if not first or first[0] not in (*SUBCOMMANDS, "-h", "--help", "--version"):
+        return _open_app([a for a in argv if a != "--debug"])
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -64,6 +74,18 @@ def main(argv: list[str] | None = None) -> int:
         # at /dev/null so Python's own flush at exit does not complain again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except USER_ERRORS as error:
+        return fail(error_text(error))
+    except Exception as error:
+        if args.debug:
+            raise
+        print(
+            f"brainview: internal error: {visible(f'{type(error).__name__}: {error}')}\n"
+            "This is a bug in brainview, not a problem with your input. Run the same command with "
+            "--debug to see the traceback, and please report it.",
+            file=sys.stderr,
+        )
+        return INTERNAL_ERROR
 
 
 def _open_app(argv: list[str]) -> int:

@@ -8,16 +8,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 from brainview.connectome import Connectome
-from brainview.connectome.io import FormatError
-from brainview.connectome.selectors import SelectorError
+from brainview.errors import BrainviewError
 
-USER_ERRORS = (FormatError, SelectorError, FileNotFoundError, ValueError, KeyError)
-"""Errors caused by the user's input: printed as one line, never as a traceback."""
+USER_ERRORS = (BrainviewError, OSError)
+"""Errors caused by the user's input or surroundings (a bad file, selector or option; a file
+that cannot be opened or written): printed as one line, never as a traceback. Anything else is
+a bug in brainview: :func:`brainview.cli.main` says so, and ``--debug`` shows the traceback."""
 
 
 def fail(message: str) -> int:
     """Print ``brainview: error: message`` to stderr and return exit code 1."""
-    print(f"brainview: error: {message}", file=sys.stderr)
+    print(f"brainview: error: {visible(message)}", file=sys.stderr)
     return 1
 
 
@@ -25,7 +26,23 @@ def error_text(error: BaseException) -> str:
     """The message of a user error (KeyError quotes its argument; undo that)."""
     if isinstance(error, KeyError) and error.args:
         return str(error.args[0])
+    if isinstance(error, OSError) and error.filename is not None and error.strerror:
+        return f"{error.filename}: {error.strerror}"
     return str(error)
+
+
+def visible(text: str) -> str:
+    """``text`` with control and other invisible characters escaped (``\\x1b``, ``\\u202e``).
+
+    Names and metadata come from data files: printed raw, an escape sequence in one could clear
+    the terminal or retitle its window. Line breaks are kept.
+    """
+    if text.isprintable():
+        return text
+    return "\n".join(
+        "".join(c if c.isprintable() else repr(c)[1:-1] for c in line)  # repr escapes exactly these
+        for line in text.split("\n")
+    )
 
 
 class ProgressBar:

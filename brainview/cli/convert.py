@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from brainview.cli._common import USER_ERRORS, error_text, fail, load_connectome
+from brainview.cli._common import fail, load_connectome
 
 
 def add_parser(subparsers, help_text: str) -> None:
@@ -21,12 +21,9 @@ def run(args: argparse.Namespace) -> int:
     destination = Path(args.destination)
     if destination.suffix.lower() not in (".h5", ".hdf5"):
         return fail(f"{destination}: the destination must end in .h5 (brainview's native format)")
-    try:
-        from brainview import load
+    from brainview import load
 
-        connectome = load(args.source, reader=args.reader) if args.reader else load_connectome(args.source)
-        write_native(connectome, destination)
-    except USER_ERRORS as error:
-        return fail(error_text(error))
+    connectome = load(args.source, reader=args.reader) if args.reader else load_connectome(args.source)
+    write_native(connectome, destination)
     print(f"wrote {destination}: {connectome}")
     return 0

@@ -7,7 +7,7 @@ import json
 
 import numpy as np
 
-from brainview.cli._common import USER_ERRORS, error_text, fail, load_connectome
+from brainview.cli._common import load_connectome, visible
 from brainview.connectome import Connectome
 
 TOP = 15
@@ -86,10 +86,7 @@ def _inline(counts: dict) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        connectome = load_connectome(args.path)
-    except USER_ERRORS as error:
-        return fail(error_text(error))
-    summary = summarise(connectome)
-    print(json.dumps(summary, indent=2) if args.json else format_text(summary))
+    summary = summarise(load_connectome(args.path))
+    # JSON escapes control characters itself; the text report shows them escaped.
+    print(json.dumps(summary, indent=2) if args.json else visible(format_text(summary)))
     return 0

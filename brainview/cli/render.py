@@ -13,7 +13,8 @@ import argparse
 import re
 import sys
 
-from brainview.cli._common import USER_ERRORS, error_text, fail, load_connectome
+from brainview.cli._common import fail, load_connectome
+from brainview.errors import ParameterError
 
 VIEWS = ("front", "side", "top", "fit")
 
@@ -49,10 +50,10 @@ def parse_size(text: str) -> tuple[int, int]:
     """``"1600x1000"`` -> (1600, 1000); ValueError with the expected form otherwise."""
     match = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", text)
     if not match:
-        raise ValueError(f"--size must look like 1600x1000, got {text!r}")
+        raise ParameterError(f"--size must look like 1600x1000, got {text!r}")
     width, height = int(match.group(1)), int(match.group(2))
     if not (16 <= width <= 8192 and 16 <= height <= 8192):
-        raise ValueError(f"--size must be between 16 and 8192 pixels each way, got {width}x{height}")
+        raise ParameterError(f"--size must be between 16 and 8192 pixels each way, got {width}x{height}")
     return width, height
 
 
@@ -62,15 +63,12 @@ def run(args: argparse.Namespace) -> int:
 
     if args.view == "fit" and not args.select:
         return fail("--view fit needs --select (the cells to fit)")
-    try:
-        size = parse_size(args.size)
-        connectome = load_connectome(args.path)
-        if connectome.n == 0:
-            return fail(f"{args.path or 'the default dataset'} has no cells; there is nothing to render")
-        flags = {key: resolve(connectome, getattr(args, key)) if getattr(args, key) else None
-                 for key in ("select", "lesion", "hide")}
-    except USER_ERRORS as error:
-        return fail(error_text(error))
+    size = parse_size(args.size)
+    connectome = load_connectome(args.path)
+    if connectome.n == 0:
+        return fail(f"{args.path or 'the default dataset'} has no cells; there is nothing to render")
+    flags = {key: resolve(connectome, getattr(args, key)) if getattr(args, key) else None
+             for key in ("select", "lesion", "hide")}
     try:
         view = ConnectomeView(settings=ViewSettings(size=size, backend=args.backend))
     except GLUnavailableError as error:
@@ -86,8 +84,6 @@ def run(args: argparse.Namespace) -> int:
             view.add_mesh(mesh, scale=args.mesh_scale)
         view.set_view(args.view or view.default_view())
         written = view.render_png(args.out)
-    except USER_ERRORS as error:
-        return fail(error_text(error))
     except OSError as error:
         return fail(f"cannot write {args.out}: {error.strerror or error}")
     finally:

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from brainview.cli._common import USER_ERRORS, ProgressBar, error_text, fail, load_connectome
+from brainview.cli._common import ProgressBar, fail, load_connectome
+from brainview.errors import ParameterError
 
 _UNITS_MS = {"s": 1000.0, "ms": 1.0, "us": 1e-3, "µs": 1e-3}
 _NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
@@ -24,7 +25,7 @@ def parse_duration_ms(text: str, what: str = "duration") -> float:
     """Milliseconds in ``"1s"``, ``"250ms"``, ``"0.1ms"`` or ``"50us"``; ValueError otherwise."""
     match = re.fullmatch(rf"\s*({_NUMBER})\s*(s|ms|us|µs)\s*", text)
     if match is None:
-        raise ValueError(f"{what} {text!r} is not a time: write a number and a unit, e.g. 1s, 250ms, 0.1ms")
+        raise ParameterError(f"{what} {text!r} is not a time: write a number and a unit, e.g. 1s, 250ms, 0.1ms")
     return float(match.group(1)) * _UNITS_MS[match.group(2)]
 
 
@@ -32,7 +33,7 @@ def parse_number(text: str, unit: str, what: str) -> float:
     """A number, optionally followed by ``unit`` (``"150"``, ``"150Hz"``); ValueError otherwise."""
     match = re.fullmatch(rf"\s*({_NUMBER})\s*(?:{unit})?\s*", text, flags=re.IGNORECASE)
     if match is None or not np.isfinite(float(match.group(1))):
-        raise ValueError(f"{what}: {text!r} is not a number of {unit}")
+        raise ParameterError(f"{what}: {text!r} is not a number of {unit}")
     return float(match.group(1))
 
 
@@ -44,7 +45,7 @@ def parse_stimulus(text: str):
     selector, at, rate = text.rpartition("@") if "@" in text else (text, "", "")
     rate_Hz = parse_number(rate, "Hz", f"--stim {text!r}: the rate") if at else None
     if rate_Hz is not None and rate_Hz < 0:
-        raise ValueError(f"--stim {text!r}: the rate must be zero or more Hz, was {rate_Hz:g}")
+        raise ParameterError(f"--stim {text!r}: the rate must be zero or more Hz, was {rate_Hz:g}")
     return StimulusSpec(_selector(selector, "--stim", text), StimulusKind.POISSON, rate_Hz)
 
 
@@ -55,7 +56,7 @@ def parse_current(text: str):
 
     selector, at, amplitude = text.rpartition("@")
     if not at:
-        raise ValueError(f"--current {text!r}: give the amplitude after '@', e.g. type:AVA@10mV")
+        raise ParameterError(f"--current {text!r}: give the amplitude after '@', e.g. type:AVA@10mV")
     amplitude_mV = parse_number(amplitude, "mV", f"--current {text!r}: the amplitude")
     return StimulusSpec(_selector(selector, "--current", text), StimulusKind.CURRENT, amplitude_mV)
 
@@ -76,7 +77,7 @@ def parse_lesion(text: str):
 
 def _selector(selector: str, option: str, text: str) -> str:
     if not selector.strip():
-        raise ValueError(f"{option} {text!r} names no cells; write a selector such as type:AVA")
+        raise ParameterError(f"{option} {text!r} names no cells; write a selector such as type:AVA")
     return selector.strip()
 
 
@@ -84,7 +85,7 @@ def parse_param(text: str) -> tuple[str, float]:
     """``NAME=VALUE`` of a model parameter (``w_syn_mV=0.3``)."""
     name, equals, value = text.partition("=")
     if not equals:
-        raise ValueError(f"--param {text!r}: write NAME=VALUE, e.g. w_syn_mV=0.3")
+        raise ParameterError(f"--param {text!r}: write NAME=VALUE, e.g. w_syn_mV=0.3")
     return name.strip(), parse_number(value, "", f"--param {name.strip()}")
 
 
@@ -116,15 +117,15 @@ def add_parser(subparsers, help_text: str) -> None:
 
 
 def build_protocol(args: argparse.Namespace):
-    """The :class:`~brainview.sim.protocol.Protocol` the options describe (ValueError if malformed)."""
+    """The :class:`~brainview.sim.protocol.Protocol` the options describe (ParameterError if malformed)."""
     from brainview.sim.protocol import Protocol
 
     duration_ms = parse_duration_ms(args.duration)
     if duration_ms <= 0:
-        raise ValueError(f"--duration must be positive, was {args.duration!r}")
+        raise ParameterError(f"--duration must be positive, was {args.duration!r}")
     bin_ms = parse_duration_ms(args.bin, "--bin")
     if bin_ms <= 0:
-        raise ValueError(f"--bin must be positive, was {args.bin!r}")
+        raise ParameterError(f"--bin must be positive, was {args.bin!r}")
     return Protocol(
         duration_ms=duration_ms,
         stimuli=tuple(parse_stimulus(s) for s in args.stim) + tuple(parse_current(s) for s in args.current),
@@ -145,29 +146,26 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() not in (".h5", ".hdf5"):
         return fail(f"{out}: the run file must end in .h5")
-    try:
-        dt_ms = parse_duration_ms(args.dt, "--dt")
-        if dt_ms <= 0:
-            raise ValueError(f"--dt must be positive, was {args.dt!r}")
-        if args.trials < 1:
-            raise ValueError(f"--trials must be at least 1, was {args.trials}")
-        if args.seed < 0:
-            raise ValueError(f"--seed must be zero or positive, was {args.seed}")
-        protocol = build_protocol(args)
-        params = ShiuParams().replace(**dict(parse_param(p) for p in args.param))
-        connectome = load_connectome(args.path)
-        source = Path(args.path) if args.path else default_dataset_path()
-        dataset = DatasetInfo(
-            str(source.resolve()), connectome.meta.get("name", source.stem),
-            connectome_digest(connectome), DIGEST_NAME, connectome.ids,
-        )
-        result = run_protocol(
-            connectome, protocol, params, dt_ms, args.seed, args.trials,
-            progress=ProgressBar(f"simulating {dataset.name}"),
-        )
-        write_run(out, result, dataset)
-    except USER_ERRORS as error:
-        return fail(error_text(error))
+    dt_ms = parse_duration_ms(args.dt, "--dt")
+    if dt_ms <= 0:
+        raise ParameterError(f"--dt must be positive, was {args.dt!r}")
+    if args.trials < 1:
+        raise ParameterError(f"--trials must be at least 1, was {args.trials}")
+    if args.seed < 0:
+        raise ParameterError(f"--seed must be zero or positive, was {args.seed}")
+    protocol = build_protocol(args)
+    params = ShiuParams().replace(**dict(parse_param(p) for p in args.param))
+    connectome = load_connectome(args.path)
+    source = Path(args.path) if args.path else default_dataset_path()
+    dataset = DatasetInfo(
+        str(source.resolve()), connectome.meta.get("name", source.stem),
+        connectome_digest(connectome), DIGEST_NAME, connectome.ids,
+    )
+    result = run_protocol(
+        connectome, protocol, params, dt_ms, args.seed, args.trials,
+        progress=ProgressBar(f"simulating {dataset.name}"),
+    )
+    write_run(out, result, dataset)
     print(format_summary(result, connectome.n, out))
     return 0
 
