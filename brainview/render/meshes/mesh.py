@@ -26,7 +26,8 @@ class Mesh:
     name: str = ""
 
     def __post_init__(self) -> None:
-        vertices = np.ascontiguousarray(self.vertices, np.float32).reshape(-1, 3)
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow gives inf: refused below
+            vertices = np.ascontiguousarray(self.vertices, np.float32).reshape(-1, 3)
         faces = np.ascontiguousarray(self.faces, np.int64).reshape(-1, 3)
         if faces.size and (faces.min() < 0 or faces.max() >= vertices.shape[0]):
             raise ValueError(

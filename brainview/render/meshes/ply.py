@@ -185,6 +185,8 @@ def _read_binary_lists(body: bytes, element: _Element, order: str, offset: int, 
 def _triangulate(polygons, n_vertices: int, source) -> np.ndarray:
     triangles: list[tuple[int, int, int]] = []
     for index, polygon in enumerate(polygons):
+        if np.ndim(polygon) != 1:  # a scalar property where a list of corners belongs
+            raise FormatError(source, f"face {index} is not a list of vertex indices", column="face")
         corners = [int(v) for v in polygon]
         if len(corners) < 3:
             raise FormatError(source, f"face {index} has {len(corners)} corners; a face needs 3", column="face")

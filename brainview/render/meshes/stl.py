@@ -58,7 +58,8 @@ def _parse_ascii(data: bytes, source, name: str) -> Mesh:
             raise FormatError(source, f"a facet needs 3 vertices, this one has {in_loop}", line=number)
     if not corners:
         raise FormatError(source, "no facets found")
-    return _welded(np.array(corners, np.float32), name)
+    with np.errstate(over="ignore"):  # a coordinate beyond float32 becomes inf, which Mesh refuses
+        return _welded(np.array(corners, np.float32), name)
 
 
 def _welded(corners: np.ndarray, name: str) -> Mesh:
