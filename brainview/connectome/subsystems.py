@@ -173,6 +173,9 @@ def load_rules(path: str | os.PathLike) -> SubsystemRules:
     path = Path(path)
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
+        line = path.read_bytes()[: error.start].count(b"\n") + 1
+        raise RuleFileError(path, f"line {line}: not UTF-8 text (byte {error.object[error.start]:#04x})") from None
     except tomllib.TOMLDecodeError as error:
         raise RuleFileError(path, f"not valid TOML: {error}") from None
     return parse_rules(document, path)

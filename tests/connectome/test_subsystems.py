@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
+
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from brainview.connectome import Connectome, SynapseCSR
 from brainview.connectome.subsystems import (
@@ -182,3 +187,43 @@ def test_flywire_rules_classify_the_real_annotations(shared_data):
     assert 2_000 < counts["steering"] < 10_000
     assert 5_000 < counts["learning"] < 6_000
     assert counts["motor"] > 1_000 and counts["sensory"] > 4_000 and counts["other"] > 10_000
+
+
+def test_a_rule_file_that_is_not_utf8_names_the_file_and_line(tmp_path):
+    broken = tmp_path / "latin1.toml"
+    broken.write_bytes('default = "other"\n# caf\xe9\n'.encode("latin-1"))
+    with pytest.raises(RuleFileError, match="latin1.toml: line 2: not UTF-8 text"):
+        load_rules(broken)
+
+
+_SHIPPED = (Path(__file__).resolve().parents[2] / "assets" / "subsystems" / "celegans.toml").read_bytes()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    edits=st.lists(
+        st.tuples(st.integers(0, len(_SHIPPED) - 1), st.integers(0, 40), st.sampled_from(
+            [b"", b"[", b"]", b"=", b'"', b"\xff", b"{", b"1", b"[[group]]\n", b"\n", b"rules = []\n"])),
+        min_size=1, max_size=4,
+    )
+)
+def test_a_mutated_rule_file_loads_and_applies_or_names_the_file(tmp_path_factory, edits):
+    data = bytearray(_SHIPPED)
+    for at, length, replacement in edits:
+        data[at : at + length] = replacement
+    path = tmp_path_factory.mktemp("rules") / "mutated.toml"
+    path.write_bytes(bytes(data))
+    try:
+        rules = load_rules(path)
+    except RuleFileError as error:
+        assert error.path == path
+        return
+    labelled = apply_subsystems(_worm(), rules)
+    assert len(labelled["subsystem"]) == labelled.n
+
+
+@functools.cache
+def _worm():
+    import brainview
+
+    return brainview.load_default()
