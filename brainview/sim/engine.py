@@ -201,13 +201,25 @@ class Simulation:
         )
 
     def _partition(self) -> np.ndarray:
-        """Cell spans with about equal numbers of incoming connections, one per thread."""
-        if self._threads <= 1:
+        """Cell spans with about equal numbers of incoming connections, one per thread.
+
+        One span (the serial, cached kernel) when a single thread is asked for, or when the
+        whole network has fewer connections than a step needs for parallel delivery: then no
+        step could use the threads, and the threaded kernel's compilation (a few seconds per
+        process, as it is never cached) would buy nothing.
+        """
+        if self._threads <= 1 or self.network.targets.shape[0] < self._parallel_min_events:
             return np.array([0, self.n], np.int64)
         incoming = np.cumsum(np.bincount(self.network.targets, minlength=self.n))
         share = incoming[-1] * np.arange(1, self._threads) / self._threads
         inner = np.searchsorted(incoming, share, side="right")
         return np.unique(np.r_[0, inner, self.n]).astype(np.int64)
+
+    @property
+    def delivery_threads(self) -> int:
+        """Threads that share the delivery of a busy step: 1 unless more were asked for and a
+        step of this network can have ``parallel_min_events`` synaptic events."""
+        return int(self._state.partition.shape[0] - 1)
 
     @property
     def n(self) -> int:
@@ -271,7 +283,7 @@ class Simulation:
             np.empty((n_steps, probes.size)), np.zeros(1, np.int64),
         )
         probe_v = record.probe_v
-        run_steps = kernels.run_steps if self._state.partition.shape[0] <= 2 else kernels.run_steps_threaded
+        run_steps = kernels.run_steps if self.delivery_threads == 1 else kernels.run_steps_threaded
         done = 0
         while done < n_steps:
             done += run_steps(

@@ -127,3 +127,11 @@ def test_model_constants_repeat_brian2_refractory_count():
     assert model.refractory_steps(0.1) == 22
     assert model.delay_steps(0.1) == 18
     assert ShiuLIF(ShiuParams(t_rfc_ms=0.25)).refractory_steps(0.1) == 2
+
+
+def test_threads_are_used_only_where_a_step_can_have_enough_events(connectome_factory):
+    connectome = random_network(connectome_factory, n=300, n_edges=6000, seed=5)
+    assert Simulation(connectome, threads=2).delivery_threads == 1  # 5,781 connections < 20,000
+    assert Simulation(connectome, threads=2, parallel_min_events=5781).delivery_threads == 2
+    assert Simulation(connectome, threads=2, parallel_min_events=5782).delivery_threads == 1
+    assert Simulation(connectome, threads=1, parallel_min_events=0).delivery_threads == 1
