@@ -336,16 +336,21 @@ class Simulation:
         self._note(f"undo {lesion.mode.value}", lesion.label, lesion.rows.size)
         self._refresh()
 
-    def stimulate(self, target: Target, rate_Hz: float | None = None) -> StimulusHandle:
+    def stimulate(self, target: Target, rate_Hz: float | None = None, stream: int | None = None) -> StimulusHandle:
         """Drive each cell of ``target`` with its own Poisson train (``r_poi_Hz`` by default).
 
-        Returns a handle for :meth:`remove`.
+        ``stream`` (a whole number in ``[0, 2**63)``) names the trains' random stream, so that
+        the same stimulus added at another moment or in another order draws the same trains;
+        by default stimuli are numbered in the order they are added. Returns a handle for
+        :meth:`remove`.
         """
         rate = self.params.r_poi_Hz if rate_Hz is None else rate_Hz
         if not _is_finite_number(rate) or rate < 0:
             raise ParameterError(f"a Poisson rate must be a number of Hz, zero or more; was {rate!r}")
+        if stream is not None and (not isinstance(stream, numbers.Integral) or not 0 <= stream < 2**63):
+            raise ParameterError(f"a stimulus stream must be a whole number in [0, 2**63), was {stream!r}")
         self.model.poisson_probability(rate, self.dt_ms)
-        return self._add_stimulus(target, StimulusKind.POISSON, float(rate), f"{rate:g} Hz")
+        return self._add_stimulus(target, StimulusKind.POISSON, float(rate), f"{rate:g} Hz", stream)
 
     def inject(self, target: Target, amplitude_mV: float) -> StimulusHandle:
         """Inject a current step into ``target``: ``amplitude_mV`` (``R x I``) joins ``v_0 - v + g``.
@@ -356,9 +361,11 @@ class Simulation:
             raise ParameterError(f"a current amplitude must be a finite number of mV, was {amplitude_mV!r}")
         return self._add_stimulus(target, StimulusKind.CURRENT, float(amplitude_mV), f"{amplitude_mV:g} mV")
 
-    def _add_stimulus(self, target: Target, kind: StimulusKind, value: float, detail: str) -> StimulusHandle:
+    def _add_stimulus(
+        self, target: Target, kind: StimulusKind, value: float, detail: str, stream: int | None = None
+    ) -> StimulusHandle:
         rows, label = resolve_target(self.connectome, target)
-        handle = self.stimuli.add(Stimulus(rows, kind, value, label, self.steps_done))
+        handle = self.stimuli.add(Stimulus(rows, kind, value, label, self.steps_done, stream))
         self._note(f"{kind.value} on", label, rows.size, detail)
         self._refresh()
         return handle

@@ -42,7 +42,8 @@ class StimulusHandle:
 class Stimulus:
     """One stimulus in force: its cells (rows), kind, strength, label and start step.
 
-    ``value`` is the rate in Hz (Poisson) or the amplitude in mV (current).
+    ``value`` is the rate in Hz (Poisson) or the amplitude in mV (current). ``stream`` names
+    its random stream (a whole number below 2**63); None numbers it by the order of addition.
     """
 
     rows: np.ndarray
@@ -50,6 +51,7 @@ class Stimulus:
     value: float
     label: str
     step: int
+    stream: int | None = None
 
 
 def mix64(x: int) -> int:
@@ -107,14 +109,16 @@ class StimulusBook:
     def poisson_drive(self, dt_ms: float, seed: int, trial: int) -> PoissonDrive:
         """One Bernoulli entry per (Poisson stimulus, cell), with its own random stream.
 
-        The stream of an entry depends on the seed, the trial, the stimulus' serial number and
-        the cell, so adding or removing another stimulus never changes it.
+        The stream of an entry depends on the seed, the trial, the stimulus' ``stream`` (else its
+        serial number) and the cell, so adding or removing another stimulus never changes it, and
+        a stimulus with a named stream draws the same trains whenever it is added.
         """
         cells, probability, keys = [], [], []
         for serial, stimulus in self._stimuli.items():
             if stimulus.kind is not StimulusKind.POISSON:
                 continue
-            base = stream_key(seed, trial, serial)
+            # Named streams have the top bit set, so they never meet a serial number's stream.
+            base = stream_key(seed, trial, serial if stimulus.stream is None else stimulus.stream | 1 << 63)
             cells.append(stimulus.rows.astype(np.int32))
             probability.append(np.full(stimulus.rows.size, stimulus.value * dt_ms * 1e-3))
             keys.append(mix64_array(np.uint64(base) ^ stimulus.rows.astype(np.uint64)))
