@@ -294,3 +294,19 @@ def test_voltages_of_rows_out_of_range_are_refused(tiny):
         sim.voltages_mV([6])
     with pytest.raises(SelectorError, match="whole numbers"):
         sim.set_probes([1.5])
+
+
+def test_a_named_stream_draws_the_same_trains_whatever_was_added_before(connectome_factory):
+    c = connectome_factory(6)
+    first = Simulation(c, seed=4)
+    first.stimulate([1], 300.0, stream=77)
+    first.run(100)
+    second = Simulation(c, seed=4)
+    second.remove(second.stimulate([0], 300.0))  # shifts the serial numbers
+    second.stimulate([1], 300.0, stream=77)
+    second.run(100)
+    np.testing.assert_array_equal(first.spikes.arrays()[0], second.spikes.arrays()[0])
+    unnamed = Simulation(c, seed=4)
+    unnamed.stimulate([1], 300.0)
+    unnamed.run(100)
+    assert not np.array_equal(unnamed.spikes.arrays()[0], first.spikes.arrays()[0])
