@@ -33,7 +33,7 @@ import h5py
 import numpy as np
 
 from brainview.connectome.io.atomic import atomic_output
-from brainview.connectome.io.errors import FormatError
+from brainview.connectome.io.hdf5 import SafeDataset, SafeFile, open_hdf5
 from brainview.connectome.io.native import DatasetSpec
 from brainview.sim.lesions import LesionMode
 from brainview.sim.params import ShiuParams
@@ -167,85 +167,108 @@ def _write_config(group: h5py.Group, result: RunResult, dataset: DatasetInfo) ->
 
 
 def read_run(path: str | os.PathLike) -> RunRecord:
-    """Read a brainview-run file.
+    """Read a brainview-run file, through the safe HDF5 reader (:mod:`brainview.connectome.io.hdf5`).
+
+    Every dataset's shape is checked against the others (and the configuration's trial and
+    step counts) before any is read; numbers are converted to the schema's dtypes only when
+    exact, and spike and probe cell rows must lie among the run's cells.
 
     Raises
     ------
     FormatError
-        If the file is not HDF5, not a brainview-run file, of a newer version, or lacks a dataset.
+        If the file is not HDF5, not a brainview-run file, of a newer version, lacks or
+        misshapes a dataset, or holds links or external storage; the error names the file.
     """
     path = Path(path)
-    try:
-        f = h5py.File(path, "r")
-    except OSError as error:
-        raise FormatError(path, f"not a readable HDF5 file: {error}") from None
-    with f:
-        found = _text(f.attrs.get("format", ""))
-        if found != FORMAT:
-            raise FormatError(path, f"not a brainview run file (root attribute format is {found!r}, expected {FORMAT!r})")
-        version = int(f.attrs.get("format_version", -1))
-        if version > FORMAT_VERSION:
-            raise FormatError(path, f"format_version {version} is newer than this brainview reads ({FORMAT_VERSION})")
-        for spec in SCHEMA:
-            if spec.path not in f:
-                raise FormatError(path, f"missing dataset /{spec.path} ({spec.doc})", column=spec.path)
-        config = {k: _plain(v) for k, v in f["config"].attrs.items()}
-        params = ShiuParams.from_dict({k: float(v) for k, v in f["config/params"].attrs.items()})
-        protocol = _protocol(f, config)
-        return RunRecord(
-            config=config,
-            params=params,
-            protocol=protocol,
-            cell_ids=f["cells/id"][()],
-            spikes={key: f[f"spikes/{key}"][()] for key in ("trial", "step", "neuron")},
-            probe_neurons=f["probes/neuron"][()],
-            probe_voltage_mV=f["probes/voltage_mV"][()],
-            rate_labels=tuple(_strings(f["rates/label"])),
-            rate_sizes=f["rates/size"][()],
-            rates_Hz=f["rates/rate_Hz"][()],
-            log={
-                key: (_strings(f[f"log/{key}"]) if f[f"log/{key}"].dtype.kind == "O" else f[f"log/{key}"][()])
-                for key in ("trial", "step", "time_ms", "action", "target", "cells", "detail")
-            },
-        )
+    with open_hdf5(path) as h5, h5.errors():
+        return _read_run(h5)
 
 
-def _protocol(f: h5py.File, config: dict) -> Protocol:
+def _read_run(h5: SafeFile) -> RunRecord:
+    found = h5.attribute("/", "format", "scalar", default="")
+    if found != FORMAT:
+        raise h5.fail(f"not a brainview run file (root attribute format is {found!r}, expected {FORMAT!r})")
+    version = h5.attribute("/", "format_version", "int")
+    if version is None or version < 1:
+        raise h5.fail(f"no valid format_version attribute (got {version!r})")
+    if version > FORMAT_VERSION:
+        raise h5.fail(f"format_version {version} is newer than this brainview reads ({FORMAT_VERSION})")
+    for spec in SCHEMA:
+        if not h5.has(spec.path):
+            raise h5.fail(f"missing dataset /{spec.path} ({spec.doc})", column=spec.path)
+    config = {k: h5.attribute("config", k, "scalar") for k in h5.attribute_names("config")}
+    for key in ("duration_ms", "rates_by", "rate_bin_ms", "trials", "n_steps"):
+        if key not in config:
+            raise h5.fail(f"the run configuration lacks {key!r}", column="config")
+    params = ShiuParams.from_dict({k: h5.attribute("config/params", k, "number")
+                                   for k in h5.attribute_names("config/params")})
+    datasets = _open_datasets(h5, config)
+    values = {
+        spec.path: datasets[spec.path].read_strings() if spec.dtype == "str" else datasets[spec.path].read_as(spec.dtype)
+        for spec in SCHEMA
+    }
+    n_cells = values["cells/id"].size
+    for name, limit in (("spikes/neuron", n_cells), ("probes/neuron", n_cells), ("spikes/trial", config["trials"]),
+                        ("spikes/step", config["n_steps"])):
+        rows = values[name]
+        if rows.size and (rows.min() < 0 or rows.max() >= limit):
+            raise h5.fail(f"values must lie in [0, {limit}), got [{rows.min()}, {rows.max()}]", column=name)
+    return RunRecord(
+        config=config,
+        params=params,
+        protocol=_protocol(values, config),
+        cell_ids=values["cells/id"],
+        spikes={key: values[f"spikes/{key}"] for key in ("trial", "step", "neuron")},
+        probe_neurons=values["probes/neuron"],
+        probe_voltage_mV=values["probes/voltage_mV"],
+        rate_labels=tuple(values["rates/label"]),
+        rate_sizes=values["rates/size"],
+        rates_Hz=values["rates/rate_Hz"],
+        log={key: values[f"log/{key}"] for key in ("trial", "step", "time_ms", "action", "target", "cells", "detail")},
+    )
+
+
+def _open_datasets(h5: SafeFile, config: dict) -> dict[str, SafeDataset]:
+    """Every dataset of :data:`SCHEMA`, its shape checked against the others' before any is read."""
+    sizes: dict[str, int] = {}
+    for key, dim in (("trials", "trials"), ("n_steps", "steps")):
+        if not isinstance(config[key], int) or isinstance(config[key], bool) or config[key] < 0:
+            raise h5.fail(f"config attribute {key} must be a whole number, got {config[key]!r}", column="config")
+        sizes[dim] = config[key]
+    datasets = {}
+    for spec in SCHEMA:
+        dataset = h5.dataset(spec.path, spec.doc, strings=spec.dtype == "str")
+        dims = spec.dims.split(" x ")
+        if len(dataset.shape) != len(dims):
+            raise h5.fail(f"shape {dataset.shape}, expected {spec.dims} ({spec.doc})", column=spec.path)
+        for dim, size in zip(dims, dataset.shape):
+            if sizes.setdefault(dim, size) != size:
+                raise h5.fail(f"shape {dataset.shape}, expected {spec.dims} with {dim} = {sizes[dim]}",
+                              column=spec.path)
+        datasets[spec.path] = dataset
+    return datasets
+
+
+def _protocol(values: dict, config: dict) -> Protocol:
     stimuli = tuple(
         StimulusSpec(selector, StimulusKind(kind), None if np.isnan(value) else float(value),
                      float(start), None if np.isnan(stop) else float(stop))
         for selector, kind, value, start, stop in zip(
-            _strings(f["config/stimuli/selector"]), _strings(f["config/stimuli/kind"]),
-            f["config/stimuli/value"][()], f["config/stimuli/start_ms"][()], f["config/stimuli/stop_ms"][()],
+            values["config/stimuli/selector"], values["config/stimuli/kind"], values["config/stimuli/value"],
+            values["config/stimuli/start_ms"], values["config/stimuli/stop_ms"],
         )
     )
     lesions = tuple(
         LesionSpec(selector, LesionMode(mode), float(time_ms))
         for selector, mode, time_ms in zip(
-            _strings(f["config/lesions/selector"]), _strings(f["config/lesions/mode"]), f["config/lesions/time_ms"][()]
+            values["config/lesions/selector"], values["config/lesions/mode"], values["config/lesions/time_ms"]
         )
     )
     return Protocol(
         duration_ms=float(config["duration_ms"]),
         stimuli=stimuli,
         lesions=lesions,
-        probes=tuple(_strings(f["config/probes"])),
-        rates_by=config["rates_by"] or None,
+        probes=tuple(values["config/probes"]),
+        rates_by=str(config["rates_by"]) or None,
         rate_bin_ms=float(config["rate_bin_ms"]),
     )
-
-
-def _strings(dataset: h5py.Dataset) -> list[str]:
-    return [_text(v) for v in dataset[()]]
-
-
-def _text(value: object) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
-def _plain(value: object) -> object:
-    if isinstance(value, bytes):
-        return value.decode()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value

@@ -150,3 +150,93 @@ def test_digest_depends_on_contents_not_on_coding(network):
                          type(network.chemical)(network.chemical.indptr, network.chemical.indices, weights,
                                                 network.chemical.sign), network.gap, dict(network.meta))
     assert connectome_digest(changed) != digest
+
+
+# -- hostile run files: nothing outside the file, every error a FormatError naming it ----------
+@pytest.fixture
+def run_path(network, tmp_path):
+    result = run_protocol(network, PROTOCOL, seed=1, trials=1)
+    info = DatasetInfo("net.h5", "fixture", connectome_digest(network), "sha256", network.ids)
+    return write_run(tmp_path / "run.h5", result, info)
+
+
+def _replace(path, name, data=None, **options):
+    with h5py.File(path, "a") as f:
+        del f[name]
+        f.create_dataset(name, data=data, **options)
+
+
+def _refused(path, match):
+    with pytest.raises(FormatError, match=match) as caught:
+        read_run(path)
+    assert caught.value.path == str(path)
+
+
+def test_run_file_external_link_is_refused(run_path, tmp_path):
+    with h5py.File(tmp_path / "ids.h5", "w") as f:
+        f["id"] = np.arange(40, dtype=np.int64)
+    with h5py.File(run_path, "a") as f:
+        del f["cells/id"]
+        f["cells/id"] = h5py.ExternalLink(str(tmp_path / "ids.h5"), "/id")
+    _refused(run_path, "external link")
+
+
+def test_run_file_external_storage_is_refused(run_path, tmp_path):
+    secret = tmp_path / "secret.bin"
+    secret.write_bytes(b"root:x:0:0:" * 40)
+    _replace(run_path, "cells/id", shape=(40,), dtype="i8", external=[(str(secret), 0, 320)])
+    _refused(run_path, "external storage")
+
+
+def test_run_file_soft_link_is_refused(run_path):
+    with h5py.File(run_path, "a") as f:
+        f["extra"] = h5py.SoftLink("/extra")
+    _refused(run_path, "soft link")
+
+
+def test_run_file_spike_arrays_must_agree(run_path):
+    with h5py.File(run_path, "a") as f:
+        step = f["spikes/step"][()]
+    _replace(run_path, "spikes/step", step[:-1])
+    _refused(run_path, "spikes/step")
+
+
+def test_run_file_spike_cells_must_be_cells_of_the_run(run_path):
+    with h5py.File(run_path, "a") as f:
+        neuron = f["spikes/neuron"][()].astype(np.int64)
+    neuron[0] = 2**32 + 3  # read as int32 this was cell 3
+    _replace(run_path, "spikes/neuron", neuron)
+    _refused(run_path, "spikes/neuron")
+
+
+def test_run_file_voltage_shape_is_checked_against_the_configuration(run_path):
+    with h5py.File(run_path, "a") as f:
+        voltage = f["probes/voltage_mV"][()]
+    _replace(run_path, "probes/voltage_mV", voltage[:, :-1])
+    _refused(run_path, "probes/voltage_mV")
+
+
+@pytest.mark.parametrize("value", [np.array([1, 1]), "1", np.nan])
+def test_run_file_bad_format_version(run_path, value):
+    with h5py.File(run_path, "a") as f:
+        f.attrs["format_version"] = value
+    _refused(run_path, "format_version")
+
+
+def test_run_file_unknown_stimulus_kind(run_path):
+    _replace(run_path, "config/stimuli/kind", np.array(["bogus"] * 3, dtype=object), dtype=h5py.string_dtype())
+    _refused(run_path, "bogus")
+
+
+def test_run_file_missing_configuration_is_named(run_path):
+    with h5py.File(run_path, "a") as f:
+        del f["config"].attrs["rate_bin_ms"]
+    _refused(run_path, "rate_bin_ms")
+
+
+def test_run_file_corrupt_bytes_are_a_format_error(run_path):
+    data = bytearray(run_path.read_bytes())
+    for at in range(200, len(data), 97):
+        data[at] ^= 0x55
+    run_path.write_bytes(bytes(data))
+    _refused(run_path, None)

@@ -91,3 +91,17 @@ def test_failed_write_leaves_no_file(tiny, tmp_path, monkeypatch):
     with pytest.raises(RuntimeError):
         write_native(tiny, tmp_path / "half.h5")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_round_trip_of_small_and_empty_connectomes_with_every_numeric_column_type(tmp_path, n):
+    from brainview.connectome import Connectome, SynapseCSR
+
+    columns = {"id": np.arange(n, dtype=np.int64) - 5, "flag": np.arange(n) % 2 == 0,
+               "count": np.arange(n, dtype=np.uint64), "small": np.arange(n, dtype=np.int8),
+               "half": np.arange(n, dtype=np.float16) / 2, "missing": Categorical.filled(n)}
+    c = Connectome(columns, np.zeros((n, 3)), SynapseCSR.empty(n), SynapseCSR.empty(n, signed=False), {"name": "e"})
+    back = read_native(write_native(c, tmp_path / "small.h5"))
+    assert back.equals(c)
+    assert {key: back[key].dtype for key in ("flag", "count", "small", "half")} == {
+        "flag": np.bool_, "count": np.uint64, "small": np.int8, "half": np.float16}
