@@ -76,7 +76,7 @@ def run_brainview(threads: int = 1, count: int = DRIVEN) -> dict:
     sim.reset()
     warmup_s = time.perf_counter() - started
     started = time.perf_counter()
-    sim.run(DURATION_S * 1e3)
+    sim.run(duration_ms=DURATION_S * 1e3)
     wall = time.perf_counter() - started
     _, cells = sim.spikes.arrays()
     return {"wall_s": wall, "setup_s": load_s, "compile_s": warmup_s, **spike_figures(cells)}

@@ -9,32 +9,13 @@ Example::
 from __future__ import annotations
 
 import argparse
-import re
 from pathlib import Path
 
 import numpy as np
 
 from brainview.cli._common import ProgressBar, fail, load_connectome
 from brainview.errors import ParameterError
-
-_UNITS_MS = {"s": 1000.0, "ms": 1.0, "us": 1e-3, "µs": 1e-3}
-_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
-
-
-def parse_duration_ms(text: str, what: str = "duration") -> float:
-    """Milliseconds in ``"1s"``, ``"250ms"``, ``"0.1ms"`` or ``"50us"``; ValueError otherwise."""
-    match = re.fullmatch(rf"\s*({_NUMBER})\s*(s|ms|us|µs)\s*", text)
-    if match is None:
-        raise ParameterError(f"{what} {text!r} is not a time: write a number and a unit, e.g. 1s, 250ms, 0.1ms")
-    return float(match.group(1)) * _UNITS_MS[match.group(2)]
-
-
-def parse_number(text: str, unit: str, what: str) -> float:
-    """A number, optionally followed by ``unit`` (``"150"``, ``"150Hz"``); ValueError otherwise."""
-    match = re.fullmatch(rf"\s*({_NUMBER})\s*(?:{unit})?\s*", text, flags=re.IGNORECASE)
-    if match is None or not np.isfinite(float(match.group(1))):
-        raise ParameterError(f"{what}: {text!r} is not a number of {unit}")
-    return float(match.group(1))
+from brainview.units import parse_duration_ms, parse_number
 
 
 def parse_stimulus(text: str):

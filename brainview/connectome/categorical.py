@@ -7,6 +7,7 @@ HDF5 layout (codes dataset + ``categories`` attribute).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -14,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from brainview.connectome.arrays import exact_integers, frozen
-from brainview.errors import InvalidConnectomeError
+from brainview.errors import InvalidConnectomeError, ParameterError
 
 MISSING = -1
 """Code of a missing value (an empty string or NaN in the source)."""
@@ -95,9 +96,66 @@ class Categorical:
 
     def mask(self, labels: str | Iterable[str]) -> np.ndarray:
         """Boolean mask of rows whose label is one of ``labels``."""
-        wanted = {labels} if isinstance(labels, str) else set(labels)
+        wanted = {labels} if isinstance(labels, str) else {str(label) for label in labels}
         hit = np.array([c in wanted for c in self.categories] + [False], dtype=bool)
         return hit[self.codes]
+
+    def isin(self, labels: Iterable[str]) -> np.ndarray:
+        """Boolean mask of rows whose label is one of ``labels`` (as pandas' ``Series.isin``).
+
+        ``""`` in ``labels`` also selects the rows whose label is missing.
+        """
+        labels = [labels] if isinstance(labels, str) else list(labels)
+        hit = self.mask(labels)
+        if "" in labels:
+            hit |= self.codes == MISSING
+        return hit
+
+    # Comparisons are element-wise, as for a numpy or pandas column, so that
+    # ``connectome["cell_type"] == "AVA"`` is a boolean mask; whole-column equality is
+    # :meth:`equals`. A mutable-looking ``==`` that returns arrays must not be hashable.
+    __hash__ = None  # type: ignore[assignment]
+    # numpy hands ``array == column`` over to :meth:`__eq__` instead of iterating the column.
+    __array_ufunc__ = None
+
+    def __eq__(self, other: object) -> np.ndarray:  # type: ignore[override]
+        """Boolean mask, one entry per row: the label equals ``other``.
+
+        ``other`` is one label (``""`` matches missing rows, as :meth:`to_strings` shows them),
+        or a column of labels of the same length (a Categorical, array or list) compared row
+        by row. For several labels use :meth:`isin`.
+
+        Raises
+        ------
+        ParameterError
+            For a column of labels whose length differs from this one's.
+        """
+        if isinstance(other, str):
+            return self.isin([other])
+        if isinstance(other, Categorical):
+            return self._row_by_row(other.to_strings(), "Categorical")
+        if isinstance(other, (np.ndarray, list, tuple, pd.Series)):
+            return self._row_by_row(np.asarray(other, dtype=object), type(other).__name__)
+        return NotImplemented
+
+    def __ne__(self, other: object) -> np.ndarray:  # type: ignore[override]
+        """Boolean mask, one entry per row: the label differs from ``other`` (see :meth:`__eq__`)."""
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else ~equal
+
+    def _row_by_row(self, labels: np.ndarray, what: str) -> np.ndarray:
+        if labels.ndim != 1 or labels.shape[0] != len(self):
+            raise ParameterError(
+                f"cannot compare a column of {len(self)} labels with a {what} of shape {labels.shape}: "
+                "compare with one label (column == 'AVA') or test several with column.isin([...])"
+            )
+        strings = np.array(["" if _is_missing(label) else str(label) for label in labels], dtype=object)
+        return np.asarray(self.to_strings() == strings, dtype=bool)
+
+    def __repr__(self) -> str:
+        shown = ", ".join(repr(self[i]) for i in range(min(len(self), 5)))
+        more = ", ..." if len(self) > 5 else ""
+        return f"<Categorical: {len(self)} rows, {len(self.categories)} labels [{shown}{more}]>"
 
     def counts(self) -> dict[str, int]:
         """Rows per label, largest first; missing rows are not counted."""
@@ -110,3 +168,8 @@ class Categorical:
         if not isinstance(other, Categorical) or len(other) != len(self):
             return False
         return bool(np.array_equal(self.to_strings(), other.to_strings()))
+
+
+def _is_missing(label: object) -> bool:
+    """None, NaN and pandas' NA: the values :meth:`Categorical.from_values` reads as missing."""
+    return label is None or label is pd.NA or (isinstance(label, float) and math.isnan(label))

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from brainview.connectome import queries
+from brainview.connectome import frames, queries
 from brainview.connectome.arrays import exact_integers, finite_floats, frozen
 from brainview.connectome.categorical import Categorical
 from brainview.connectome.synapses import SynapseCSR
 from brainview.errors import InvalidConnectomeError, UnknownNameError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 STRING_COLUMNS = (
     "name", "kind", "cell_type", "cell_class", "super_class", "region", "side", "nt", "subsystem",
@@ -166,9 +171,9 @@ class Connectome:
         merged.update(columns)
         return Connectome(merged, self.position, self.chemical, self.gap, dict(self.meta))
 
-    def subset(self, rows: np.ndarray) -> Connectome:
-        """The cells ``rows`` and the synapses among them, as a new connectome."""
-        rows = np.sort(np.asarray(rows, dtype=np.int64))
+    def subset(self, rows: queries.Selection) -> Connectome:
+        """The cells ``rows`` (a mask, row indices or a selector string) and the synapses among them."""
+        rows = queries.rows_of(self, rows)
         columns: dict[str, Column] = {
             key: value.take(rows) if isinstance(value, Categorical) else value[rows]
             for key, value in self.columns.items()
@@ -201,13 +206,56 @@ class Connectome:
         """Synapse counts between groups; see :func:`queries.group_matrix`."""
         return queries.group_matrix(self, by, rows)
 
+    # -- tables and graphs (see brainview.connectome.frames and .from_frames) ---------------
+    @classmethod
+    def from_dataframes(
+        cls,
+        cells: pd.DataFrame | None,
+        edges: pd.DataFrame | None = None,
+        gap: pd.DataFrame | None = None,
+        meta: dict[str, str] | None = None,
+        inhibitory: Iterable[str] | None = None,
+    ) -> Connectome:
+        """A connectome from pandas tables of cells and connections.
+
+        Accepts the column names of neuprint-python's ``fetch_adjacencies`` and navis
+        (``bodyId``, ``type``, ``instance``; ``bodyId_pre``, ``bodyId_post``, ``weight``), of
+        FlyWire (``root_id``; ``pre_root_id``, ``post_root_id``, ``syn_count``) and of
+        :meth:`to_pandas` / :meth:`edges_to_pandas`; see
+        :func:`~brainview.connectome.from_frames.connectome_from_dataframes`.
+
+        Examples
+        --------
+        >>> neurons, conns = neuprint.fetch_adjacencies(NC(type="DNa02"), None)  # doctest: +SKIP
+        >>> Connectome.from_dataframes(neurons, conns)                          # doctest: +SKIP
+        """
+        from brainview.connectome.from_frames import connectome_from_dataframes  # it imports this module
+
+        return connectome_from_dataframes(cells, edges, gap, meta, inhibitory)
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The cell table: one row per cell; see :func:`~brainview.connectome.frames.cell_table`."""
+        return frames.cell_table(self)
+
+    def edges_to_pandas(self, kind: str = "chemical") -> pd.DataFrame:
+        """The edge table (``"chemical"`` or ``"gap"``); see :func:`~brainview.connectome.frames.edge_table`."""
+        return frames.edge_table(self, kind)
+
+    def to_networkx(self, rows: queries.Selection = None, kind: str = "chemical"):
+        """A selection as a networkx graph (at most 50,000 cells); see :func:`.frames.to_networkx`."""
+        return frames.to_networkx(self, rows, kind)
+
     def equals(self, other: Connectome) -> bool:
         """True when both hold the same cells, columns, positions, synapses and metadata."""
         if set(self.columns) != set(other.columns) or self.meta != other.meta:
             return False
         for key, value in self.columns.items():
             theirs = other.columns[key]
-            same = value.equals(theirs) if isinstance(value, Categorical) else np.array_equal(value, theirs)
+            if isinstance(value, Categorical):
+                same = value.equals(theirs)
+            else:  # NaN marks a missing number: two missing values are the same
+                floats = isinstance(theirs, np.ndarray) and value.dtype.kind == theirs.dtype.kind == "f"
+                same = np.array_equal(value, theirs, equal_nan=floats)
             if not same:
                 return False
         return (

@@ -8,19 +8,64 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from brainview.connectome.arrays import exact_integers
 from brainview.connectome.categorical import Categorical
-from brainview.errors import ParameterError, UnknownNameError
+from brainview.errors import InvalidConnectomeError, ParameterError, UnknownNameError
 
 if TYPE_CHECKING:
     from brainview.connectome.connectome import Connectome
 
 Labels = str | Iterable[str]
+
+Selection = np.ndarray | Sequence[int] | str | None
+"""Cells named by row indices, a boolean mask with one entry per cell, or a selector string."""
+
+
+def rows_of(connectome: Connectome, selection: Selection) -> np.ndarray:
+    """The sorted, unique int64 rows that ``selection`` names.
+
+    Parameters
+    ----------
+    connectome : Connectome
+        The cells.
+    selection : array-like, str or None
+        A boolean mask of N entries (``connectome["cell_type"] == "AVA"``), row indices, a
+        selector string (``"subsystem:steering"``, see :mod:`brainview.connectome.selectors`),
+        or None for every cell.
+
+    Raises
+    ------
+    ParameterError
+        For a mask of the wrong length, rows that are not whole numbers or out of range.
+    SelectorError
+        For a selector that is malformed or names no cell.
+    """
+    n = connectome.n
+    if selection is None:
+        return np.arange(n, dtype=np.int64)
+    if isinstance(selection, str):
+        from brainview.connectome.selectors import resolve  # selectors import this module
+
+        return np.unique(resolve(connectome, selection)).astype(np.int64)
+    array = np.asarray(selection)
+    # A mask must never be read as rows: True and False would become cells 1 and 0.
+    if array.dtype == bool:
+        if array.shape != (n,):
+            raise ParameterError(f"a mask needs one entry per cell ({n}), got shape {array.shape}")
+        return np.flatnonzero(array).astype(np.int64)
+    try:
+        rows = np.unique(exact_integers(array, np.int64, "cell rows").ravel())
+    except InvalidConnectomeError as error:
+        raise ParameterError(str(error)) from None
+    if rows.size and (rows[0] < 0 or rows[-1] >= n):
+        raise ParameterError(f"cell rows must lie in [0, {n - 1}], got {rows[0]} .. {rows[-1]}")
+    return rows
 
 
 def select(connectome: Connectome, **criteria: Labels | Iterable[int]) -> np.ndarray:

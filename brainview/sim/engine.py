@@ -17,15 +17,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from brainview.connectome import Connectome
-from brainview.connectome.arrays import exact_integers, frozen
-from brainview.connectome.synapses import check_rows
-from brainview.errors import InvalidConnectomeError, ParameterError
+from brainview.connectome.arrays import exact_integers
+from brainview.errors import ParameterError
 from brainview.sim import kernels
 from brainview.sim.kernels import NEVER, NORMAL, ChunkRecord, EngineState, Network
 from brainview.sim.lesions import Lesion, LesionBook, LesionHandle, LesionMode
 from brainview.sim.models import ShiuLIF
 from brainview.sim.monitors import ProbeRecord, RateMonitor, SpikeRecord
-from brainview.sim.params import ShiuParams, check_dt, steps_of
+from brainview.sim.network import checked_network, network_arrays, partition
+from brainview.sim.params import ShiuParams, check_dt, run_steps_of, steps_of
 from brainview.sim.stimuli import Stimulus, StimulusBook, StimulusHandle, StimulusKind
 from brainview.sim.targets import Target, resolve_target
 
@@ -50,54 +50,6 @@ class LogEntry:
     target: str
     cells: int
     detail: str = ""
-
-
-_NETWORK_DTYPES = (np.int64, np.int32, np.float32, np.int64, np.int32, np.float64)
-"""dtype of each field of :class:`~brainview.sim.kernels.Network`, in order."""
-
-
-def network_arrays(connectome: Connectome) -> Network:
-    """The kernels' view of a connectome's synapses (shared read-only between simulations)."""
-    chemical = connectome.chemical
-    signed = (chemical.weight * chemical.sign).astype(np.float32)
-    if connectome.gap is None:
-        gap_indptr, partners, weight = np.zeros(connectome.n + 1, np.int64), np.zeros(0, np.int32), np.zeros(0)
-    else:
-        gap = connectome.gap
-        gap_indptr, partners, weight = gap.indptr, gap.indices, gap.weight.astype(np.float64)
-    return Network(*(frozen(a) for a in (chemical.indptr, chemical.indices, signed, gap_indptr, partners, weight)))
-
-
-def checked_network(network: Network, n: int) -> Network:
-    """``network`` after checking everything the kernels index, with every array made read-only.
-
-    The kernels run without bounds checks, so a network from elsewhere (shared between
-    simulations, or built by hand) must have the dtypes of :class:`Network`, CSR rows over
-    exactly ``n`` cells with sorted, unique targets in range, and finite weights.
-
-    Raises
-    ------
-    ParameterError
-        Naming what does not match.
-    """
-    if not isinstance(network, Network):
-        raise ParameterError(f"network must be a brainview.sim.kernels.Network, was {type(network).__name__}")
-    for name, array, dtype in zip(Network._fields, network, _NETWORK_DTYPES):
-        if not isinstance(array, np.ndarray) or array.dtype != dtype or array.ndim != 1:
-            raise ParameterError(f"network.{name} must be a 1-D {np.dtype(dtype)} array")
-    for what, indptr, indices, weight in (
-        ("chemical synapses", network.indptr, network.targets, network.signed_count),
-        ("gap junctions", network.gap_indptr, network.gap_partners, network.gap_weight),
-    ):
-        if indptr.shape[0] != n + 1:
-            raise ParameterError(f"the network's {what} cover {indptr.shape[0] - 1} cells; the connectome has {n}")
-        try:
-            check_rows(indptr, indices)
-        except InvalidConnectomeError as error:
-            raise ParameterError(f"the network's {what} are invalid: {error}") from None
-        if weight.shape != indices.shape or not np.all(np.isfinite(weight)):
-            raise ParameterError(f"the network's {what} need one finite weight per connection")
-    return Network(*(frozen(array) for array in network))
 
 
 class Simulation:
@@ -131,10 +83,11 @@ class Simulation:
     --------
     >>> sim = Simulation(connectome, seed=1)                    # doctest: +SKIP
     >>> sim.stimulate("type:ASH", rate_Hz=150)                  # doctest: +SKIP
-    >>> sim.run(500)                                            # doctest: +SKIP
+    >>> sim.run("500 ms")                                       # doctest: +SKIP
     >>> handle = sim.lesion("type:AVA", mode="ablate")          # doctest: +SKIP
-    >>> sim.run(500); sim.undo(handle)                          # doctest: +SKIP
-    >>> steps, cells = sim.spikes.arrays()                      # doctest: +SKIP
+    >>> sim.run(duration_ms=500); sim.undo(handle)              # doctest: +SKIP
+    >>> sim.spikes.rates_Hz(start_ms=500).mean()                # doctest: +SKIP
+    >>> sim.spikes.to_pandas()                                  # doctest: +SKIP
     """
 
     def __init__(
@@ -167,7 +120,7 @@ class Simulation:
         n = connectome.n
         self.lesions = LesionBook(n)
         self.stimuli = StimulusBook(n)
-        self.spikes = SpikeRecord()
+        self.spikes = SpikeRecord(self.dt_ms, connectome)
         self.probes = ProbeRecord()
         self.rates: dict[str, RateMonitor] = {}
         self.log: list[LogEntry] = []
@@ -194,26 +147,11 @@ class Simulation:
             queue=np.zeros((slots, n), np.int32),
             queue_len=np.zeros(slots, np.int64),
             counters=np.zeros(2, np.int64),
-            partition=self._partition(),
+            partition=partition(self.network, self._threads, self._parallel_min_events),
             partition_counts=np.zeros(max(self._threads, 1), np.int64),
             activated=np.zeros(n, np.int32),
             parallel_min_events=self._parallel_min_events,
         )
-
-    def _partition(self) -> np.ndarray:
-        """Cell spans with about equal numbers of incoming connections, one per thread.
-
-        One span (the serial, cached kernel) when a single thread is asked for, or when the
-        whole network has fewer connections than a step needs for parallel delivery: then no
-        step could use the threads, and the threaded kernel's compilation (a few seconds per
-        process, as it is never cached) would buy nothing.
-        """
-        if self._threads <= 1 or self.network.targets.shape[0] < self._parallel_min_events:
-            return np.array([0, self.n], np.int64)
-        incoming = np.cumsum(np.bincount(self.network.targets, minlength=self.n))
-        share = incoming[-1] * np.arange(1, self._threads) / self._threads
-        inner = np.searchsorted(incoming, share, side="right")
-        return np.unique(np.r_[0, inner, self.n]).astype(np.int64)
 
     @property
     def delivery_threads(self) -> int:
@@ -225,6 +163,19 @@ class Simulation:
     def n(self) -> int:
         """Number of cells."""
         return self.connectome.n
+
+    def __repr__(self) -> str:
+        status = self.lesions.status()
+        driven = int(np.count_nonzero(self.stimuli.driven() | (self.stimuli.injected_mV() != 0)))
+        state = [f"{driven} driven" if driven else "no stimulus"]
+        for label, code in (("silenced", kernels.SILENCED), ("ablated", kernels.ABLATED)):
+            count = int(np.count_nonzero(status == code))
+            if count:
+                state.append(f"{count} {label}")
+        return (
+            f"<Simulation of {self.connectome.meta.get('name', 'a connectome')!r}: {self.n:,} cells, "
+            f"t = {self.time_ms:g} ms (dt {self.dt_ms:g} ms), {', '.join(state)}, {len(self.spikes):,} spikes>"
+        )
 
     @property
     def steps_done(self) -> int:
@@ -255,19 +206,43 @@ class Simulation:
         return out * 1e3
 
     # -- running ----------------------------------------------------------------------------
-    def run(self, duration_ms: float, progress: Callable[[float, str], None] | None = None) -> int:
-        """Simulate ``duration_ms`` more milliseconds (a whole number of steps); returns the steps run."""
-        if not np.isfinite(duration_ms) or duration_ms <= 0:
-            raise ParameterError(f"duration must be positive, was {duration_ms:g} ms")
-        return self.step(steps_of(duration_ms, self.dt_ms, "the duration"), progress)
+    def run(
+        self,
+        duration: str | None = None,
+        *,
+        duration_ms: float | None = None,
+        progress: Callable[[float, str], None] | None = None,
+    ) -> int:
+        """Simulate for a duration given with its unit: ``run("500 ms")``, ``run("0.5 s")`` or
+        ``run(duration_ms=500)``; returns the steps run.
+
+        A bare number is refused, since it could mean steps or milliseconds: :meth:`step`
+        takes a number of steps.
+
+        Parameters
+        ----------
+        duration : str, optional
+            A number and a unit (s, ms, us), as the command line's ``--duration`` takes it.
+        duration_ms : float, optional
+            The duration in milliseconds, instead of ``duration``.
+        progress : callable, optional
+            ``progress(fraction, message)``, as for :meth:`step`.
+
+        Raises
+        ------
+        ParameterError
+            For a bare number, both or neither of ``duration`` and ``duration_ms``, a duration
+            that is not positive, or one that is not a whole number of steps of ``dt``.
+        """
+        return self.step(run_steps_of(duration, duration_ms, self.dt_ms), progress)
 
     def step(self, n_steps: int = 1, progress: Callable[[float, str], None] | None = None) -> int:
         """Simulate ``n_steps`` more steps; returns ``n_steps``.
 
         ``progress(fraction, message)`` is called after each chunk of :data:`CHUNK_STEPS` steps.
         """
-        if n_steps < 0:
-            raise ParameterError(f"the number of steps must be zero or positive, was {n_steps}")
+        if isinstance(n_steps, bool) or not isinstance(n_steps, numbers.Integral) or n_steps < 0:
+            raise ParameterError(f"the number of steps must be a whole number, zero or more; was {n_steps!r}")
         done = 0
         while done < n_steps:
             done += self._run_chunk(min(CHUNK_STEPS, n_steps - done))
@@ -303,7 +278,7 @@ class Simulation:
     def _take_spikes(self, record: ChunkRecord) -> None:
         count = int(record.n_spikes[0])
         steps, cells = record.spike_step[:count], record.spike_cell[:count]
-        self.spikes.append(steps, cells)
+        self.spikes.append(steps, cells, self.steps_done)
         for monitor in self.rates.values():
             monitor.add_spikes(steps, cells, self.steps_done)
         record.n_spikes[0] = 0
@@ -410,7 +385,7 @@ class Simulation:
             self.lesions.clear()
             self.stimuli.clear()
         self._state = self._initial_state(self.n)
-        self.spikes.clear()
+        self.spikes.clear(0)
         self.probes.clear(0)
         for monitor in self.rates.values():
             monitor.clear()

@@ -10,35 +10,67 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from brainview.connectome import Connectome
 from brainview.connectome.categorical import Categorical
 from brainview.errors import ParameterError
+from brainview.sim.params import steps_of
 
 
 class SpikeRecord:
-    """All spikes of a run as (step, cell) pairs, in the order they happened."""
+    """All spikes of a run as (step, cell) pairs, in the order they happened.
 
-    def __init__(self) -> None:
+    Parameters
+    ----------
+    dt_ms : float
+        Step length: a spike at step ``s`` happened at ``s x dt_ms`` milliseconds.
+    connectome : Connectome
+        The cells, for per-cell counts and for naming them in :meth:`to_pandas`.
+
+    Notes
+    -----
+    The record covers the steps from :attr:`first_step` (0, or where :meth:`clear` left it)
+    to :attr:`end_step` (the steps simulated when the engine last appended); rates are
+    spikes over that span, so a cell that never fired reads 0 Hz, not "unknown".
+    """
+
+    def __init__(self, dt_ms: float, connectome: Connectome) -> None:
+        self.dt_ms = float(dt_ms)
+        self.connectome = connectome
         self._steps: list[np.ndarray] = []
         self._cells: list[np.ndarray] = []
         self._count = 0
+        self.first_step = 0
+        """First step the record covers."""
+        self.end_step = 0
+        """Steps simulated when spikes were last appended: the record covers steps before it."""
 
     def __len__(self) -> int:
         return self._count
 
-    def append(self, steps: np.ndarray, cells: np.ndarray) -> None:
-        """Add the spikes of one chunk (copies are kept)."""
+    def __repr__(self) -> str:
+        cells = np.unique(self.arrays()[1]).size
+        return (
+            f"<SpikeRecord: {self._count:,} spikes of {cells:,} of {self.connectome.n:,} cells, "
+            f"{self.first_step * self.dt_ms:g} to {self.end_step * self.dt_ms:g} ms>"
+        )
+
+    def append(self, steps: np.ndarray, cells: np.ndarray, steps_done: int | None = None) -> None:
+        """Add the spikes of one chunk (copies are kept); ``steps_done``: the steps simulated by now."""
         if steps.size:
             self._steps.append(np.array(steps, dtype=np.int64))
             self._cells.append(np.array(cells, dtype=np.int32))
             self._count += steps.size
+        if steps_done is not None:
+            self.end_step = max(self.end_step, int(steps_done))
 
-    def clear(self) -> None:
-        """Forget every spike."""
+    def clear(self, next_step: int | None = None) -> None:
+        """Forget every spike; the record covers the steps from ``next_step`` (default: from now)."""
         self._steps.clear()
         self._cells.clear()
         self._count = 0
+        self.first_step = self.end_step = self.end_step if next_step is None else int(next_step)
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """(steps int64, cells int32) of every spike so far."""
@@ -57,6 +89,76 @@ class SpikeRecord:
         if not self._steps:
             return np.zeros(0, np.int64), np.zeros(0, np.int32), self._count
         return self._steps[0][cursor:], self._cells[0][cursor:], self._count
+
+    # -- in milliseconds ------------------------------------------------------------------------
+    @property
+    def times_ms(self) -> np.ndarray:
+        """float64 time of every spike, ms (``step x dt_ms``), in the order of :meth:`arrays`."""
+        return self.arrays()[0] * self.dt_ms
+
+    @property
+    def cells(self) -> np.ndarray:
+        """int32 row of the cell of every spike, in the order of :meth:`arrays`."""
+        return self.arrays()[1]
+
+    @property
+    def duration_ms(self) -> float:
+        """The span the record covers, ms."""
+        return (self.end_step - self.first_step) * self.dt_ms
+
+    def _window(self, start_ms: float | None, stop_ms: float | None) -> tuple[int, int]:
+        """[first, end) steps of a window given in ms, clipped to what the record covers."""
+        first = self.first_step if start_ms is None else steps_of(start_ms, self.dt_ms, "the window start")
+        end = self.end_step if stop_ms is None else steps_of(stop_ms, self.dt_ms, "the window stop")
+        first, end = max(first, self.first_step), min(end, self.end_step)
+        if end <= first:
+            raise ParameterError(
+                f"the window {_ms(start_ms, 'the start')} to {_ms(stop_ms, 'the end')} holds no recorded time "
+                f"(the record covers {self.first_step * self.dt_ms:g} to {self.end_step * self.dt_ms:g} ms)"
+            )
+        return first, end
+
+    def counts(self, start_ms: float | None = None, stop_ms: float | None = None) -> np.ndarray:
+        """int64 spikes of each cell (one entry per row) in ``[start_ms, stop_ms)``; default: all recorded."""
+        return self._counts(*self._window(start_ms, stop_ms))
+
+    def _counts(self, first: int, end: int) -> np.ndarray:
+        steps, cells = self.arrays()
+        inside = (steps >= first) & (steps < end)
+        return np.bincount(cells[inside], minlength=self.connectome.n).astype(np.int64)
+
+    def rates_Hz(self, start_ms: float | None = None, stop_ms: float | None = None) -> np.ndarray:
+        """float64 rate of each cell in ``[start_ms, stop_ms)``, Hz: its spikes over the window's length.
+
+        The window defaults to everything recorded and is clipped to it.
+
+        Raises
+        ------
+        ParameterError
+            For a window that holds no recorded time, or whose ends are not whole steps.
+        """
+        first, end = self._window(start_ms, stop_ms)
+        return self._counts(first, end) / ((end - first) * self.dt_ms * 1e-3)
+
+    def to_pandas(self, columns: tuple[str, ...] = ("id", "name", "cell_type")) -> pd.DataFrame:
+        """One row per spike, in time order: ``time_ms``, ``step``, ``row`` and the cell's ``columns``.
+
+        String columns come as pandas categoricals (cheap for millions of spikes).
+        """
+        steps, cells = self.arrays()
+        data: dict[str, object] = {"time_ms": steps * self.dt_ms, "step": steps, "row": cells}
+        for key in columns:
+            column = self.connectome[key]
+            if isinstance(column, Categorical):
+                codes = np.asarray(column.codes)[cells]
+                data[key] = pd.Categorical.from_codes(codes, categories=list(column.categories))
+            else:
+                data[key] = np.asarray(column)[cells]
+        return pd.DataFrame(data)
+
+
+def _ms(value: float | None, default: str) -> str:
+    return default if value is None else f"{value:g} ms"
 
 
 @dataclass(frozen=True, eq=False)
@@ -139,9 +241,13 @@ class RateMonitor:
         Step length, to turn counts into rates.
     """
 
-    def __init__(self, group_of: np.ndarray, labels: tuple[str, ...], bin_steps: int, dt_ms: float) -> None:
+    def __init__(
+        self, group_of: np.ndarray, labels: tuple[str, ...], bin_steps: int, dt_ms: float, by: str = ""
+    ) -> None:
         if bin_steps < 1:
             raise ParameterError(f"a rate bin must hold at least one step, was {bin_steps}")
+        self.by = by
+        """The column whose labels name the groups ("" when the groups were given directly)."""
         self.group_of = np.asarray(group_of, dtype=np.int32)
         self.labels = tuple(labels)
         self.bin_steps = int(bin_steps)
@@ -158,7 +264,11 @@ class RateMonitor:
         if not isinstance(values, Categorical):
             choices = sorted(k for k, v in connectome.columns.items() if isinstance(v, Categorical))
             raise ParameterError(f"cannot group rates by {column!r}; use a label column: {', '.join(choices)}")
-        return cls(values.codes, values.categories, bin_steps, dt_ms)
+        return cls(values.codes, values.categories, bin_steps, dt_ms, by=column)
+
+    def __repr__(self) -> str:
+        by = f" by {self.by!r}" if self.by else ""
+        return f"<RateMonitor{by}: {len(self.labels)} groups, {self.n_bins} bins of {self.bin_ms:g} ms>"
 
     @property
     def bin_ms(self) -> float:
@@ -195,3 +305,10 @@ class RateMonitor:
         counts = self.counts()[first_bin:]
         per_cell = np.where(self.sizes > 0, 1.0 / np.maximum(self.sizes, 1), 0.0)
         return counts * per_cell / (self.bin_ms * 1e-3)
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The rates (Hz, mean per cell) as a table: one row per bin, indexed by its start
+        (``start_ms``), one column per group. The last bin may be incomplete."""
+        # Rounded, so that a bin can be looked up by its start: 3 x 0.1 is 0.30000000000000004.
+        starts = pd.Index(np.round(np.arange(self.n_bins) * self.bin_ms, 9), name="start_ms")
+        return pd.DataFrame(self.rates_Hz(), index=starts, columns=pd.Index(self.labels, name=self.by or "group"))

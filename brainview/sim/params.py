@@ -12,6 +12,7 @@ import numbers
 from dataclasses import asdict, dataclass, fields
 
 from brainview.errors import ParameterError
+from brainview.units import parse_duration_ms
 
 
 @dataclass(frozen=True)
@@ -120,3 +121,39 @@ def check_dt(dt_ms: float) -> float:
     if dt_ms <= 0:
         raise ParameterError(f"dt must be positive, was {dt_ms:g} ms")
     return float(dt_ms)
+
+
+def run_steps_of(duration: str | None, duration_ms: float | None, dt_ms: float) -> int:
+    """The steps of :meth:`Simulation.run`'s duration: a text with a unit or a number of ms.
+
+    Exactly one of ``duration`` (``"500 ms"``, ``"0.5 s"``, read by
+    :func:`~brainview.units.parse_duration_ms`) and ``duration_ms`` is given. A bare number as
+    ``duration`` is refused, since it could mean steps or milliseconds.
+
+    Raises
+    ------
+    ParameterError
+        Saying what to write instead, or for a duration that is not positive or not a whole
+        number of steps.
+    """
+    if duration is not None and duration_ms is not None:
+        raise ParameterError("give the duration once: run('500 ms') or run(duration_ms=500), not both")
+    if duration is None and duration_ms is None:
+        raise ParameterError("give a duration with its unit: run('500 ms'), run('0.5 s') or run(duration_ms=500)")
+    if duration is not None and not isinstance(duration, str):
+        shown = f"{duration:g}" if _is_number(duration) else repr(duration)
+        raise ParameterError(
+            f"run({shown}) gives no unit, and could mean steps or milliseconds: write run('{shown} ms') "
+            f"or run(duration_ms={shown}); to advance by a number of steps of {dt_ms:g} ms, use step({shown})"
+        )
+    if duration is not None:
+        duration_ms = parse_duration_ms(duration, "the duration")
+    elif not _is_number(duration_ms):
+        raise ParameterError(f"duration_ms must be a finite number of milliseconds, was {duration_ms!r}")
+    if duration_ms <= 0:
+        raise ParameterError(f"the duration must be positive, was {duration_ms:g} ms")
+    return steps_of(duration_ms, dt_ms, "the duration")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)

@@ -13,7 +13,8 @@ from brainview.errors import InvalidConnectomeError
 
 Target = str | Selector | np.ndarray | Sequence[int]
 """A selector string (``"type:AVA"``, ``"class:DAN"``, ``"ALML,ALMR"``), a :class:`Selector`,
-or row indices of the connectome."""
+row indices of the connectome, or a boolean mask with one entry per cell
+(``connectome["cell_type"] == "AVA"``)."""
 
 
 def resolve_target(connectome: Connectome, target: Target) -> tuple[np.ndarray, str]:
@@ -29,6 +30,11 @@ def resolve_target(connectome: Connectome, target: Target) -> tuple[np.ndarray, 
         return np.unique(selector.resolve(connectome)).astype(np.int64), str(selector)
     if isinstance(target, Selector):
         return np.unique(target.resolve(connectome)).astype(np.int64), str(target)
+    array = np.asarray(target)
+    if array.dtype == bool:  # a mask, never rows: True and False would be read as cells 1 and 0
+        if array.shape != (connectome.n,):
+            raise SelectorError(f"a mask needs one entry per cell ({connectome.n}), got shape {array.shape}")
+        target = np.flatnonzero(array)
     try:
         rows = np.unique(exact_integers(target, np.int64, "cell rows").ravel())
     except InvalidConnectomeError as error:

@@ -39,3 +39,42 @@ def test_round_trip_of_labels(labels):
     column = Categorical.from_values(labels)
     expected = ["" if v is None else v for v in labels]
     assert column.to_strings().tolist() == expected
+
+
+def test_comparing_with_a_label_gives_a_boolean_mask():
+    column = Categorical.from_values(["AVA", "AVB", None, "AVA"])
+    assert (column == "AVA").tolist() == [True, False, False, True]
+    assert (column != "AVA").tolist() == [False, True, True, False]
+    assert ("AVA" == column).tolist() == [True, False, False, True]
+    assert (column == "").tolist() == [False, False, True, False]  # "" is how a missing label reads
+    assert (column == "ASH").tolist() == [False] * 4
+    assert column.isin(["AVB", ""]).tolist() == [False, True, True, False]
+
+
+def test_comparing_with_a_column_of_labels_goes_row_by_row():
+    column = Categorical.from_values(["a", "b", None])
+    other = Categorical.from_values(["a", "c", None])
+    assert (column == other).tolist() == [True, False, True]
+    assert (column == np.array(["a", "b", "x"], dtype=object)).tolist() == [True, True, False]
+    assert (np.array(["a", "b", "x"]) == column).tolist() == [True, True, False]
+    assert (column != ["b", "b", None]).tolist() == [True, False, False]
+    with pytest.raises(ValueError, match=r"column of 3 labels with a list of shape \(2,\).*isin"):
+        column == ["a", "b"]  # noqa: B015
+
+
+def test_whole_column_equality_is_equals_and_columns_are_unhashable():
+    column = Categorical.from_values(["a", "b"])
+    assert column.equals(Categorical(np.array([1, 0]), ("b", "a")))
+    assert not column.equals(Categorical.from_values(["a", "a"]))
+    with pytest.raises(TypeError, match="unhashable"):
+        hash(column)
+    assert "2 rows" in repr(column) and "'a', 'b'" in repr(column)
+
+
+def test_a_mask_from_a_connectome_column_selects_cells(tiny):
+    mask = tiny["cell_type"] == "T1"
+    assert mask.dtype == bool and np.flatnonzero(mask).tolist() == [2, 3]
+    assert tiny.subset(mask).names.tolist() == ["N2", "N3"]
+    assert tiny.subset(tiny["nt"] == "GABA").names.tolist() == ["N5"]
+    with pytest.raises(ValueError, match=r"one entry per cell \(6\)"):
+        tiny.subset(mask[:4])

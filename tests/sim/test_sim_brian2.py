@@ -48,13 +48,13 @@ def brainview_spikes(connectome, duration_ms, current=None, poisson_rows=None, r
     if poisson_rows is not None:
         sim.stimulate(poisson_rows, rate_Hz)
     if current is None:
-        sim.run(duration_ms)
+        sim.run(duration_ms=duration_ms)
     else:
-        sim.run(current.start_ms)
+        sim.run(duration_ms=current.start_ms)
         handle = sim.inject(current.rows, current.amplitude_mV)
-        sim.run(current.stop_ms - current.start_ms)
+        sim.run(duration_ms=current.stop_ms - current.start_ms)
         sim.remove(handle)
-        sim.run(duration_ms - current.stop_ms)
+        sim.run(duration_ms=duration_ms - current.stop_ms)
     steps, cells = sim.spikes.arrays()
     return steps, cells, sim
 

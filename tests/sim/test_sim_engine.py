@@ -28,7 +28,7 @@ def test_subthreshold_current_follows_the_analytic_solution(connectome_factory):
     sim = Simulation(chain(connectome_factory))
     sim.inject([2], 5.0)
     sim.set_probes([2])
-    sim.run(50)
+    sim.run(duration_ms=50)
     n = np.arange(1, 501)
     expected = V0 + 5.0 * (1 - np.exp(-n * 0.1 / 20.0))
     np.testing.assert_allclose(sim.probes.segments()[0].volts_mV[:, 0], expected, rtol=1e-13)
@@ -39,7 +39,7 @@ def test_postsynaptic_potential_has_the_exact_shape_and_arrives_after_the_delay(
     sim = Simulation(chain(connectome_factory, count=10.0))
     sim.inject([0], 2000.0)  # cell 0 fires at step 0 and after every refractory period
     sim.set_probes([1])
-    sim.run(4)
+    sim.run(duration_ms=4)
     assert spikes_of(sim, 0) == [0, 22]
     volts = sim.probes.segments()[0].volts_mV[:, 0]
     np.testing.assert_allclose(volts[: DELAY + 1], V0, atol=1e-12)  # the jump lands after step 18's update
@@ -53,21 +53,21 @@ def test_postsynaptic_potential_has_the_exact_shape_and_arrives_after_the_delay(
 def test_refractory_period_and_delay_are_exact_to_the_step(connectome_factory):
     sim = Simulation(chain(connectome_factory, count=10000.0))
     sim.inject([0], 2000.0)
-    sim.run(10)
+    sim.run(duration_ms=10)
     assert spikes_of(sim, 0) == [0, 22, 44, 66, 88]
     # Cell 1 fires one step after each input lands (step s + 18), except that the inputs landing
     # at 40 and 84 find it refractory (21 steps after its spikes at 19 and 63) and are lost.
     assert spikes_of(sim, 1) == [0 + DELAY + 1, 44 + DELAY + 1]
     no_refractory = Simulation(chain(connectome_factory), ShiuParams(t_rfc_ms=0.0))
     no_refractory.inject([0], 2000.0)
-    no_refractory.run(1)
+    no_refractory.run(duration_ms=1)
     assert spikes_of(no_refractory, 0) == list(range(10))
 
 
 def test_poisson_driven_cells_have_no_refractory_period(connectome_factory):
     sim = Simulation(chain(connectome_factory))
     sim.stimulate([0], 10_000.0)  # an event every step: each adds w_syn x f_poi = 68.75 mV
-    sim.run(1)
+    sim.run(duration_ms=1)
     # the event of step s makes the spike of step s + 1; the event of a spiking step is lost
     assert spikes_of(sim, 0) == [1, 3, 5, 7, 9]
     with pytest.raises(ValueError, match="more than one event per step"):
@@ -78,15 +78,15 @@ def test_lesion_mid_run_acts_at_the_next_step_and_undo_restores(connectome_facto
     sim = Simulation(chain(connectome_factory, count=10000.0))
     sim.inject([0], 2000.0)
     sim.set_probes([0, 1])
-    sim.run(5)  # steps 0-49: cell 0 fires at 0, 22, 44; cell 1 at 19 (refractory at 40)
+    sim.run(duration_ms=5)  # steps 0-49: cell 0 fires at 0, 22, 44; cell 1 at 19 (refractory at 40)
     handle = sim.lesion("N0", "silence")
-    sim.run(5)  # steps 50-99: cell 0 clamped; its spike of step 44 (due at 62) carries nothing
+    sim.run(duration_ms=5)  # steps 50-99: cell 0 clamped; its spike of step 44 (due at 62) carries nothing
     volts = sim.probes.segments()[0].volts_mV
     np.testing.assert_allclose(volts[50:100, 0], V0, atol=1e-12)
     assert spikes_of(sim, 0) == [0, 22, 44]
     assert spikes_of(sim, 1) == [19]
     sim.undo(handle)
-    sim.run(5)
+    sim.run(duration_ms=5)
     assert spikes_of(sim, 0) == [0, 22, 44, 100, 122, 144]  # restarts at rest, not refractory
     assert spikes_of(sim, 1) == [19, 119]
     assert [(e.step, e.action, e.target, e.cells) for e in sim.log[-2:]] == [
@@ -100,11 +100,11 @@ def test_ablation_removes_gap_coupling_and_silencing_shunts(connectome_factory):
         sim = Simulation(chain(connectome_factory, gap=20.0), ShiuParams(g_gap_per_ms=0.01))
         sim.inject([0], 6.0)
         sim.set_probes([2])
-        sim.run(100)
+        sim.run(duration_ms=100)
         before = sim.voltages_mV([2])[0]
         if mode:
             sim.lesion([0], mode)
-        sim.run(10)
+        sim.run(duration_ms=10)
         return before, sim.probes.segments()[0].volts_mV[1000:, 0]
 
     before, coupled = depolarised_partner(None)
@@ -123,7 +123,7 @@ def test_gap_junctions_are_symmetric(connectome_factory):
         sim = Simulation(chain(connectome_factory, gap=3.0), ShiuParams(g_gap_per_ms=0.01))
         sim.inject([driven], 20.0)
         sim.set_probes([watched])
-        sim.run(30)
+        sim.run(duration_ms=30)
         return sim.probes.segments()[0].volts_mV[:, 0]
 
     forward, backward = trace(0, 2), trace(2, 0)
@@ -145,7 +145,7 @@ def run_spikes(connectome, seed, trial=0, chunks=(100.0,), probes=None):
     if probes is not None:
         sim.set_probes(probes)
     for chunk in chunks:
-        sim.run(chunk)
+        sim.run(duration_ms=chunk)
     steps, cells = sim.spikes.arrays()
     return sorted(zip(steps.tolist(), cells.tolist()))
 
@@ -165,26 +165,26 @@ def test_reset_replays_the_same_run(connectome_factory):
     sim = Simulation(random_network(connectome_factory), seed=5)
     sim.stimulate(np.arange(8), 150)
     sim.add_rate_monitor("cell_type", 10)
-    sim.run(50)
+    sim.run(duration_ms=50)
     first = sim.spikes.arrays()
     sim.reset()
     assert sim.steps_done == 0 and len(sim.spikes) == 0 and sim.rates["cell_type"].n_bins == 0
-    sim.run(50)
+    sim.run(duration_ms=50)
     np.testing.assert_array_equal(sim.spikes.arrays()[1], first[1])
     sim.reset(keep_interventions=False)
-    sim.run(50)
+    sim.run(duration_ms=50)
     assert len(sim.spikes) == 0 and sim.n_active == 0
 
 
 def test_silent_cells_are_not_stepped(connectome_factory):
     sim = Simulation(chain(connectome_factory, count=5.0))
-    sim.run(10)
+    sim.run(duration_ms=10)
     assert sim.n_active == 0
     handle = sim.inject([0], 2000.0)
-    sim.run(3)
+    sim.run(duration_ms=3)
     assert sim.n_active >= 1
     sim.remove(handle)
-    sim.run(300)  # the last input to cell 1 has long decayed below anything that could fire
+    sim.run(duration_ms=300)  # the last input to cell 1 has long decayed below anything that could fire
     assert sim.n_active == 0
     assert spikes_of(sim, 0) == [100, 122]
     assert sim.voltages_mV([1])[0] == pytest.approx(V0, abs=1e-3)
@@ -193,9 +193,9 @@ def test_silent_cells_are_not_stepped(connectome_factory):
 def test_stimulus_removal_acts_at_the_next_step_and_is_logged(connectome_factory):
     sim = Simulation(chain(connectome_factory))
     handle = sim.stimulate([0], 10_000.0)
-    sim.run(1)
+    sim.run(duration_ms=1)
     sim.remove(handle)
-    sim.run(1)
+    sim.run(duration_ms=1)
     assert spikes_of(sim, 0) == [1, 3, 5, 7, 9]  # the event of step 9 would fire at 11: gone
     assert [e.action for e in sim.log] == ["poisson on", "poisson off"]
     assert sim.log[0].detail == "10000 Hz" and sim.log[1].step == 10
@@ -205,7 +205,7 @@ def test_rate_monitor_counts_spikes_per_group_and_bin(connectome_factory):
     sim = Simulation(chain(connectome_factory, count=10000.0))
     monitor = sim.add_rate_monitor("cell_type", 5.0)
     sim.inject([0], 2000.0)
-    sim.run(10.0)  # cell 0 (type T0 with cell 1) fires at 0, 22, 44, 66, 88; cell 1 at 19, 63
+    sim.run(duration_ms=10.0)  # cell 0 (type T0 with cell 1) fires at 0, 22, 44, 66, 88; cell 1 at 19, 63
     assert monitor.labels == ("T0", "T1")
     np.testing.assert_array_equal(monitor.counts()[:, 0], [4, 3])
     np.testing.assert_array_equal(monitor.counts()[:, 1], [0, 0])
@@ -215,10 +215,10 @@ def test_rate_monitor_counts_spikes_per_group_and_bin(connectome_factory):
 def test_spike_cursor_returns_each_spike_once(connectome_factory):
     sim = Simulation(chain(connectome_factory))
     sim.inject([0], 2000.0)
-    sim.run(3)
+    sim.run(duration_ms=3)
     steps, _, cursor = sim.spikes.since(0)
     assert steps.tolist() == [0, 22]
-    sim.run(3)
+    sim.run(duration_ms=3)
     steps, _, cursor = sim.spikes.since(cursor)
     assert steps.tolist() == [44]
     assert sim.spikes.since(cursor)[0].size == 0
@@ -227,9 +227,9 @@ def test_spike_cursor_returns_each_spike_once(connectome_factory):
 def test_probes_change_while_running(connectome_factory):
     sim = Simulation(chain(connectome_factory))
     sim.set_probes([0])
-    sim.run(1)
+    sim.run(duration_ms=1)
     sim.set_probes([1, 2])
-    sim.run(2)
+    sim.run(duration_ms=2)
     first, second = sim.probes.segments()
     assert (first.first_step, first.rows.tolist(), first.volts_mV.shape) == (0, [0], (10, 1))
     assert (second.first_step, second.rows.tolist(), second.volts_mV.shape) == (10, [1, 2], (20, 2))
@@ -254,7 +254,7 @@ def test_bad_input_is_refused_with_the_bad_value(connectome_factory):
     with pytest.raises(ValueError, match="unknown lesion mode"):
         sim.lesion("N0", "remove")
     with pytest.raises(ValueError, match="duration must be positive"):
-        sim.run(0)
+        sim.run(duration_ms=0)
     handle = sim.lesion("N0")
     sim.undo(handle)
     with pytest.raises(KeyError, match="already undone"):
@@ -300,13 +300,13 @@ def test_a_named_stream_draws_the_same_trains_whatever_was_added_before(connecto
     c = connectome_factory(6)
     first = Simulation(c, seed=4)
     first.stimulate([1], 300.0, stream=77)
-    first.run(100)
+    first.run(duration_ms=100)
     second = Simulation(c, seed=4)
     second.remove(second.stimulate([0], 300.0))  # shifts the serial numbers
     second.stimulate([1], 300.0, stream=77)
-    second.run(100)
+    second.run(duration_ms=100)
     np.testing.assert_array_equal(first.spikes.arrays()[0], second.spikes.arrays()[0])
     unnamed = Simulation(c, seed=4)
     unnamed.stimulate([1], 300.0)
-    unnamed.run(100)
+    unnamed.run(duration_ms=100)
     assert not np.array_equal(unnamed.spikes.arrays()[0], first.spikes.arrays()[0])

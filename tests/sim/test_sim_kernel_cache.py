@@ -26,7 +26,7 @@ for threads in (1, 2):
     sim = Simulation(c, seed=3, threads=threads, parallel_min_events=1)
     sim.stimulate("type:ASH", rate_Hz=150.0)
     sim.stimulate("type:AVB", rate_Hz=150.0)
-    sim.run(60.0)
+    sim.run(duration_ms=60.0)
     steps, cells = sim.spikes.arrays()
     out.append(hashlib.sha256(steps.tobytes() + cells.tobytes()).hexdigest() + f":{steps.size}")
 print(" ".join(out))

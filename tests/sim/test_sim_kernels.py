@@ -64,7 +64,7 @@ def test_engine_matches_reference_with_poisson_drive(connectome_factory, seed):
     sim.stimulate([0, 1, 2, 3], 150)
     sim.stimulate([3, 4], 400)
     sim.set_probes([5, 6, 7])
-    sim.run(150)
+    sim.run(duration_ms=150)
     steps, cells = sim.spikes.arrays()
     drive = (sim._drive.cell, sim._drive.probability, sim._drive.key)
     expected, trace = shiu_reference(connectome, params, 0.1, 1500, drive=drive, probe=[5, 6, 7])
@@ -82,15 +82,15 @@ def test_engine_matches_reference_with_gap_junctions_currents_and_lesions(connec
     for row in (0, 5, 9):
         sim.inject([row], injected[row])
     sim.set_probes(np.arange(30))
-    sim.run(40)
+    sim.run(duration_ms=40)
     silence = sim.lesion([9, 11], "silence")
-    sim.run(30)
+    sim.run(duration_ms=30)
     ablate = sim.lesion([2, 5], "ablate")
-    sim.run(30)
+    sim.run(duration_ms=30)
     sim.undo(silence)
-    sim.run(20)
+    sim.run(duration_ms=20)
     sim.undo(ablate)
-    sim.run(30)
+    sim.run(duration_ms=30)
     silenced, both, ablated = np.zeros(30), np.zeros(30), np.zeros(30)
     silenced[[9, 11]] = both[[9, 11]] = 1
     both[[2, 5]] = ablated[[2, 5]] = 2
@@ -114,7 +114,7 @@ def test_parallel_delivery_gives_the_same_spikes_as_serial(connectome_factory):
         sim = Simulation(connectome, seed=9, threads=threads, parallel_min_events=minimum)
         sim.stimulate(np.arange(0, 300, 7), 200)
         sim.set_probes([1, 2, 3])
-        sim.run(100)
+        sim.run(duration_ms=100)
         results.append((*sim.spikes.arrays(), sim.probes.segments()[-1].volts_mV))
     assert results[0][0].size > 200
     for steps, cells, volts in results[1:]:

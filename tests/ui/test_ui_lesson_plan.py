@@ -38,20 +38,20 @@ def test_what_the_touch_lesson_says_is_what_the_engine_does():
     worm = brainview.load_default()
     params = ShiuParams(**dict(TOUCH_CIRCUIT.model))
     quiet = Simulation(worm, params, seed=3)
-    quiet.run(300)
+    quiet.run(duration_ms=300)
     assert quiet.spikes.arrays()[1].size == 0  # silent until driven
     (drive, rate), = TOUCH_CIRCUIT.steps[0].stimuli
     (lesion, mode), = TOUCH_CIRCUIT.steps[1].lesions
     intact = Simulation(worm, params, seed=3)
     intact.stimulate(drive, rate)
-    intact.run(1000)
+    intact.run(duration_ms=1000)
     cells = intact.spikes.arrays()[1]
     assert rates_hz(worm, cells, "type:AVA,AVD", 1000) > 30
     assert rates_hz(worm, cells, "type:VA,DA", 1000) > 10
     lesioned = Simulation(worm, params, seed=3)
     lesioned.stimulate(drive, rate)
     lesioned.lesion(lesion, mode)
-    lesioned.run(1000)
+    lesioned.run(duration_ms=1000)
     cells = lesioned.spikes.arrays()[1]
     assert rates_hz(worm, cells, "type:AVA,AVD", 1000) == 0
     assert rates_hz(worm, cells, "type:VA,DA", 1000) < 1

@@ -1,0 +1,85 @@
+"""The kernels' view of a connectome's synapses, shared read-only between simulations.
+
+:func:`network_arrays` builds it from a :class:`~brainview.connectome.Connectome`;
+:func:`checked_network` checks one built elsewhere before the kernels, which index without
+bounds checks, may use it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from brainview.connectome import Connectome
+from brainview.connectome.arrays import frozen
+from brainview.connectome.synapses import check_rows
+from brainview.errors import InvalidConnectomeError, ParameterError
+from brainview.sim.kernels import Network
+
+_NETWORK_DTYPES = (np.int64, np.int32, np.float32, np.int64, np.int32, np.float64)
+"""dtype of each field of :class:`~brainview.sim.kernels.Network`, in order."""
+
+
+def network_arrays(connectome: Connectome) -> Network:
+    """The kernels' view of a connectome's synapses (shared read-only between simulations)."""
+    chemical = connectome.chemical
+    signed = (chemical.weight * chemical.sign).astype(np.float32)
+    if connectome.gap is None:
+        gap_indptr, partners, weight = np.zeros(connectome.n + 1, np.int64), np.zeros(0, np.int32), np.zeros(0)
+    else:
+        gap = connectome.gap
+        gap_indptr, partners, weight = gap.indptr, gap.indices, gap.weight.astype(np.float64)
+    return Network(*(frozen(a) for a in (chemical.indptr, chemical.indices, signed, gap_indptr, partners, weight)))
+
+
+def checked_network(network: Network, n: int) -> Network:
+    """``network`` after checking everything the kernels index, with every array made read-only.
+
+    The kernels run without bounds checks, so a network from elsewhere (shared between
+    simulations, or built by hand) must have the dtypes of :class:`Network`, CSR rows over
+    exactly ``n`` cells with sorted, unique targets in range, and finite weights.
+
+    Raises
+    ------
+    ParameterError
+        Naming what does not match.
+    """
+    if not isinstance(network, Network):
+        raise ParameterError(f"network must be a brainview.sim.kernels.Network, was {type(network).__name__}")
+    for name, array, dtype in zip(Network._fields, network, _NETWORK_DTYPES):
+        if not isinstance(array, np.ndarray) or array.dtype != dtype or array.ndim != 1:
+            raise ParameterError(f"network.{name} must be a 1-D {np.dtype(dtype)} array")
+    for what, indptr, indices, weight in (
+        ("chemical synapses", network.indptr, network.targets, network.signed_count),
+        ("gap junctions", network.gap_indptr, network.gap_partners, network.gap_weight),
+    ):
+        if indptr.shape[0] != n + 1:
+            raise ParameterError(f"the network's {what} cover {indptr.shape[0] - 1} cells; the connectome has {n}")
+        try:
+            check_rows(indptr, indices)
+        except InvalidConnectomeError as error:
+            raise ParameterError(f"the network's {what} are invalid: {error}") from None
+        if weight.shape != indices.shape or not np.all(np.isfinite(weight)):
+            raise ParameterError(f"the network's {what} need one finite weight per connection")
+    return Network(*(frozen(array) for array in network))
+
+
+def partition(network: Network, threads: int, parallel_min_events: int) -> np.ndarray:
+    """Cell spans with about equal numbers of incoming connections, one per thread.
+
+    One span (the serial, cached kernel) when a single thread is asked for, or when the
+    whole network has fewer connections than a step needs for parallel delivery: then no
+    step could use the threads, and the threaded kernel's compilation (a few seconds per
+    process, as it is never cached) would buy nothing.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 span boundaries, from 0 to the number of cells.
+    """
+    n = network.indptr.shape[0] - 1
+    if threads <= 1 or network.targets.shape[0] < parallel_min_events:
+        return np.array([0, n], np.int64)
+    incoming = np.cumsum(np.bincount(network.targets, minlength=n))
+    share = incoming[-1] * np.arange(1, threads) / threads
+    inner = np.searchsorted(incoming, share, side="right")
+    return np.unique(np.r_[0, inner, n]).astype(np.int64)
