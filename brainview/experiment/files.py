@@ -24,6 +24,7 @@ The file is written atomically: a failed save leaves the previous file as it was
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from pathlib import Path
@@ -85,7 +86,9 @@ def generate_experiment(experiment: Experiment) -> dict:
         "model": {"name": experiment.model, "dt_ms": experiment.dt_ms, "seed": experiment.seed,
                   "params": dict(experiment.params)},
         "lesions": [_cells(connectome, e.cells) | {"mode": e.mode.value} for e in experiment.lesions.values()],
-        "stimuli": [_cells(connectome, e.cells) | {"rate_Hz": e.rate_Hz, "on": e.on} for e in experiment.stimuli.values()],
+        "stimuli": [
+            _cells(connectome, e.cells) | {"rate_Hz": e.rate_Hz, "on": e.on} for e in experiment.stimuli.values()
+        ],
         "groups": [_cells(connectome, cells) for cells in experiment.groups.values()],
         "recording": {"probe_ids": _ids(connectome, experiment.probes)},
         "view": _view(connectome, experiment),
@@ -155,12 +158,15 @@ def read_experiment_header(path: str | os.PathLike) -> tuple[dict, DatasetRef]:
     except tomllib.TOMLDecodeError as error:
         raise FormatError(path, f"not valid TOML: {error}") from None
     if document.get("schema") != SCHEMA:
-        raise FormatError(path, f"not a brainview experiment (schema is {document.get('schema')!r}, expected {SCHEMA!r})")
+        found = document.get("schema")
+        raise FormatError(path, f"not a brainview experiment (schema is {found!r}, expected {SCHEMA!r})")
     version = document.get("schema_version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise FormatError(path, f"schema_version must be a whole number, was {version!r}")
     if version > SCHEMA_VERSION:
-        raise FormatError(path, f"schema_version {version} is newer than this brainview reads ({SCHEMA_VERSION}); upgrade brainview")
+        raise FormatError(
+            path, f"schema_version {version} is newer than this brainview reads ({SCHEMA_VERSION}); upgrade brainview"
+        )
     table = _table(path, document, "dataset")
     source = _get(path, table, "source", str, "dataset")
     if source not in ("embedded", "file"):
@@ -193,7 +199,9 @@ def locate_dataset(path: str | os.PathLike, dataset: DatasetRef) -> Path:
     raise DatasetNotFoundError(path, dataset)
 
 
-def read_experiment(path: str | os.PathLike, dataset_path: str | os.PathLike | None = None, progress=None) -> Experiment:
+def read_experiment(
+    path: str | os.PathLike, dataset_path: str | os.PathLike | None = None, progress=None
+) -> Experiment:
     """Open an experiment file, its dataset checked by digest.
 
     Parameters
@@ -228,7 +236,9 @@ def read_experiment(path: str | os.PathLike, dataset_path: str | os.PathLike | N
     return parse_experiment(document, connectome, dataset, path)
 
 
-def parse_experiment(document: dict, connectome: Connectome, dataset: DatasetRef, path: str | os.PathLike) -> Experiment:
+def parse_experiment(
+    document: dict, connectome: Connectome, dataset: DatasetRef, path: str | os.PathLike
+) -> Experiment:
     """The experiment a document describes, on ``connectome`` (already checked to be its dataset)."""
     try:
         return _parse(document, connectome, dataset, Path(path))
@@ -275,13 +285,18 @@ def _parse(document: dict, connectome: Connectome, dataset: DatasetRef, path: Pa
         step = _get(path, table, "step", int, "log")
         kind = _get(path, table, "kind", str, "log")
         if kind not in ("lesion", "stimulus") or step < 0:
-            raise FormatError(path, f"a log entry needs kind 'lesion' or 'stimulus' and a step >= 0, got {kind!r} at {step}", column="log")
+            raise FormatError(
+                path, f"a log entry needs kind 'lesion' or 'stimulus' and a step >= 0, got {kind!r} at {step}",
+                column="log",
+            )
         if table.get("lifted"):
             experiment.log.append(LogRecord(step, kind, _get(path, table, "key", str, "log"), None))
             continue
         cells = _cell_set(path, connectome, table, "log")
-        entry = (LesionEntry(cells, _get(path, table, "mode", str, "log")) if kind == "lesion"
-                 else StimulusEntry(cells, _number(path, table.get("rate_Hz"), "log.rate_Hz"), bool(table.get("on", True))))
+        if kind == "lesion":
+            entry = LesionEntry(cells, _get(path, table, "mode", str, "log"))
+        else:
+            entry = StimulusEntry(cells, _number(path, table.get("rate_Hz"), "log.rate_Hz"), bool(table.get("on", True)))
         experiment.log.append(LogRecord(step, kind, cells.key, entry))
     return experiment
 
@@ -310,9 +325,13 @@ def _get(path: Path, table: dict, key: str, kind: type, where: str):
 
 
 def _number(path: Path, value: object, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
+    try:
+        number = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else math.nan
+    except OverflowError:  # an integer beyond float's range
+        number = math.nan
+    if not math.isfinite(number):
         raise FormatError(path, f"{where} must be a finite number, was {value!r}", column=where.split(".")[0])
-    return float(value)
+    return number
 
 
 def _rows(path: Path, connectome: Connectome, ids: object, where: str) -> np.ndarray:

@@ -306,10 +306,9 @@ class Experiment:
         self.log.append(LogRecord(int(step), kind, key, entry))
         self._notify("log", key)
 
-    def restart_log(self) -> None:
-        """The engine went back to step 0 with the current lesions and stimuli in force."""
-        self.log = [LogRecord(0, "lesion", key, entry) for key, entry in self.lesions.items()]
-        self.log += [LogRecord(0, "stimulus", key, entry) for key, entry in self.stimuli.items() if entry.on]
+    def clear_log(self) -> None:
+        """Forget the log: the engine starts a new run (it reports what it keeps at step 0)."""
+        self.log = []
         self._notify("log", None)
 
     # -- recording and the model ----------------------------------------------------------------

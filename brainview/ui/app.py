@@ -14,7 +14,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Explore a connectome in 3D and run live lesion experiments on it.",
         epilog="Sub-commands (info, convert, simulate, render) run without a window; see 'brainview --help'.",
     )
-    parser.add_argument("path", nargs="?", help="dataset to open (default: the embedded C. elegans hermaphrodite)")
+    parser.add_argument("path", nargs="?", help="dataset or experiment file (.toml) to open "
+                        "(default: the embedded C. elegans hermaphrodite, or the last experiment if so set)")
     parser.add_argument("--settings", metavar="FILE.ini",
                         help="keep settings in this INI file instead of the user's settings")
     parser.add_argument("--reset-settings", action="store_true", help="forget remembered layout, files and choices")
@@ -33,9 +34,15 @@ def create_window(path: str | Path | None = None, settings_file: str | Path | No
     from brainview.ui.theme import apply_theme
 
     apply_theme(QApplication.instance())
+    from brainview.ui.experiment_files import last_experiment_path
+
     settings = AppSettings.at(settings_file) if settings_file else AppSettings()
     window = MainWindow(settings)
-    window.open_path(path)
+    last = last_experiment_path()
+    if path is None and settings.restore_last_experiment() and last.exists():
+        window.open_experiment(last)
+    else:
+        window.open_path(path)
     return window
 
 

@@ -268,8 +268,7 @@ class CellTypeBrowser(QWidget):
             if item is not None and item.checkState() == Qt.CheckState.Unchecked:
                 hidden[leaf.rows] = True
         if not np.array_equal(hidden, session.hidden):
-            session.hidden[:] = False
-            session.set_hidden(np.flatnonzero(hidden), True)
+            session.set_hidden_mask(hidden)
 
     def _on_clicked(self, index: QModelIndex) -> None:
         key = index.data(KEY_ROLE)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from brainview.connectome import Categorical, Connectome
-from brainview.ui.experiment import Target
+from brainview.experiment import CellSet
 
 LEVELS = ("subsystem", "cell_class", "cell_type")
 """The browser's grouping, outermost first; a column no cell is labelled in is skipped."""
@@ -60,9 +60,9 @@ class CellNode:
         """True for the innermost level (cell types)."""
         return not self.children
 
-    def target(self) -> Target:
+    def target(self) -> CellSet:
         """This group as a lesion / stimulus target."""
-        return Target(self.key, self.label, self.rows)
+        return CellSet(self.key, self.label, self.rows)
 
     def walk(self) -> Iterator[CellNode]:
         """This node and all below it, depth first."""

@@ -14,8 +14,7 @@ from itertools import count
 
 import numpy as np
 
-LESION_MODES = ("silence", "ablate")
-"""How a lesion acts: ``silence`` clamps cells at rest, ``ablate`` removes them and their synapses."""
+from brainview.sim.lesions import LesionMode
 
 _serials = count(1)
 """Numbers the lesion and stimulus commands in creation order, across every window."""
@@ -116,11 +115,10 @@ class ApplyLesion(_Intervention):
     """Lesion the cells ``rows`` (``mode`` silence or ablate); ``key`` names it for removal."""
 
     rows: np.ndarray
-    mode: str = "silence"
+    mode: LesionMode = LesionMode.SILENCE
 
     def __post_init__(self) -> None:
-        if self.mode not in LESION_MODES:
-            raise ValueError(f"lesion mode must be one of {LESION_MODES}, was {self.mode!r}")
+        object.__setattr__(self, "mode", LesionMode.parse(self.mode))
         object.__setattr__(self, "rows", unique_rows(self.rows))
 
 
@@ -131,10 +129,14 @@ class RemoveLesion(_Intervention):
 
 @dataclass(frozen=True)
 class ApplyStimulus(_Intervention):
-    """Drive the cells ``rows`` with Poisson input at ``rate_hz``; ``key`` names it for removal."""
+    """Drive the cells ``rows`` with Poisson input at ``rate_hz``; ``key`` names it for removal.
+
+    ``stream`` names the Poisson trains' random stream (see :meth:`Simulation.stimulate`).
+    """
 
     rows: np.ndarray
     rate_hz: float = 150.0
+    stream: int | None = None
 
     def __post_init__(self) -> None:
         if not self.rate_hz > 0:
@@ -183,12 +185,13 @@ Command = (
 
 @dataclass(frozen=True)
 class Change:
-    """A lesion or stimulus change as the engine applied it, at simulated time ``t_ms``."""
+    """A lesion or stimulus change as the engine applied it: from step ``step`` (time ``t_ms``) on."""
 
     t_ms: float
     kind: str
     label: str
     serial: int
+    step: int = 0
 
 
 @dataclass(frozen=True)

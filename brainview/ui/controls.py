@@ -97,6 +97,12 @@ class SimulationControls(QObject):
         self.pacing_box.currentIndexChanged.connect(lambda i: self.pacing_actions.actions()[i].trigger())
         self.w_syn.valueChanged.connect(lambda value: self.modelChanged.emit((("w_syn_mV", float(value)),)))
 
+    def show_params(self, params: dict[str, float]) -> None:
+        """Show an experiment's model parameters (the published value where it overrides none)."""
+        self.w_syn.blockSignals(True)
+        self.w_syn.setValue(params.get("w_syn_mV", ShiuParams().w_syn_mV))
+        self.w_syn.blockSignals(False)
+
     @property
     def pacing(self) -> Pacing:
         """The pacing currently chosen."""

@@ -19,7 +19,7 @@ from brainview.connectome import Categorical, Connectome
 from brainview.connectome.queries import partner_table
 from brainview.ui import theme
 from brainview.ui.celltree import UNLABELLED
-from brainview.ui.experiment import target_for_cell
+from brainview.experiment import cell
 from brainview.ui.session import Session
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -174,7 +174,7 @@ class Inspector(QWidget):
         self.title.setText(f"<span style='font-size:15pt; font-weight:bold'>{name}</span>"
                            f"{'  type ' + cell_type if cell_type and cell_type != name else ''}{status}")
         self.probe_button.setText("Stop tracing voltage" if row in session.probes else "Trace voltage")
-        own = session.experiment.lesions.get(target_for_cell(connectome, row).key)
+        own = session.experiment.lesions.get(cell(connectome, row).key)
         self.lesion_button.setText("Lift lesion of cell" if own is not None else "Silence cell")
         through_group = own is None and state > 0
         self.lesion_button.setEnabled(not through_group)
@@ -218,7 +218,7 @@ class Inspector(QWidget):
         self.session.probe(row, row not in self.session.probes)
 
     def _toggle_lesion(self) -> None:
-        target = target_for_cell(self.session.connectome, self.session.selected)
+        target = cell(self.session.connectome, self.session.selected)
         lesioned = target.key in self.session.experiment.lesions
         self.session.lesion(target, None if lesioned else "silence")
 

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
 from brainview.connectome.selectors import SelectorError
-from brainview.ui.experiment import Target, target_from_selector
+from brainview.experiment import CellSet, cells_from_selector
 from brainview.ui.lesson import Lesson
 from brainview.ui.session import Session
 
@@ -56,8 +56,8 @@ class LessonPanel(QWidget):
         self.session = session
         self.lesson = lesson
         for label, selector in lesson.groups:
-            target = target_from_selector(session.connectome, selector)
-            session.watch(Target(f"lesson:{label}", label, target.rows))
+            target = cells_from_selector(session.connectome, selector)
+            session.watch(CellSet(f"lesson:{label}", label, target.rows))
         for name in lesson.probes:
             session.probe(session.connectome.index_of(name))
         if lesson.model:
@@ -83,9 +83,9 @@ class LessonPanel(QWidget):
         session = self.session
         try:
             for selector, rate_hz in step.stimuli:
-                session.stimulate(target_from_selector(session.connectome, selector), rate_hz)
+                session.stimulate(cells_from_selector(session.connectome, selector), rate_hz)
             for selector, mode in step.lesions:
-                session.lesion(target_from_selector(session.connectome, selector), mode)
+                session.lesion(cells_from_selector(session.connectome, selector), mode)
         except SelectorError as error:
             self.text.append(f"<p style='color:#ff4d4d'>{error}</p>")
             return

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QDockWidget, QFileDialog, QMainWindow, QMessageBox, QProgressDialog, QVBoxLayout, QWidget,
 )
@@ -18,12 +18,15 @@ from PySide6.QtWidgets import (
 from brainview.connectome import Connectome
 from brainview.ui import dialogs
 from brainview.ui.browser import CellTypeBrowser
-from brainview.ui.commands import Pause, Play, Reset, SetModelParameters, SetPacing, Snapshot, Step
+from brainview.experiment import DatasetChangedError, DatasetNotFoundError, DatasetRef, Experiment, write_experiment
+from brainview.ui import experiment_files
+from brainview.ui.commands import Pause, Play, Reset, SetPacing, Snapshot, Step
 from brainview.ui.controls import SimulationControls
 from brainview.ui.inspector import Inspector
-from brainview.ui.lesson import LESSONS, TOUCH_CIRCUIT, Lesson
+from brainview.ui.lesson import TOUCH_CIRCUIT, Lesson
 from brainview.ui.lesson_panel import LessonBanner, LessonPanel
-from brainview.ui.loader import LoadJob
+from brainview.ui.loader import LoadJob, read_dataset, read_experiment_task
+from brainview.ui.menus import build_menus
 from brainview.ui.session import Session
 from brainview.ui.settings import AppSettings
 from brainview.ui.stimulus_panel import StimulusPanel
@@ -47,6 +50,7 @@ class MainWindow(QMainWindow):
         self.session: Session | None = None
         self.worker: SimulationWorker | None = None
         self.load_job: LoadJob | None = None
+        self.experiment_path: str | None = None
         self.progress: QProgressDialog | None = None
         self.error_box: QMessageBox | None = None
         self.engine_ready = False
@@ -80,7 +84,7 @@ class MainWindow(QMainWindow):
         self.docks["stimuli"].raise_()
         self.docks["lesson"].hide()
         self.addToolBar(self.controls.toolbar(self))
-        self._build_menus()
+        build_menus(self)
         self._connect()
         geometry, state = settings.window_state()
         if geometry is not None:
@@ -120,66 +124,12 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
-    def _build_menus(self) -> None:
-        menus = self.menuBar()
-        file_menu = menus.addMenu("&File")
-        self._action(file_menu, "&Open...", QKeySequence.StandardKey.Open, self.choose_file)
-        self._action(file_menu, "Open &folder (Codex, Shiu et al., neuPrint)...", QKeySequence("Ctrl+Shift+O"),
-                     self.choose_folder)
-        self.recent_menu = file_menu.addMenu("Open &Recent")
-        self._action(file_menu, "Open the &default dataset (C. elegans)", None, lambda: self.open_path(None))
-        file_menu.addSeparator()
-        self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
-        edit_menu = self.menuBar().addMenu("&Edit")
-        self.undo_action = self._action(edit_menu, "&Undo", QKeySequence.StandardKey.Undo,
-                                        lambda: self.session and self.session.undo_stack.undo())
-        self.redo_action = self._action(edit_menu, "&Redo", QKeySequence("Ctrl+Shift+Z"),
-                                        lambda: self.session and self.session.undo_stack.redo())
-        self.undo_action.setEnabled(False)
-        self.redo_action.setEnabled(False)
-        edit_menu.addSeparator()
-        self._action(edit_menu, "&Find in browser", QKeySequence.StandardKey.Find, self._focus_search)
-        self._action(edit_menu, "Trace &voltage of selected cell", QKeySequence("V"), self._probe_selected)
-        self._action(edit_menu, "&Clear selection", QKeySequence(Qt.Key.Key_Escape), lambda: self.session and self.session.select(-1))
-        sim_menu = menus.addMenu("&Simulation")
-        for action in (self.controls.play_action, self.controls.step_action, self.controls.reset_action):
-            sim_menu.addAction(action)
-            self.addAction(action)
-        sim_menu.addSeparator()
-        for action in self.controls.pacing_actions.actions():
-            sim_menu.addAction(action)
-            self.addAction(action)
-        view_menu = menus.addMenu("&View")
-        for dock in self.docks.values():
-            view_menu.addAction(dock.toggleViewAction())
-        window_menu = view_menu.addMenu("Trace &window")
-        for seconds in (0.5, 1, 2, 5, 10):
-            self._action(window_menu, f"{seconds:g} s", None, lambda _=False, s=seconds: self._set_trace_window(s * 1000))
-        lesson_menu = menus.addMenu("&Lesson")
-        self.lesson_actions: list[tuple[QAction, Lesson]] = []
-        for lesson in LESSONS:
-            action = self._action(lesson_menu, lesson.title, None, lambda _=False, l=lesson: self.start_lesson(l))
-            self.lesson_actions.append((action, lesson))
-        help_menu = menus.addMenu("&Help")
-        self._action(help_menu, "&Keyboard shortcuts", QKeySequence(Qt.Key.Key_F1), self.show_shortcuts)
-        self._action(help_menu, "&About brainview", None, self.show_about)
-        self._refresh_recent_menu()
-
-    def _action(self, menu, text, shortcut, slot) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(shortcut)
-        action.triggered.connect(slot)
-        menu.addAction(action)
-        self.addAction(action)
-        return action
-
     def _connect(self) -> None:
         self.controls.playToggled.connect(self._on_play_toggled)
         self.controls.stepRequested.connect(lambda ms: self._send(Step(ms)))
         self.controls.resetRequested.connect(lambda: self._send(Reset()))
         self.controls.pacingChanged.connect(self._on_pacing_changed)
-        self.controls.modelChanged.connect(lambda overrides: self._send(SetModelParameters(overrides)))
+        self.controls.modelChanged.connect(self._on_params_changed)
         self.lesson_panel.modelRequested.connect(self._set_model)
         self.browser.groupActivated.connect(self._on_group_activated)
         self.browser.driveRequested.connect(self._on_drive_requested)
@@ -207,11 +157,25 @@ class MainWindow(QMainWindow):
         return str(Path(recent[0]).parent) if recent else ""
 
     def open_path(self, path: str | Path | None) -> None:
-        """Read ``path`` (None: the embedded default dataset) in the background, then show it."""
+        """Read ``path`` in the background, then show it: a dataset (None: the embedded default)
+        or an experiment file (``.toml``)."""
+        if path is not None and Path(path).suffix.lower() == ".toml":
+            self.open_experiment(path)
+            return
+        path = None if path is None else Path(path)
+        self._start_job(LoadJob("the default dataset" if path is None else path.name, read_dataset(path), self), path)
+
+    def open_experiment(self, path: str | Path, dataset_path: str | Path | None = None) -> None:
+        """Open the experiment file ``path`` in the background (its dataset checked by digest)."""
+        path = Path(path)
+        task = read_experiment_task(path, None if dataset_path is None else Path(dataset_path))
+        self._start_job(LoadJob(path.name, task, self), path)
+
+    def _start_job(self, job: LoadJob, path: Path | None) -> None:
         if self.load_job is not None:
             self.load_job.cancel()
-        job = LoadJob(path, self)
         self.load_job = job
+        self._close_progress()
         self.progress = QProgressDialog(f"Reading {job.name}...", "Cancel", 0, 1000, self)
         self.progress.setWindowTitle("Opening")
         self.progress.setMinimumDuration(400)
@@ -221,8 +185,8 @@ class MainWindow(QMainWindow):
         self.progress.setWindowModality(Qt.WindowModality.NonModal)
         self.progress.canceled.connect(job.cancel)
         job.progressed.connect(self._on_load_progress)
-        job.loaded.connect(lambda connectome: self._on_loaded(job, connectome))
-        job.failed.connect(lambda message, details: self._on_load_failed(job, message, details))
+        job.loaded.connect(lambda result: self._on_loaded(job, path, result))
+        job.failed.connect(lambda message, details, error: self._on_load_failed(job, path, message, details, error))
         self.statusBar().showMessage(f"Reading {job.name}...")
         job.start()
 
@@ -238,26 +202,40 @@ class MainWindow(QMainWindow):
             self.progress.deleteLater()
             self.progress = None
 
-    def _on_loaded(self, job: LoadJob, connectome: Connectome) -> None:
+    def _on_loaded(self, job: LoadJob, path: Path | None, result) -> None:
         self._close_progress()
-        if job.path is not None:
-            self.settings.add_recent_file(job.path)
+        if path is not None:
+            self.settings.add_recent_file(path)
             self._refresh_recent_menu()
         self.load_job = None
-        self.set_connectome(connectome)
+        if isinstance(result, Experiment):
+            self.experiment_path = str(path)
+            self.set_connectome(result.connectome, experiment=result)
+        else:
+            connectome, dataset = result
+            self.experiment_path = None
+            self.set_connectome(connectome, dataset=dataset)
 
-    def _on_load_failed(self, job: LoadJob, message: str, details: str) -> None:
+    def _on_load_failed(self, job: LoadJob, path: Path | None, message: str, details: str, error) -> None:
         self._close_progress()
         self.load_job = None
+        if isinstance(error, (DatasetNotFoundError, DatasetChangedError)):
+            chosen = experiment_files.ask_for_dataset(self, path, error)
+            if chosen is not None:
+                self.open_experiment(path, chosen)
+            return
         self.statusBar().showMessage(f"Could not open {job.name}")
         self.show_error(f"Could not open {job.name}", message, details)
 
-    def set_connectome(self, connectome: Connectome) -> None:
-        """Show ``connectome``: a new session, a new simulation worker, every panel refreshed."""
+    def set_connectome(self, connectome: Connectome, experiment: Experiment | None = None,
+                       dataset: DatasetRef | None = None) -> None:
+        """Show ``connectome`` (with ``experiment``, or a new one on ``dataset``): a new session,
+        a new simulation worker, every panel refreshed."""
         self._stop_worker()
         worker = SimulationWorker(connectome, self.controls.pacing)
-        session = Session(connectome, worker.submit, self)
+        session = Session(connectome, worker.submit, self, experiment=experiment, dataset=dataset)
         if self.session is not None:
+            self.session.close()
             self.session.deleteLater()
         self.session, self.worker = session, worker
         worker.published.connect(self._on_snapshot)
@@ -266,11 +244,11 @@ class MainWindow(QMainWindow):
         worker.ready.connect(self._on_worker_ready)
         self.engine_ready = False
         self.controls.set_running(False)
-        session.undo_stack.canUndoChanged.connect(self.undo_action.setEnabled)
-        session.undo_stack.canRedoChanged.connect(self.redo_action.setEnabled)
-        # Bound methods, not lambdas: Qt drops them when the window goes, before the stack's last signals.
-        session.undo_stack.undoTextChanged.connect(self._on_undo_text)
-        session.undo_stack.redoTextChanged.connect(self._on_redo_text)
+        # Bound methods, not lambdas: Qt drops them when the window goes, before the session's last signals.
+        session.historyChanged.connect(self._on_history_changed)
+        self._on_history_changed()
+        self._last_generation = -1
+        self.controls.show_params(session.experiment.params)
         for panel in (self.browser, self.inspector, self.stimuli, self.traces, self.view):
             panel.set_session(session)
         fitting = set()
@@ -286,6 +264,7 @@ class MainWindow(QMainWindow):
             f"{name}: {connectome.n:,} cells, {connectome.chemical.n_connections:,} connections, "
             f"{connectome.chemical.total_weight:,.0f} synapses. Space plays; right-click a group to lesion or drive it.")
         self.banner.setVisible(not self.settings.lesson_offered() and TOUCH_CIRCUIT.title in fitting)
+        session.start()
         worker.start()
 
     def _refresh_recent_menu(self) -> None:
@@ -323,9 +302,16 @@ class MainWindow(QMainWindow):
         if "w_syn_mV" in values:
             self.controls.w_syn.setValue(values["w_syn_mV"])
 
+    def _on_params_changed(self, overrides) -> None:
+        if self.session is not None:
+            self.session.experiment.set_params({**self.session.experiment.params, **dict(overrides)})
+
     def _on_snapshot(self, snapshot: Snapshot) -> None:
         if self.worker is None or self.sender() is not self.worker:
             return  # a late snapshot of a dataset that was closed
+        new_run = snapshot.generation != self._last_generation  # the engine started again at t = 0
+        self._last_generation = snapshot.generation
+        self.session.record_changes(snapshot.changes, new_run)
         self.controls.show_snapshot(snapshot)
         self.traces.add_snapshot(snapshot)
         self.view.show_snapshot(snapshot)
@@ -363,11 +349,12 @@ class MainWindow(QMainWindow):
             row = self.session.selected
             self.session.probe(row, row not in self.session.probes)
 
-    def _on_undo_text(self, text: str) -> None:
-        self.undo_action.setText(f"&Undo {text}" if text else "&Undo")
-
-    def _on_redo_text(self, text: str) -> None:
-        self.redo_action.setText(f"&Redo {text}" if text else "&Redo")
+    def _on_history_changed(self) -> None:
+        history = self.session.experiment.history
+        self.undo_action.setText(f"&Undo {history.undo_text}" if history.undo_text else "&Undo")
+        self.redo_action.setText(f"&Redo {history.redo_text}" if history.redo_text else "&Redo")
+        self.undo_action.setEnabled(bool(history.undo_text))
+        self.redo_action.setEnabled(bool(history.redo_text))
 
     def _set_trace_window(self, window_ms: float) -> None:
         self.settings.set_trace_window_ms(window_ms)
@@ -403,7 +390,16 @@ class MainWindow(QMainWindow):
         dialogs.show_about(self, self.session.connectome.meta if self.session else {})
 
     # -- closing ----------------------------------------------------------------------------------------
+    def settings_folder(self) -> str:
+        """Where save dialogs start when nothing was saved yet: the folder of the newest recent file."""
+        return self._last_folder()
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
+        if self.session is not None:
+            try:  # kept for "Restore the last experiment on launch"
+                write_experiment(self.session.experiment, experiment_files.last_experiment_path())
+            except OSError:
+                pass  # nothing to restore next time; closing must not fail for it
         self.settings.save_window_state(self.saveGeometry(), self.saveState())
         self.settings.sync()
         self._stop_worker()

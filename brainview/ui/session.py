@@ -1,10 +1,17 @@
-"""The state of one open dataset in the app, and the undoable actions that change it.
+"""The window's adapter of one :class:`~brainview.experiment.Experiment`: Qt signals and worker commands.
 
-A :class:`Session` holds the connectome, its cell-type tree, the experiment (lesions and
-stimuli), the selection, what is hidden or coloured, the watched groups and the probed cells.
-Panels change it only through its methods and redraw from its signals, so every panel shows the
-same state. Lesion and stimulus changes go through a ``QUndoStack`` and are sent to the
-simulation worker as commands.
+The experiment model (Qt-free, in :mod:`brainview.experiment`) holds everything the user set up;
+a :class:`Session` follows it the way napari's vispy layers follow their layer models. It
+subscribes to the model's changes, turns lesion, stimulus, probe and group changes into
+commands for the simulation worker, and re-emits every change as a Qt signal the panels redraw
+from. Panels change the experiment through the session's methods (which call the model's), so
+every panel shows the same state, and undo and redo act on the model.
+
+The session also writes the engine's log into the model: each lesion and stimulus command
+carries a serial number, and when a snapshot reports that the engine applied it, at which step,
+the change is recorded (:meth:`Session.record_changes`). When the engine starts again at t = 0,
+the worker reports the interventions it kept at step 0, so the log always describes the run
+from its start.
 """
 
 from __future__ import annotations
@@ -13,19 +20,22 @@ from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QColor, QUndoCommand, QUndoStack
+from PySide6.QtGui import QColor
 
 from brainview.connectome import Connectome
+from brainview.experiment import CellSet, DatasetRef, Experiment, LesionEntry, StimulusEntry
 from brainview.ui.celltree import CellTree
-from brainview.ui.commands import Command, SetGroups, SetProbes
-from brainview.ui.experiment import Experiment, Lesion, Stimulus, Target
+from brainview.ui.commands import (
+    ApplyLesion, ApplyStimulus, Change, Command, RemoveLesion, RemoveStimulus, SetGroups, SetModelParameters,
+    SetProbes,
+)
 
 MAX_PROBES = 8
 """Most cells whose voltage is traced at once (the oldest probe goes first)."""
 
 
 class Session(QObject):
-    """One dataset open in the window.
+    """One dataset open in the window, adapting its experiment for the panels and the worker.
 
     Parameters
     ----------
@@ -33,6 +43,10 @@ class Session(QObject):
         The dataset.
     send : callable
         Delivers a worker command (the worker's ``submit``).
+    experiment : Experiment, optional
+        The experiment to show (opened from a file); a new, empty one by default.
+    dataset : DatasetRef, optional
+        Where ``connectome`` came from, for a new experiment.
     """
 
     lesionsChanged = Signal()
@@ -41,128 +55,209 @@ class Session(QObject):
     appearanceChanged = Signal()
     groupsChanged = Signal()
     probesChanged = Signal()
+    historyChanged = Signal()
+    modelChanged = Signal()
 
-    def __init__(self, connectome: Connectome, send: Callable[[Command], None], parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        connectome: Connectome,
+        send: Callable[[Command], None],
+        parent: QObject | None = None,
+        experiment: Experiment | None = None,
+        dataset: DatasetRef | None = None,
+    ) -> None:
         super().__init__(parent)
         self.connectome = connectome
         self.tree = CellTree.build(connectome)
-        self.experiment = Experiment()
-        self.undo_stack = QUndoStack(self)
+        self.experiment = experiment or Experiment(connectome, dataset or DatasetRef(None, ""))
         self.send = send
-        self.selected = -1
-        self.hidden = np.zeros(connectome.n, bool)
-        self.colours: dict[str, QColor] = {}
-        self.groups: dict[str, Target] = {}
-        self.probes: list[int] = []
+        # What the worker was told is in force, by key: a change sends the difference.
+        self._sent: dict[tuple[str, str], LesionEntry | StimulusEntry] = {}
+        # serial of each command sent -> (kind, key, entry), for the log when the engine applies it.
+        self._commands: dict[int, tuple[str, str, LesionEntry | StimulusEntry | None]] = {}
+        self._unsubscribe = self.experiment.subscribe(self._on_model_change)
 
-    # -- lesions and stimuli (undoable) ---------------------------------------------------------
-    def lesion(self, target: Target, mode: str | None) -> None:
-        """Lesion ``target`` (``silence``/``ablate``) or lift its lesion (None), undoably."""
-        new = None if mode is None else Lesion(target, mode)
-        if self.experiment.lesions.get(target.key) == new:
+    def start(self) -> None:
+        """Tell a new worker everything the experiment holds (after it is created)."""
+        if self.experiment.params:
+            self.send(SetModelParameters(tuple(self.experiment.params.items())))
+        for kind, table in (("lesions", self.experiment.lesions), ("stimuli", self.experiment.stimuli)):
+            for key in table:
+                self._sync(kind, key)
+        self._send_groups()
+        if self.experiment.probes:
+            self.send(SetProbes(tuple(self.experiment.probes)))
+
+    def close(self) -> None:
+        """Stop following the experiment (the window opens another)."""
+        self._unsubscribe()
+
+    # -- following the model ----------------------------------------------------------------------
+    def _on_model_change(self, aspect: str, key: object) -> None:
+        if aspect in ("lesions", "stimuli"):
+            self._sync(aspect, key)
+            (self.lesionsChanged if aspect == "lesions" else self.stimuliChanged).emit()
+        elif aspect == "groups":
+            self._send_groups()
+            self.groupsChanged.emit()
+        elif aspect == "probes":
+            self.send(SetProbes(tuple(self.experiment.probes)))
+            self.probesChanged.emit()
+        elif aspect == "view":
+            if "selected" in key:
+                self.selectionChanged.emit(self.experiment.view.selected)
+            if {"hidden", "colours", "color_by"} & set(key):
+                self.appearanceChanged.emit()
+        elif aspect == "history":
+            self.historyChanged.emit()
+        elif aspect == "model":
+            self.send(SetModelParameters(tuple(self.experiment.params.items())))
+            self.modelChanged.emit()
+
+    def _sync(self, table: str, key: str) -> None:
+        """Send the worker what changed for ``key``: the old entry out, the new one in."""
+        kind = "lesion" if table == "lesions" else "stimulus"
+        entry = getattr(self.experiment, table).get(key)
+        if isinstance(entry, StimulusEntry) and not entry.on:
+            entry = None  # listed, switched off: nothing in the engine
+        old = self._sent.pop((kind, key), None)
+        if old == entry:
+            if old is not None:
+                self._sent[(kind, key)] = old
             return
-        text = f"lift lesion of {target.label}" if mode is None else f"{mode} {target.label}"
-        self.undo_stack.push(_SetEntry(self, "lesion", target.key, new, text))
-
-    def stimulate(self, target: Target, rate_hz: float | None, on: bool = True) -> None:
-        """Drive ``target`` at ``rate_hz`` (None removes the stimulus), undoably."""
-        new = None if rate_hz is None else Stimulus(target, rate_hz, on)
-        if self.experiment.stimuli.get(target.key) == new:
-            return
-        if new is None:
-            text = f"remove stimulus {target.label}"
-        else:
-            text = f"drive {target.label} at {rate_hz:g} Hz" if on else f"switch off {target.label}"
-        self.undo_stack.push(_SetEntry(self, "stimulus", target.key, new, text))
-
-    def _set_entry(self, kind: str, key: str, entry: Lesion | Stimulus | None) -> None:
-        if kind == "lesion":
-            commands = self.experiment.set_lesion(key, entry)
-        else:
-            commands = self.experiment.set_stimulus(key, entry)
-        for command in commands:
+        if old is not None:
+            remove = RemoveLesion(key, f"restore {old.cells.label}") if kind == "lesion" else \
+                RemoveStimulus(key, f"stop {old.cells.label}")
+            self._commands[remove.serial] = (kind, key, None)
+            self.send(remove)
+        if entry is not None:
+            if kind == "lesion":
+                command = ApplyLesion(key, entry.text, entry.cells.rows, entry.mode)
+            else:
+                command = ApplyStimulus(key, entry.text, entry.cells.rows, entry.rate_Hz, stream=entry.stream)
+            self._sent[(kind, key)] = entry
+            self._commands[command.serial] = (kind, key, entry)
             self.send(command)
-        (self.lesionsChanged if kind == "lesion" else self.stimuliChanged).emit()
+
+    def _send_groups(self) -> None:
+        groups = self.experiment.groups.values()
+        self.send(SetGroups(tuple(g.label for g in groups), tuple(g.rows for g in groups)))
+
+    def record_changes(self, changes: tuple[Change, ...], new_run: bool = False) -> None:
+        """Write the changes a snapshot reports into the experiment's log, at their steps.
+
+        ``new_run``: the engine started again at t = 0 (a reset or new parameters); the log
+        starts afresh, with the interventions the engine kept, which the worker reports at step 0.
+        """
+        if new_run:
+            self.experiment.clear_log()
+        for change in changes:
+            command = self._commands.get(change.serial)
+            if command is not None:
+                self.experiment.record(change.step, *command)
+
+    # -- lesions and stimuli (undoable, on the model) ------------------------------------------------
+    def lesion(self, target: CellSet, mode: str | None) -> None:
+        """Lesion ``target`` (``silence``/``ablate``) or lift its lesion (None), undoably."""
+        self.experiment.set_lesion(target, mode)
+
+    def stimulate(self, target: CellSet, rate_hz: float | None, on: bool = True) -> None:
+        """Drive ``target`` at ``rate_hz`` (None removes the stimulus), undoably."""
+        self.experiment.set_stimulus(target, rate_hz, on)
+
+    def undo(self) -> None:
+        """Take back the last lesion or stimulus change."""
+        self.experiment.undo()
+
+    def redo(self) -> None:
+        """Do again the change last taken back."""
+        self.experiment.redo()
 
     def lesion_state(self) -> np.ndarray:
         """Per cell: 0 intact, 1 silenced, 2 ablated."""
-        return self.experiment.lesion_state(self.connectome.n)
+        return self.experiment.lesion_state()
 
-    # -- selection, visibility, colours ----------------------------------------------------------
+    # -- selection, visibility, colours (the experiment's view state) ----------------------------------
+    @property
+    def selected(self) -> int:
+        """Row of the selected cell, -1 for none."""
+        return self.experiment.view.selected
+
     def select(self, row: int) -> None:
         """Make cell ``row`` the selected one (-1: none)."""
-        row = int(row)
-        if row != self.selected:
-            self.selected = row
-            self.selectionChanged.emit(row)
+        self.experiment.set_view(selected=int(row))
+
+    @property
+    def hidden(self) -> np.ndarray:
+        """bool per cell: hidden from the 3D view and the raster (a new array; change it with
+        :meth:`set_hidden` or :meth:`set_hidden_mask`)."""
+        mask = np.zeros(self.connectome.n, bool)
+        mask[self.experiment.view.hidden] = True
+        return mask
 
     def set_hidden(self, rows: np.ndarray, hidden: bool) -> None:
         """Hide or show the cells ``rows`` in the 3D view and the raster."""
-        self.hidden[np.asarray(rows, dtype=np.int64)] = hidden
-        self.appearanceChanged.emit()
+        mask = self.hidden
+        mask[np.asarray(rows, dtype=np.int64)] = hidden
+        self.set_hidden_mask(mask)
+
+    def set_hidden_mask(self, mask: np.ndarray) -> None:
+        """Hide exactly the cells where ``mask`` is True."""
+        self.experiment.set_view(hidden=np.flatnonzero(mask))
+
+    @property
+    def colours(self) -> dict[str, QColor]:
+        """The colour the user gave each group key."""
+        return {key: QColor(code) for key, code in self.experiment.view.colours.items()}
 
     def set_colour(self, key: str, colour: QColor | None) -> None:
         """Paint the group ``key`` in ``colour`` in the 3D view (None: its default colour)."""
+        colours = dict(self.experiment.view.colours)
         if colour is None:
-            self.colours.pop(key, None)
+            colours.pop(key, None)
         else:
-            self.colours[key] = QColor(colour)
-        self.appearanceChanged.emit()
+            colours[key] = QColor(colour).name()
+        self.experiment.set_view(colours=colours)
 
     def colour_overrides(self) -> tuple[np.ndarray, np.ndarray]:
         """(rows, rgba float32 (k, 4)) of every coloured group, inner groups painted last."""
-        if not self.colours:
+        colours = self.colours
+        if not colours:
             return np.zeros(0, np.int64), np.zeros((0, 4), np.float32)
         rgba = np.zeros((self.connectome.n, 4), np.float32)
         painted = np.zeros(self.connectome.n, bool)
-        for key in sorted(self.colours, key=lambda k: k.count("/")):
+        for key in sorted(colours, key=lambda k: k.count("/")):
             rows = self.tree.find(key).rows if key in self.tree.by_key else np.zeros(0, np.int64)
-            rgba[rows] = self.colours[key].getRgbF()
+            rgba[rows] = colours[key].getRgbF()
             painted[rows] = True
         rows = np.flatnonzero(painted)
         return rows, rgba[rows]
 
     # -- traces -------------------------------------------------------------------------------
-    def watch(self, target: Target, watched: bool = True) -> None:
+    @property
+    def groups(self) -> dict[str, CellSet]:
+        """The groups whose population rates are traced, by key."""
+        return self.experiment.groups
+
+    def watch(self, target: CellSet, watched: bool = True) -> None:
         """Show (or stop showing) the population rate of ``target`` in the traces."""
-        if watched:
-            self.groups[target.key] = target
-        else:
-            self.groups.pop(target.key, None)
-        self.send(SetGroups(tuple(t.label for t in self.groups.values()), tuple(t.rows for t in self.groups.values())))
-        self.groupsChanged.emit()
+        self.experiment.set_group(target, watched)
+
+    @property
+    def probes(self) -> list[int]:
+        """The cells whose voltage is traced, oldest first."""
+        return self.experiment.probes
 
     def probe(self, row: int, probed: bool = True) -> None:
         """Trace (or stop tracing) the voltage of cell ``row``."""
         row = int(row)
-        if probed and row not in self.probes:
-            self.probes = (self.probes + [row])[-MAX_PROBES:]
-        elif not probed and row in self.probes:
-            self.probes.remove(row)
-        else:
-            return
-        self.send(SetProbes(tuple(self.probes)))
-        self.probesChanged.emit()
+        probes = list(self.experiment.probes)
+        if probed and row not in probes:
+            probes = (probes + [row])[-MAX_PROBES:]
+        elif not probed and row in probes:
+            probes.remove(row)
+        self.experiment.set_probes(probes)
 
     def cell_label(self, row: int) -> str:
         """A cell's name, or its id when it has none."""
         return self.connectome["name"][row] or f"id {int(self.connectome.ids[row])}"
-
-
-class _SetEntry(QUndoCommand):
-    """Set one lesion or stimulus entry; undo puts the previous entry back."""
-
-    def __init__(self, session: Session, kind: str, key: str, new, text: str) -> None:
-        super().__init__(text)
-        self.session = session
-        self.kind = kind
-        self.key = key
-        self.new = new
-        table = session.experiment.lesions if kind == "lesion" else session.experiment.stimuli
-        self.old = table.get(key)
-
-    def redo(self) -> None:
-        self.session._set_entry(self.kind, self.key, self.new)
-
-    def undo(self) -> None:
-        self.session._set_entry(self.kind, self.key, self.old)

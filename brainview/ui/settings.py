@@ -98,6 +98,15 @@ class AppSettings:
         """Remember the trace window."""
         self.store.setValue("traces/window_ms", float(window_ms))
 
+    # -- experiments -------------------------------------------------------------------------------
+    def restore_last_experiment(self) -> bool:
+        """True when the app reopens, at launch, the experiment that was open at the last close."""
+        return str(self.store.value("experiment/restore_last", "false")).lower() == "true"
+
+    def set_restore_last_experiment(self, restore: bool) -> None:
+        """Reopen the last experiment at launch (or not)."""
+        self.store.setValue("experiment/restore_last", "true" if restore else "false")
+
     # -- first run -------------------------------------------------------------------------------
     def lesson_offered(self) -> bool:
         """True once the first-run lesson banner was dismissed or followed."""

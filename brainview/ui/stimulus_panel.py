@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 
 from brainview.connectome.selectors import SelectorError
 from brainview.ui import theme
-from brainview.ui.experiment import Target, target_from_selector
+from brainview.experiment import CellSet, cells_from_selector
 from brainview.ui.session import Session
 from brainview.ui.settings import AppSettings
 
@@ -101,7 +101,7 @@ class StimulusPanel(QWidget):
     def drive_typed(self) -> None:
         """Drive the cells named in the selector box at the chosen rate."""
         try:
-            target = target_from_selector(self.session.connectome, self.selector.text())
+            target = cells_from_selector(self.session.connectome, self.selector.text())
         except SelectorError as error:
             self.error.setText(str(error))
             return
@@ -113,7 +113,7 @@ class StimulusPanel(QWidget):
         if self.browser_key:
             self.drive(self.session.tree.find(self.browser_key).target())
 
-    def drive(self, target: Target, on: bool = True) -> None:
+    def drive(self, target: CellSet, on: bool = True) -> None:
         """Drive ``target`` at the panel's rate (``on`` False stops it)."""
         self.session.stimulate(target, self.rate.value() if on else None)
 
@@ -122,7 +122,7 @@ class StimulusPanel(QWidget):
         self.list.blockSignals(True)
         self.list.clear()
         for key, stimulus in self.session.experiment.stimuli.items():
-            item = QListWidgetItem(f"{stimulus.target.label}  ·  {stimulus.rate_hz:g} Hz  ·  {stimulus.target.rows.size} cells")
+            item = QListWidgetItem(f"{stimulus.cells.label}  ·  {stimulus.rate_Hz:g} Hz  ·  {stimulus.cells.rows.size} cells")
             item.setData(KEY_ROLE, key)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if stimulus.on else Qt.CheckState.Unchecked)
@@ -133,10 +133,10 @@ class StimulusPanel(QWidget):
         stimulus = self.session.experiment.stimuli.get(item.data(KEY_ROLE))
         if stimulus is not None:
             on = item.checkState() == Qt.CheckState.Checked
-            self.session.stimulate(stimulus.target, stimulus.rate_hz, on)
+            self.session.stimulate(stimulus.cells, stimulus.rate_Hz, on)
 
     def _remove_current(self) -> None:
         item = self.list.currentItem()
         if item is not None:
             stimulus = self.session.experiment.stimuli[item.data(KEY_ROLE)]
-            self.session.stimulate(stimulus.target, None)
+            self.session.stimulate(stimulus.cells, None)

@@ -151,7 +151,9 @@ class ViewPanel(QWidget):
             if connectome[column].counts():
                 self.colour_box.addItem(text, column)
         self.colour_box.blockSignals(False)
-        self._on_colour_field(0)
+        wanted = self.colour_box.findData(session.experiment.view.color_by)
+        self.colour_box.setCurrentIndex(max(wanted, 0))
+        self._on_colour_field(self.colour_box.currentIndex())
         session.lesionsChanged.connect(self._update_flags)
         session.selectionChanged.connect(self._update_flags)
         session.appearanceChanged.connect(self._update_appearance)
@@ -179,6 +181,7 @@ class ViewPanel(QWidget):
         column = self.colour_box.itemData(index)
         if self.view is None or column is None:
             return
+        self.session.experiment.set_view(color_by=column)
         self.view.set_color_by(column)
         entries = self.view.legend()
         shown = "".join(

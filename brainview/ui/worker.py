@@ -193,6 +193,10 @@ class SimulationWorker(QObject):
     def _start_generation(self) -> None:
         self._generation += 1
         self._clear_pending()
+        # The engine starts again at step 0 with the interventions it holds: say so, so that
+        # the window's log of this run begins with them.
+        self._changes = [Change(0.0, kind, command.label, command.serial, 0)
+                         for (kind, _), (command, _) in self._interventions.items()]
         self._binner.restart(0.0)
         self.pacer.restart(0.0)
         self._last_publish_t_ms = 0.0
@@ -281,7 +285,7 @@ class SimulationWorker(QObject):
             _, handle = self._interventions.pop(slot)
             (sim.undo if kind == "lesion" else sim.remove)(handle)
             change = "un" + kind
-        self._changes.append(Change(sim.time_ms, change, command.label, command.serial))
+        self._changes.append(Change(sim.time_ms, change, command.label, command.serial, sim.steps_done))
         self._dirty = True
 
     def _now_ms(self) -> float:
@@ -375,7 +379,7 @@ def _install(sim, command: cmd.ApplyLesion | cmd.ApplyStimulus):
     """Put ``command``'s lesion or stimulus into ``sim``; the handle that takes it out again."""
     if isinstance(command, cmd.ApplyLesion):
         return sim.lesion(command.rows, command.mode)
-    return sim.stimulate(command.rows, command.rate_hz)
+    return sim.stimulate(command.rows, command.rate_hz, stream=command.stream)
 
 
 def _join(parts: list[np.ndarray], dtype) -> np.ndarray:

@@ -12,6 +12,16 @@ if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
+@pytest.fixture(autouse=True)
+def isolated_app_data():
+    """QStandardPaths' test mode: the app's data folder (the last experiment) is not the user's."""
+    from PySide6.QtCore import QStandardPaths
+
+    QStandardPaths.setTestModeEnabled(True)
+    yield
+    QStandardPaths.setTestModeEnabled(False)
+
+
 @pytest.fixture
 def app_settings(tmp_path):
     """Settings in a temporary INI file, so tests never touch the user's settings."""

@@ -88,7 +88,7 @@ def test_an_error_in_the_worker_shows_a_dialog_and_the_window_stays_usable(qtbot
     window.session.select(worm.index_of("AVBL"))
     assert "AVBL" in window.inspector.title.text()
     window.inspector.lesion_button.click()
-    assert window.session.undo_stack.count() == 1
+    assert len(window.session.experiment.history.done) == 1
     monkeypatch.undo()
     window.error_box.close()
     window.controls.play_action.trigger()
@@ -141,5 +141,5 @@ def test_the_lesson_sets_up_traces_and_performs_its_steps(qtbot, window):
     window.lesson_panel.perform_step()
     worm = session.connectome
     assert session.lesion_state()[worm.index_of("AVDR")] == 1
-    window.session.undo_stack.undo()
+    window.session.undo()
     assert session.lesion_state()[worm.index_of("AVDR")] == 0

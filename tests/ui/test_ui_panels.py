@@ -35,7 +35,7 @@ def test_browser_lists_groups_with_counts_and_lesions_a_type(qtbot, worm_session
     assert browser.lesion_items[ava_key].text() == "ablated"
     parent_lesion = browser.lesion_items[worm_session.tree.find(ava_key).parent.key].text()
     assert parent_lesion == "(partly)"
-    worm_session.undo_stack.undo()
+    worm_session.undo()
     assert browser.lesion_items[ava_key].text() == ""
 
 

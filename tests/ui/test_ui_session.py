@@ -3,13 +3,19 @@
 import numpy as np
 from PySide6.QtGui import QColor
 
-from brainview.ui.commands import ApplyLesion, ApplyStimulus, RemoveLesion, SetGroups, SetProbes
-from brainview.ui.experiment import target_from_selector
+from brainview.experiment import cells_from_selector
+from brainview.ui.commands import (
+    ApplyLesion,
+    ApplyStimulus,
+    RemoveLesion,
+    SetGroups,
+    SetProbes,
+)
 
 
 def test_lesion_undo_redo_sends_engine_commands(worm_session, sent, qtbot):
     worm = worm_session.connectome
-    target = target_from_selector(worm, "type:AVA")
+    target = cells_from_selector(worm, "type:AVA")
     with qtbot.waitSignal(worm_session.lesionsChanged):
         worm_session.lesion(target, "silence")
     assert isinstance(sent[-1], ApplyLesion) and sent[-1].mode == "silence"
@@ -17,32 +23,32 @@ def test_lesion_undo_redo_sends_engine_commands(worm_session, sent, qtbot):
     assert worm_session.lesion_state()[ava] == 1
     worm_session.lesion(target, "ablate")
     assert worm_session.lesion_state()[ava] == 2
-    worm_session.undo_stack.undo()
+    worm_session.undo()
     assert worm_session.lesion_state()[ava] == 1
     assert isinstance(sent[-2], RemoveLesion) and sent[-1].mode == "silence"
-    worm_session.undo_stack.undo()
+    worm_session.undo()
     assert worm_session.lesion_state()[ava] == 0 and isinstance(sent[-1], RemoveLesion)
-    worm_session.undo_stack.redo()
+    worm_session.redo()
     assert worm_session.lesion_state()[ava] == 1
-    assert worm_session.undo_stack.undoText() == "silence AVA"
+    assert worm_session.experiment.history.undo_text == "silence AVA"
 
 
 def test_repeating_the_same_lesion_adds_no_undo_step(worm_session):
-    target = target_from_selector(worm_session.connectome, "type:AVD")
+    target = cells_from_selector(worm_session.connectome, "type:AVD")
     worm_session.lesion(target, "silence")
     worm_session.lesion(target, "silence")
-    assert worm_session.undo_stack.count() == 1
+    assert len(worm_session.experiment.history.done) == 1
 
 
 def test_stimulus_on_off_and_undo(worm_session, sent):
-    target = target_from_selector(worm_session.connectome, "ALML,ALMR,AVM")
+    target = cells_from_selector(worm_session.connectome, "ALML,ALMR,AVM")
     worm_session.stimulate(target, 150.0)
     assert isinstance(sent[-1], ApplyStimulus) and sent[-1].rows.size == 3
     worm_session.stimulate(target, 150.0, on=False)
     assert not worm_session.experiment.stimuli[target.key].on
-    worm_session.undo_stack.undo()
+    worm_session.undo()
     assert worm_session.experiment.stimuli[target.key].on
-    worm_session.undo_stack.undo()
+    worm_session.undo()
     assert target.key not in worm_session.experiment.stimuli
 
 

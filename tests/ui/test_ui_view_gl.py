@@ -41,7 +41,7 @@ def test_the_view_marks_lesions_selection_and_hidden_cells(qtbot, gl_window):
     window.browser.set_lesion(ava.key, "ablate")
     assert np.all(view.flags()[ava.rows] & FLAG_LESIONED)
     assert np.count_nonzero(view.flags() & FLAG_LESIONED) == ava.count
-    session.undo_stack.undo()
+    session.undo()
     assert not np.any(view.flags() & FLAG_LESIONED)
     session.select(worm.index_of("ALML"))
     assert np.flatnonzero(view.flags() & FLAG_SELECTED).tolist() == [worm.index_of("ALML")]

@@ -1,0 +1,94 @@
+"""The window keeps an experiment: save, close, open it in a new window, and the same state is there."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from brainview.experiment import read_experiment
+from brainview.ui.app import create_window
+
+pytest.importorskip("brainview.sim")
+
+
+def _window(qtbot, settings, path=None):
+    window = create_window(path, settings)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.engine_ready, timeout=120_000)
+    return window
+
+
+def test_lesion_and_drive_save_close_and_reopen(qtbot, tmp_path):
+    settings = tmp_path / "settings.ini"
+    first = _window(qtbot, settings)
+    session = first.session
+    worm = session.connectome
+    ava = session.tree.leaf_of(worm.index_of("AVAL"))
+    first.browser.set_lesion(ava.key, "ablate")
+    first.stimuli.selector.setText("ALML,ALMR,AVM")
+    first.stimuli.rate.setValue(180)
+    first.stimuli.drive_button.click()
+    first.controls.w_syn.setValue(1.25)
+    session.experiment.set_view(color_by="nt")
+    session.watch(ava.target())
+    first.controls.step_action.trigger()
+    qtbot.waitUntil(lambda: len(session.experiment.log) >= 2, timeout=30_000)  # the engine applied both
+    path = tmp_path / "worm-experiment.toml"
+    from brainview.ui import experiment_files
+
+    assert experiment_files.save(first, path) == path
+    saved = session.experiment
+    first.close()
+
+    second = _window(qtbot, settings, path)
+    again = second.session.experiment
+    assert again.lesions == saved.lesions and again.stimuli == saved.stimuli
+    assert again.params == {"w_syn_mV": 1.25} and second.controls.w_syn.value() == pytest.approx(1.25)
+    assert again.view.color_by == "nt" and list(again.groups) == [ava.key]
+    assert [(r.kind, r.key) for r in again.log] == [(r.kind, r.key) for r in saved.log]
+    qtbot.waitUntil(lambda: second.worker.sim is not None and np.all(second.worker.sim.lesions.status()[ava.rows] == 2),
+                    timeout=30_000)  # the reopened engine has the lesion too
+    assert second.windowTitle().endswith(worm.meta["name"])
+    second.close()
+
+
+def test_a_missing_dataset_asks_where_it_is_and_keeps_the_window(qtbot, tmp_path, tiny, monkeypatch):
+    from brainview.connectome.io import write_native
+    from brainview.ui import experiment_files
+
+    dataset = write_native(tiny, tmp_path / "tiny.h5")
+    window = _window(qtbot, tmp_path / "settings.ini", dataset)
+    experiment_files.save(window, tmp_path / "tiny.toml")
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    dataset.rename(moved / "tiny.h5")
+    window.open_path(None)
+    qtbot.waitUntil(lambda: window.session.connectome.n != tiny.n and window.engine_ready, timeout=60_000)
+    asked = []
+    monkeypatch.setattr(experiment_files, "ask_for_dataset", lambda w, p, e: asked.append(e) or moved / "tiny.h5")
+    window.open_experiment(tmp_path / "tiny.toml")
+    qtbot.waitUntil(lambda: window.session.connectome.n == tiny.n, timeout=60_000)
+    assert "is missing" in str(asked[0]) and window.experiment_path.endswith("tiny.toml")
+    assert read_experiment(tmp_path / "tiny.toml", moved / "tiny.h5").dataset.path == str((moved / "tiny.h5").resolve())
+    window.close()
+
+
+def test_the_last_experiment_is_restored_on_launch_when_asked(qtbot, tmp_path, monkeypatch):
+    from brainview.ui import experiment_files
+
+    monkeypatch.setattr(experiment_files, "last_experiment_path", lambda: tmp_path / "last.toml")
+    settings = tmp_path / "settings.ini"
+    first = _window(qtbot, settings)
+    first.restore_action.trigger()  # checked: restore on launch
+    ash = first.session.tree.leaf_of(first.session.connectome.index_of("ASHL"))
+    first.browser.set_lesion(ash.key, "silence")
+    first.close()
+    second = _window(qtbot, settings)
+    assert list(second.session.experiment.lesions) == [ash.key]
+    second.restore_action.trigger()
+    second.close()
+    third = _window(qtbot, settings)
+    assert third.session.experiment.lesions == {}
+    third.close()
