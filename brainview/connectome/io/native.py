@@ -34,6 +34,7 @@ import numpy as np
 from brainview.connectome.categorical import Categorical
 from brainview.connectome.connectome import STRING_COLUMNS, Connectome
 from brainview.connectome.io.atomic import atomic_output
+from brainview.connectome.layout import complete_positions
 from brainview.connectome.io.errors import FormatError
 from brainview.connectome.io.hdf5 import (
     BLOCK,
@@ -81,24 +82,31 @@ _COMPRESSION = {"compression": "gzip", "compression_opts": 4, "shuffle": True}
 def write_native(connectome: Connectome, path: str | os.PathLike) -> Path:
     """Write ``connectome`` to ``path`` (an .h5 file), atomically.
 
+    A native file holds a position for every cell (its reader refuses NaN): cells of an
+    in-code connectome without one are placed first, as every reader places them
+    (:func:`~brainview.connectome.layout.complete_positions`, recorded in the metadata).
+
     Returns the path written.
     """
     from brainview import __version__
 
     path = Path(path)
+    position, meta = connectome.position, dict(connectome.meta)
+    if not np.isfinite(position).all():
+        position = complete_positions(position, connectome.chemical, connectome.gap, meta)
     with atomic_output(path) as temporary:
         with h5py.File(temporary, "w", libver="v110") as f:
             f.attrs["format"] = FORMAT
             f.attrs["format_version"] = FORMAT_VERSION
             f.attrs["brainview_version"] = __version__
-            for key, value in connectome.meta.items():
+            for key, value in meta.items():
                 if key not in _RESERVED_ATTRS:
                     f.attrs[key] = value
             neurons = f.create_group("neurons")
             neurons.attrs["columns"] = list(connectome.columns)
             for key, column in connectome.columns.items():
                 _write_column(neurons, key, column)
-            _write_array(neurons, "position", connectome.position)
+            _write_array(neurons, "position", position)
             _write_csr(f.create_group("synapses/chemical"), connectome.chemical, "count")
             if connectome.gap is not None:
                 _write_csr(f.create_group("synapses/gap"), connectome.gap, "weight")

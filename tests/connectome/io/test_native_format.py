@@ -105,3 +105,15 @@ def test_round_trip_of_small_and_empty_connectomes_with_every_numeric_column_typ
     assert back.equals(c)
     assert {key: back[key].dtype for key in ("flag", "count", "small", "half")} == {
         "flag": np.bool_, "count": np.uint64, "small": np.int8, "half": np.float16}
+
+
+def test_cells_without_positions_are_placed_when_written(connectome_factory, tmp_path):
+    from brainview.connectome import Connectome
+
+    c = connectome_factory(6)
+    position = c.position.copy()
+    position[2] = np.nan
+    in_code = Connectome(c.columns, position, c.chemical, c.gap, dict(c.meta))
+    back = read_native(write_native(in_code, tmp_path / "placed.h5"))
+    assert np.isfinite(back.position).all() and np.array_equal(back.position[[0, 1, 3]], c.position[[0, 1, 3]])
+    assert back.meta["positions_filled"] == "1"
