@@ -11,7 +11,7 @@ simulation; the kernels release the GIL, so simulations in different threads run
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -359,12 +359,24 @@ class Simulation:
         rows = np.zeros(0, np.int64) if target is None else resolve_target(self.connectome, target)[0]
         self.probes.set_rows(rows, self.steps_done)
 
-    def add_rate_monitor(self, by: str = "cell_type", bin_ms: float = 10.0) -> RateMonitor:
-        """Count spikes per label of column ``by`` in bins of ``bin_ms`` from now on.
+    def add_rate_monitor(
+        self, by: str = "cell_type", bin_ms: float = 10.0,
+        groups: Mapping[str, Target] | Sequence[tuple[str, Target]] | None = None,
+    ) -> RateMonitor:
+        """Count spikes per group in bins of ``bin_ms`` from now on; bins are aligned to step 0.
 
-        The monitor is kept in :attr:`rates` under ``by``, replacing any earlier one.
+        The groups are the labels of column ``by``, or, with ``groups``, the named targets
+        (``{"AVA": "type:AVA", "motor": "class:motor"}``, or ``(label, target)`` pairs, in
+        order; they may overlap). The monitor is kept in :attr:`rates` under ``by``, replacing
+        any earlier one.
         """
-        monitor = RateMonitor.by_column(self.connectome, by, steps_of(bin_ms, self.dt_ms, "the rate bin"), self.dt_ms)
+        bin_steps = steps_of(bin_ms, self.dt_ms, "the rate bin")
+        if groups is None:
+            monitor = RateMonitor.by_column(self.connectome, by, bin_steps, self.dt_ms)
+        else:
+            pairs = list(groups.items()) if isinstance(groups, Mapping) else list(groups)
+            rows = tuple(resolve_target(self.connectome, target)[0] for _, target in pairs)
+            monitor = RateMonitor.of_groups(self.n, tuple(label for label, _ in pairs), rows, bin_steps, self.dt_ms)
         monitor.add_spikes(np.zeros(0, np.int64), np.zeros(0, np.int32), self.steps_done)
         self.rates[by] = monitor
         return monitor

@@ -229,31 +229,41 @@ class ProbeRecord:
 class RateMonitor:
     """Spike counts per group of cells in bins of fixed width, read as rates.
 
+    Groups may overlap (a cell type and the class it belongs to, traced side by side): a spike
+    counts once in every group its cell is in. Bins are aligned to step 0.
+
     Parameters
     ----------
-    group_of : numpy.ndarray
-        int32 group index per cell, -1 for cells in no group.
+    member_ptr : numpy.ndarray
+        int64 (N + 1): the groups of cell ``i`` are ``member_group[member_ptr[i]:member_ptr[i + 1]]``.
+    member_group : numpy.ndarray
+        int32 group index of each membership.
     labels : tuple of str
         Name of each group.
     bin_steps : int
         Bin width in steps.
     dt_ms : float
         Step length, to turn counts into rates.
+    by : str
+        The column whose labels name the groups ("" when the groups were given as cells).
     """
 
     def __init__(
-        self, group_of: np.ndarray, labels: tuple[str, ...], bin_steps: int, dt_ms: float, by: str = ""
+        self, member_ptr: np.ndarray, member_group: np.ndarray, labels: tuple[str, ...], bin_steps: int,
+        dt_ms: float, by: str = "",
     ) -> None:
         if bin_steps < 1:
             raise ParameterError(f"a rate bin must hold at least one step, was {bin_steps}")
         self.by = by
         """The column whose labels name the groups ("" when the groups were given directly)."""
-        self.group_of = np.asarray(group_of, dtype=np.int32)
+        self.member_ptr = np.asarray(member_ptr, dtype=np.int64)
+        self.member_group = np.asarray(member_group, dtype=np.int32)
         self.labels = tuple(labels)
         self.bin_steps = int(bin_steps)
         self.dt_ms = float(dt_ms)
-        self.sizes = np.bincount(self.group_of[self.group_of >= 0], minlength=len(self.labels))
+        self.sizes = np.bincount(self.member_group, minlength=len(self.labels))
         self._counts = np.zeros((0, len(self.labels)), np.int64)
+        self._steps_done = 0
         self.n_bins = 0
         """Bins started so far (the last may be incomplete)."""
 
@@ -264,7 +274,25 @@ class RateMonitor:
         if not isinstance(values, Categorical):
             choices = sorted(k for k, v in connectome.columns.items() if isinstance(v, Categorical))
             raise ParameterError(f"cannot group rates by {column!r}; use a label column: {', '.join(choices)}")
-        return cls(values.codes, values.categories, bin_steps, dt_ms, by=column)
+        labelled = values.codes >= 0
+        ptr = np.concatenate([[0], np.cumsum(labelled)])
+        return cls(ptr, values.codes[labelled], values.categories, bin_steps, dt_ms, by=column)
+
+    @classmethod
+    def of_groups(
+        cls, n_cells: int, labels: tuple[str, ...], rows: tuple[np.ndarray, ...], bin_steps: int, dt_ms: float
+    ) -> RateMonitor:
+        """One group per entry of ``rows`` (cell rows, groups may overlap), named by ``labels``."""
+        if len(labels) != len(rows):
+            raise ParameterError(f"{len(labels)} group labels for {len(rows)} groups")
+        cells = [np.unique(np.asarray(r, dtype=np.int64)) for r in rows]
+        cell = np.concatenate(cells) if cells else np.zeros(0, np.int64)
+        if cell.size and (cell.min() < 0 or cell.max() >= n_cells):
+            raise ParameterError(f"group cells must lie in [0, {n_cells - 1}]")
+        group = np.repeat(np.arange(len(cells), dtype=np.int32), [c.size for c in cells])
+        order = np.argsort(cell, kind="stable")
+        ptr = np.searchsorted(cell[order], np.arange(n_cells + 1))
+        return cls(ptr, group[order], tuple(labels), bin_steps, dt_ms)
 
     def __repr__(self) -> str:
         by = f" by {self.by!r}" if self.by else ""
@@ -278,20 +306,30 @@ class RateMonitor:
     def clear(self) -> None:
         """Forget every count."""
         self._counts = np.zeros((0, len(self.labels)), np.int64)
+        self._steps_done = 0
         self.n_bins = 0
 
     def add_spikes(self, steps: np.ndarray, cells: np.ndarray, steps_done: int) -> None:
         """Count spikes into their bins; bins grow to cover ``steps_done`` steps."""
+        self._steps_done = int(steps_done)
         n_bins = -(-steps_done // self.bin_steps)
         if n_bins > self._counts.shape[0]:
             grown = np.zeros((max(n_bins, 2 * self._counts.shape[0]), len(self.labels)), np.int64)
             grown[: self._counts.shape[0]] = self._counts
             self._counts = grown
         self.n_bins = max(self.n_bins, n_bins)
-        groups = self.group_of[cells]
-        keep = groups >= 0
-        flat = (steps[keep] // self.bin_steps) * len(self.labels) + groups[keep]
+        cells = np.asarray(cells, dtype=np.int64)
+        first, memberships = self.member_ptr[cells], np.diff(self.member_ptr)[cells]
+        # Each spike once per group of its cell: the memberships of all spiking cells, end to end.
+        starts = np.repeat(first - np.cumsum(memberships) + memberships, memberships)
+        groups = self.member_group[starts + np.arange(starts.size)]
+        flat = (np.repeat(steps, memberships) // self.bin_steps) * len(self.labels) + groups
         np.add.at(self._counts.reshape(-1), flat, 1)
+
+    @property
+    def complete_bins(self) -> int:
+        """Bins that are over (the last of :attr:`n_bins` may still be filling)."""
+        return self._steps_done // self.bin_steps
 
     def counts(self) -> np.ndarray:
         """int64 (bins, groups): spikes per bin and group."""

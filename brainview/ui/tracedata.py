@@ -1,8 +1,8 @@
 """The data behind the live traces: a decimated spike raster, rate and voltage histories.
 
 The buffers are preallocated and filled in place, so the plots can ``setData`` on views of them
-at 60 frames a second without allocating. :class:`RateBinner` is the worker's side: it turns
-spikes into population rates per group. No Qt here.
+at 60 frames a second without allocating. The worker bins population rates with the engine's
+own :class:`~brainview.sim.monitors.RateMonitor`. No Qt here.
 """
 
 from __future__ import annotations
@@ -177,54 +177,3 @@ class History:
     def series(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         """Views of the times (ms) and values of series ``index``."""
         return self.t[:self.size], self.values[index, :self.size]
-
-
-class RateBinner:
-    """Population rates per group from spikes, in bins of ``bin_ms``.
-
-    Parameters
-    ----------
-    n_cells : int
-        Cells in the connectome.
-    groups : tuple of numpy.ndarray
-        The cells of each group (groups may overlap).
-    bin_ms : float
-        Bin width in milliseconds.
-    """
-
-    def __init__(self, n_cells: int, groups: tuple[np.ndarray, ...], bin_ms: float = 10.0) -> None:
-        if not bin_ms > 0:
-            raise ValueError(f"rate bins must be wider than 0 ms, were {bin_ms}")
-        self.bin_ms = bin_ms
-        self.membership = np.zeros((len(groups), n_cells), bool)
-        for index, rows in enumerate(groups):
-            self.membership[index, np.asarray(rows, dtype=np.int64)] = True
-        self.sizes = np.maximum(self.membership.sum(axis=1), 1)
-        self._counts = np.zeros(len(groups), np.float64)
-        self._bin_start_ms = 0.0
-
-    def restart(self, t_ms: float) -> None:
-        """Begin a new bin at ``t_ms``, dropping the partial one (after a reset)."""
-        self._counts[:] = 0
-        self._bin_start_ms = t_ms
-
-    def add(self, rows: np.ndarray, t_ms: np.ndarray, now_ms: float) -> tuple[np.ndarray, np.ndarray]:
-        """Count spikes up to ``now_ms``; returns the end times and rates (Hz) of completed bins."""
-        rows = np.asarray(rows, dtype=np.int64)
-        t_ms = np.asarray(t_ms, dtype=np.float64)
-        n_bins = int((now_ms - self._bin_start_ms) // self.bin_ms + 1e-9)
-        n_groups = self.membership.shape[0]
-        if n_bins <= 0:
-            self._counts += self.membership[:, rows].sum(axis=1)
-            return np.zeros(0), np.zeros((n_groups, 0))
-        index = np.floor((t_ms - self._bin_start_ms) / self.bin_ms).astype(np.int64).clip(0, n_bins)
-        counts = np.zeros((n_groups, n_bins + 1), np.float64)
-        for group in range(n_groups):
-            hit = self.membership[group, rows]
-            counts[group] = np.bincount(index[hit], minlength=n_bins + 1)
-        counts[:, 0] += self._counts
-        ends = self._bin_start_ms + self.bin_ms * np.arange(1, n_bins + 1)
-        rates = counts[:, :n_bins] / (self.sizes[:, None] * self.bin_ms / 1000.0)
-        self._counts = counts[:, n_bins].copy()
-        self._bin_start_ms += n_bins * self.bin_ms
-        return ends, rates

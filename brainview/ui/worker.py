@@ -22,7 +22,6 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from brainview.connectome import Connectome
 from brainview.ui import commands as cmd
 from brainview.ui.commands import Change, Pacer, Pacing, Snapshot
-from brainview.ui.tracedata import RateBinner
 
 PUBLISH_HZ = 60.0
 """Most snapshots published per second."""
@@ -32,6 +31,9 @@ MAX_CHUNK_MS = 5.0
 
 RATE_BIN_MS = 10.0
 """Width of the population-rate bins, ms."""
+
+GROUPS_MONITOR = "watched groups"
+"""Name of the engine's rate monitor of the groups the window traces."""
 
 PROBE_SAMPLE_MS = 0.5
 """Probe voltages are published every this many ms of simulated time (2 kHz)."""
@@ -113,8 +115,9 @@ class SimulationWorker(QObject):
         # (kind, key) -> (the command, the engine's handle to undo it), in the order applied,
         # so a rebuilt engine gets every lesion and stimulus back in the same order.
         self._interventions: dict[tuple[str, str], tuple[cmd.ApplyLesion | cmd.ApplyStimulus, object]] = {}
-        self._binner = RateBinner(connectome.n, ())
         self._group_labels: tuple[str, ...] = ()
+        self._group_rows: tuple[np.ndarray, ...] = ()
+        self._next_rate_bin = 0  # the first bin of the rate monitor not yet published
         self._probe_rows = np.zeros(0, np.int64)
         self._probe_every = 1
         self._generation = 0
@@ -177,6 +180,13 @@ class SimulationWorker(QObject):
         self.ready.emit(f"{type(sim).__name__}, dt = {sim.dt_ms:g} ms")
         return sim
 
+    def _watch_groups(self, sim) -> None:
+        """Bin the watched groups' rates in ``sim`` from its next complete bin on."""
+        groups = list(zip(self._group_labels, self._group_rows))
+        monitor = sim.add_rate_monitor(GROUPS_MONITOR, RATE_BIN_MS, groups=groups)
+        # A bin begun before the groups were chosen holds only part of its spikes: skip it.
+        self._next_rate_bin = -(-sim.steps_done // monitor.bin_steps)
+
     def _rebuild(self, overrides: dict[str, float]) -> None:
         """A new engine with ``overrides``, at t = 0, with every intervention and probe put back."""
         sim = self._build(overrides)
@@ -188,6 +198,7 @@ class SimulationWorker(QObject):
         }
         if self._probe_rows.size:
             sim.set_probes(self._probe_rows)
+        self._watch_groups(sim)
         self._start_generation()
 
     def _start_generation(self) -> None:
@@ -197,7 +208,7 @@ class SimulationWorker(QObject):
         # the window's log of this run begins with them.
         self._changes = [Change(0.0, kind, command.label, command.serial, 0)
                          for (kind, _), (command, _) in self._interventions.items()]
-        self._binner.restart(0.0)
+        self._next_rate_bin = 0
         self.pacer.restart(0.0)
         self._last_publish_t_ms = 0.0
         self._dirty = True
@@ -242,10 +253,10 @@ class SimulationWorker(QObject):
             self._rebuild(dict(command.overrides))
             return
         if isinstance(command, cmd.SetGroups):
-            self._binner = RateBinner(self.connectome.n, command.rows, RATE_BIN_MS)
-            self._binner.restart(self._now_ms())
-            self._group_labels = command.labels
+            self._group_labels, self._group_rows = command.labels, command.rows
             self._rate_t, self._rate_v = [], []
+            if self.sim is not None:
+                self._watch_groups(self.sim)
             return
         if self.sim is None:
             if isinstance(command, (cmd.Play, cmd.Step)):
@@ -308,10 +319,12 @@ class SimulationWorker(QObject):
         times = steps * sim.dt_ms
         self._spike_rows.append(cells.astype(np.int32))
         self._spike_t.append(times)
-        ends, rates = self._binner.add(cells, times, sim.time_ms)
-        if ends.size:
-            self._rate_t.append(ends)
-            self._rate_v.append(rates)
+        monitor = sim.rates.get(GROUPS_MONITOR)
+        if monitor is not None and monitor.complete_bins > self._next_rate_bin:
+            first, last = self._next_rate_bin, monitor.complete_bins
+            self._rate_t.append(np.arange(first + 1, last + 1) * monitor.bin_ms)
+            self._rate_v.append(monitor.rates_Hz(first)[: last - first].T)
+            self._next_rate_bin = last
         if self._probe_rows.size:
             segment = sim.probes.latest(n_steps)
             sim.probes.clear(sim.steps_done)

@@ -310,3 +310,21 @@ def test_a_named_stream_draws_the_same_trains_whatever_was_added_before(connecto
     unnamed.stimulate([1], 300.0)
     unnamed.run(duration_ms=100)
     assert not np.array_equal(unnamed.spikes.arrays()[0], first.spikes.arrays()[0])
+
+
+def test_rate_monitors_of_overlapping_groups_count_a_spike_in_each(connectome_factory):
+    c = connectome_factory(6)
+    sim = Simulation(c, seed=2)
+    sim.stimulate([0, 1, 2], 400.0)
+    monitor = sim.add_rate_monitor("watched", bin_ms=10.0, groups={"a": [0, 1], "ab": [0, 1, 2], "quiet": [5]})
+    sim.run(duration_ms=55.0)
+    steps, cells = sim.spikes.arrays()
+    expected = np.zeros((6, 3))
+    for step, cell in zip(steps, cells):
+        for g, members in enumerate(([0, 1], [0, 1, 2], [5])):
+            if cell in members:
+                expected[step // 100, g] += 1
+    np.testing.assert_array_equal(monitor.counts(), expected)
+    assert monitor.complete_bins == 5 and monitor.n_bins == 6
+    np.testing.assert_allclose(monitor.rates_Hz()[:, 1], expected[:, 1] / 3 / 0.01)
+    assert sim.rates["watched"] is monitor

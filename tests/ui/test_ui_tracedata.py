@@ -1,9 +1,8 @@
 """Trace buffers: raster decimation and windowing, histories, population-rate binning."""
 
 import numpy as np
-import pytest
 
-from brainview.ui.tracedata import History, RasterBuffer, RateBinner, SpikeWindow, choose_raster_rows
+from brainview.ui.tracedata import History, RasterBuffer, SpikeWindow, choose_raster_rows
 
 
 def test_raster_rows_sorted_by_type_and_decimated_evenly():
@@ -45,43 +44,6 @@ def test_history_keeps_the_last_samples():
     assert t.tolist() == [2.0, 3.0, 4.0, 5.0]
     assert a.tolist() == [2, 3, 7, 8]
     assert history.series(1)[1].tolist() == [5, 6, 9, 10]
-
-
-def naive_rates(groups, rows, t_ms, start, stop, bin_ms):
-    edges = np.arange(start, stop + 1e-9, bin_ms)
-    out = np.zeros((len(groups), edges.size - 1))
-    for g, members in enumerate(groups):
-        hit = np.isin(rows, members)
-        out[g] = np.histogram(t_ms[hit], bins=edges)[0] / (len(members) * bin_ms / 1000)
-    return edges[1:], out
-
-
-def test_rate_binner_agrees_with_a_histogram_across_uneven_chunks():
-    rng = np.random.default_rng(1)
-    groups = (np.array([0, 1, 2]), np.array([2, 3]))
-    rows = rng.integers(0, 5, 400)
-    t_ms = np.sort(rng.uniform(0, 100, 400))
-    binner = RateBinner(5, groups, bin_ms=10.0)
-    ends, rates, previous = [], [], 0.0
-    for stop in (3.0, 17.5, 18.0, 64.2, 100.0):
-        chunk = (t_ms >= previous) & (t_ms < stop)
-        e, r = binner.add(rows[chunk], t_ms[chunk], stop)
-        ends.append(e)
-        rates.append(r)
-        previous = stop
-    expected_ends, expected = naive_rates(groups, rows, t_ms, 0.0, 100.0, 10.0)
-    assert np.allclose(np.concatenate(ends), expected_ends)
-    assert np.allclose(np.concatenate(rates, axis=1), expected)
-
-
-def test_rate_binner_validates_and_restarts():
-    with pytest.raises(ValueError, match="0 ms"):
-        RateBinner(3, (np.array([0]),), bin_ms=0)
-    binner = RateBinner(3, (np.array([0]),), bin_ms=5.0)
-    binner.add(np.array([0, 0]), np.array([1.0, 2.0]), 4.0)
-    binner.restart(0.0)
-    ends, rates = binner.add(np.zeros(0, int), np.zeros(0), 5.0)
-    assert ends.tolist() == [5.0] and rates.tolist() == [[0.0]]
 
 
 def test_spike_window_keeps_every_cell_and_refills_a_new_raster():

@@ -1,0 +1,38 @@
+"""Rate monitors against a histogram: overlapping groups, spikes fed in uneven chunks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from brainview.errors import ParameterError
+from brainview.sim.monitors import RateMonitor
+
+
+def test_group_rates_agree_with_a_histogram_across_uneven_chunks():
+    rng = np.random.default_rng(1)
+    groups = (np.array([0, 1, 2]), np.array([2, 3]))
+    cells = rng.integers(0, 5, 400)
+    steps = np.sort(rng.integers(0, 1000, 400))  # 100 ms of 0.1 ms steps
+    monitor = RateMonitor.of_groups(5, ("a", "b"), groups, bin_steps=100, dt_ms=0.1)
+    previous = 0
+    for stop in (30, 175, 180, 642, 1000):
+        chunk = (steps >= previous) & (steps < stop)
+        monitor.add_spikes(steps[chunk], cells[chunk], stop)
+        previous = stop
+    expected = np.stack([
+        np.histogram(steps[np.isin(cells, members)], bins=np.arange(0, 1001, 100))[0] / (members.size * 0.01)
+        for members in groups
+    ], axis=1)
+    assert monitor.complete_bins == 10 and monitor.labels == ("a", "b")
+    np.testing.assert_allclose(monitor.rates_Hz(), expected)
+    np.testing.assert_allclose(monitor.rates_Hz(4), expected[4:])
+
+
+def test_groups_are_checked():
+    with pytest.raises(ParameterError, match="2 group labels for 1 groups"):
+        RateMonitor.of_groups(3, ("a", "b"), (np.array([0]),), 10, 0.1)
+    with pytest.raises(ParameterError, match=r"lie in \[0, 2\]"):
+        RateMonitor.of_groups(3, ("a",), (np.array([3]),), 10, 0.1)
+    with pytest.raises(ParameterError, match="at least one step"):
+        RateMonitor.of_groups(3, ("a",), (np.array([0]),), 0, 0.1)
