@@ -400,7 +400,9 @@ def run_steps_threaded(net, k, table, st, drive, rec, n_steps):
     """:func:`run_steps` with the delivery of busy steps shared by the threads of ``st.partition``.
 
     Compiled in each process at first use, never cached (see "Caching" above); the results are
-    the same to the bit as :func:`run_steps`.
+    the same to the bit as :func:`run_steps`. The loop repeats :func:`run_steps`' few lines
+    rather than taking the delivery as an argument: a function argument would make the cached
+    kernel depend on the uncached parallel one, which is what must not happen.
     """
     capacity = rec.spike_step.shape[0]
     for s in range(n_steps):
