@@ -15,6 +15,10 @@ positions. brainview then places cells by their wiring, so that partners sit nea
 
 Cells with no connection at all are put on a sphere around the rest (a Fibonacci lattice), and
 every computed position gets a small seeded jitter, so that no two cells coincide.
+
+Whatever the weights, the result is finite: connections whose weight is not a finite positive
+number are left out, an eigenproblem that does not converge falls back to the sphere, and
+filled positions are kept within float32's range.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from brainview.connectome.synapses import SynapseCSR
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 @dataclass(frozen=True)
@@ -99,8 +105,15 @@ def spectral_layout(
     if connected.size:
         local = np.full(n, -1, np.int64)
         local[connected] = np.arange(connected.size)
-        coords = _eigenmap(local[pre], local[post], weight, degree[connected], rng, parameters)
-        position[connected] = _scaled(coords, parameters.extent_um)
+        try:
+            coords = _eigenmap(local[pre], local[post], weight, degree[connected], rng, parameters)
+        except np.linalg.LinAlgError:  # not expected for finite weights; then the sphere below
+            coords = np.full((connected.size, 3), np.nan)
+        if np.isfinite(coords).all():
+            position[connected] = _scaled(coords, parameters.extent_um)
+        else:  # placed like unconnected cells
+            degree[connected] = 0.0
+            connected = connected[:0]
     isolated = np.flatnonzero(degree == 0)
     position[isolated] = _sphere_points(isolated.size) * (1.2 * half if connected.size else half)
     position += rng.normal(0.0, parameters.jitter * parameters.extent_um, position.shape)
@@ -114,7 +127,7 @@ def _undirected_edges(chemical: SynapseCSR, gap: SynapseCSR | None, max_edges: i
         pre = np.concatenate([pre, gap.pre])
         post = np.concatenate([post, gap.indices])
         weight = np.concatenate([weight, gap.weight])
-    keep = (pre != post) & (weight > 0)
+    keep = (pre != post) & (weight > 0) & np.isfinite(weight)
     pre, post = pre[keep].astype(np.int64), post[keep].astype(np.int64)
     # Synapse counts span four orders of magnitude; the log keeps strong pairs from dominating.
     weight = np.log1p(weight[keep].astype(np.float64))
@@ -265,6 +278,8 @@ def fill_missing_positions(
     position[stranded] = centre + _sphere_points(stranded.size) * 0.6 * spread
     rng = np.random.default_rng(seed)
     position[missing] += rng.normal(0.0, 0.005 * spread, (n_missing, 3))
+    # Placed cells near float32's limits must not push a filled one past them.
+    np.clip(position, -_FLOAT32_MAX, _FLOAT32_MAX, out=position)
     return position.astype(np.float32), n_missing
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import types
+
 import numpy as np
 import pytest
 
@@ -107,3 +109,29 @@ def test_complete_positions_records_how_positions_were_made():
     meta = {}
     complete_positions(np.zeros((30, 3)), synapses, None, meta)
     assert meta == {"positions": "measured"}
+
+
+def test_non_finite_weights_are_left_out_of_the_layout():
+    # The data model refuses infinite weights, but the layout must not choke on them either
+    # ("Eigenvalues did not converge" from a weight of 1e39, which is inf as float32).
+    good = two_clusters()
+    weight = np.array(good.weight, dtype=np.float32)
+    weight[::7] = np.inf
+    wiring = types.SimpleNamespace(n=good.n, pre=good.pre, indices=good.indices, weight=weight)
+    position = spectral_layout(wiring)
+    assert position.shape == (30, 3) and np.isfinite(position).all()
+
+
+def test_layout_of_weights_at_the_float32_limit():
+    position = spectral_layout(two_clusters().__class__.from_edges(
+        np.array([0, 1, 2]), np.array([1, 2, 0]), np.full(3, np.finfo(np.float32).max), 4, np.ones(3, np.int8)))
+    assert np.isfinite(position).all()
+
+
+def test_filled_positions_stay_within_float32():
+    # Cells with no placed partner go on a sphere around the placed ones' centre, 0.6 of their
+    # spread away: here beyond float32's range unless kept within it.
+    big = 3.4e38
+    position = np.array([[big, big, big], [big, big, big], [-big, -big, -big]] + [[np.nan] * 3] * 4)
+    filled, count = fill_missing_positions(position, csr(7, [(0, 1), (3, 4), (5, 6)]))
+    assert count == 4 and filled.dtype == np.float32 and np.isfinite(filled).all()

@@ -20,6 +20,10 @@ inhibitory in the fly (:data:`~brainview.connectome.neurotransmitters.FLY_INHIBI
 Positions are converted from nanometres to micrometres; neurons without one are placed among
 their partners, and a download without ``coordinates`` is laid out
 (:mod:`brainview.connectome.layout`).
+
+A ``syn_count`` must be a whole number from 0 to :data:`~brainview.connectome.io._tables.MAX_COUNT`
+and a position within :data:`~brainview.connectome.io._tables.MAX_POSITION_UM` micrometres of
+the origin; any other value is a FormatError naming its file, line and column.
 """
 
 from __future__ import annotations
@@ -34,10 +38,21 @@ import pandas as pd
 
 from brainview.connectome.categorical import MISSING, Categorical
 from brainview.connectome.connectome import Connectome
-from brainview.connectome.io._tables import (
-    Field, Table, first_duplicate_row, index_in, map_labels, read_batches, read_table, readable_names,
-)
 from brainview.connectome.io import Progress
+from brainview.connectome.io._tables import (
+    MAX_COUNT,
+    MAX_POSITION_UM,
+    Field,
+    Table,
+    first_duplicate_row,
+    index_in,
+    map_labels,
+    one_line,
+    read_batches,
+    read_table,
+    readable_names,
+    shown,
+)
 from brainview.connectome.io.errors import FormatError
 from brainview.connectome.layout import complete_positions
 from brainview.connectome.neurotransmitters import FLY_INHIBITORY, canonical_nt
@@ -62,7 +77,7 @@ CONSOLIDATED_FIELDS = (Field("root_id", "int"), Field("primary_type", "text", re
 CONNECTION_FIELDS = (
     Field("pre_root_id", "int"),
     Field("post_root_id", "int"),
-    Field("syn_count", "int"),
+    Field("syn_count", "int", minimum=0, maximum=MAX_COUNT),
     Field("nt_type", "text", required=False),
 )
 COORDINATE_FIELDS = (Field("root_id", "int"), Field("position", "text"))
@@ -136,7 +151,10 @@ def read_codex(path: str | os.PathLike, progress: Progress | None = None) -> Con
     if "coordinates" in tables:
         position = parse_coordinates(read_table(tables["coordinates"], COORDINATE_FIELDS), columns["id"])
     position = complete_positions(position, chemical, None, meta)
-    connectome = Connectome(columns, position, chemical, None, meta)
+    try:
+        connectome = Connectome(columns, position, chemical, None, meta)
+    except ValueError as error:  # what the data model refuses and the checks above let through
+        raise FormatError(connections_path, f"not a valid connectome: {one_line(str(error))}") from None
     report(1.0, "done")
     return connectome
 
@@ -272,12 +290,17 @@ def parse_connections(
     lookup = pd.Index(ids)  # its hash table is built once, for all batches
     inhibitory_cell = np.isin(neuron_nt.to_strings(), list(FLY_INHIBITORY))
     edges = _EdgeColumns()
+    path = None
     for batch in batches:
+        path = batch.path
         pre, post = _cell_rows(batch, lookup, neuron_files)
         edges.append(pre, post, batch["syn_count"], _row_signs(batch, inhibitory_cell[pre]))
         del batch, pre, post  # the batch's columns go before the next one is parsed
     pre, post, count, sign = edges.trimmed()
-    return SynapseCSR.from_edges(pre, post, count, ids.size, sign, overwrite_input=True)
+    try:  # counts are at most MAX_COUNT, so no pair's sum overflows: this is the last line of defence
+        return SynapseCSR.from_edges(pre, post, count, ids.size, sign, overwrite_input=True)
+    except ValueError as error:
+        raise FormatError(path or "<connections>", f"invalid connections: {one_line(str(error))}", column="syn_count") from None
 
 
 def _cell_rows(batch: Table, lookup: pd.Index, neuron_files: str) -> tuple[np.ndarray, np.ndarray]:
@@ -359,17 +382,19 @@ def parse_coordinates(coordinates: Table, ids: np.ndarray) -> np.ndarray:
             parsed[code] = [float(v) for v in match.groups()] if match else np.nan
         except ValueError:  # "1e" or "--" pass the pattern but are no numbers
             parsed[code] = np.nan
-    usable = np.isfinite(parsed).all(axis=1)
+    parsed /= 1000.0  # micrometres
+    usable = np.isfinite(parsed).all(axis=1) & (np.abs(parsed) <= MAX_POSITION_UM).all(axis=1)
     usable[-1] = True  # an empty position is a missing one, not an error
     bad = np.flatnonzero(~usable[text.codes])
     if bad.size:
         row = int(bad[0])
         raise coordinates.error(
-            f"expected a position '[x y z]' in nanometres, got {text[row]!r}", row, "position"
+            f"expected a position '[x y z]' in nanometres, each within {MAX_POSITION_UM * 1000:g}, got {shown(text[row])}",
+            row, "position",
         )
     _, first = np.unique(coordinates["root_id"], return_index=True)
     cells = index_in(ids, coordinates["root_id"][first])
     position = np.full((ids.size, 3), np.nan)
     keep = cells >= 0
-    position[cells[keep]] = parsed[text.codes[first[keep]]] / 1000.0
+    position[cells[keep]] = parsed[text.codes[first[keep]]]
     return position

@@ -11,6 +11,10 @@ Signs come from the ``sign`` column (negative -> inhibitory), else from a negati
 (its magnitude is the count), else from the presynaptic transmitter of the node table: only
 GABA counts as inhibitory, since an edge list does not say which species it describes.
 
+Weights must be finite within float32 (also once summed over a pair's rows), positions and
+radii within :data:`~brainview.connectome.io._tables.MAX_POSITION_UM` (radii not negative),
+integer cell ids within int64; anything else is a FormatError naming the line and column.
+
 The node table is ``<stem>_nodes.csv`` or ``nodes.csv`` beside the edge list (``.csv.gz`` and
 ``.tsv`` work too; for ``x_edgelist.csv`` and ``x_edges.csv`` also ``x_nodes.csv``). It needs an
 ``id`` (``node_id``, ``bodyId``, ``root_id``, ``skeleton_id``) or a ``name`` (``label``) column
@@ -30,10 +34,22 @@ import pandas as pd
 
 from brainview.connectome.categorical import MISSING, Categorical
 from brainview.connectome.connectome import Connectome
-from brainview.connectome.io._tables import (
-    Field, Table, delimiter_of, first_duplicate_row, index_in, read_table, header_line, split_line,
-)
 from brainview.connectome.io import Progress
+from brainview.connectome.io._tables import (
+    MAX_POSITION_UM,
+    Field,
+    Table,
+    build_synapses,
+    decimal_int64,
+    delimiter_of,
+    first_duplicate_row,
+    header_line,
+    index_in,
+    one_line,
+    read_table,
+    shown,
+    split_line,
+)
 from brainview.connectome.io.errors import FormatError
 from brainview.connectome.layout import complete_positions
 from brainview.connectome.neurotransmitters import canonical_nt
@@ -58,10 +74,9 @@ NODE_FIELDS = (
     Field("side", "text", ("hemisphere",), required=False),
     Field("nt", "text", ("neurotransmitter", "nt_type"), required=False),
     Field("subsystem", "text", required=False),
-    Field("radius", "float", required=False, missing_ok=True),
-    Field("x", "float", ("soma_x", "position_x", "pos_x"), required=False, missing_ok=True),
-    Field("y", "float", ("soma_y", "position_y", "pos_y"), required=False, missing_ok=True),
-    Field("z", "float", ("soma_z", "position_z", "pos_z"), required=False, missing_ok=True),
+    Field("radius", "float", required=False, missing_ok=True, minimum=0.0, maximum=MAX_POSITION_UM),
+    *(Field(axis, "float", (f"soma_{axis}", f"position_{axis}", f"pos_{axis}"), required=False, missing_ok=True,
+            minimum=-MAX_POSITION_UM, maximum=MAX_POSITION_UM) for axis in "xyz"),
 )
 
 _SIDES = {"l": "left", "r": "right", "left": "left", "right": "right"}
@@ -115,7 +130,10 @@ def read_edgelist(path: str | os.PathLike, progress: Progress | None = None) -> 
     if position is not None:
         meta["coordinate_frame"] = f"as given in {nodes_path.name} (micrometres)"
     position = complete_positions(position, chemical, None, meta)
-    connectome = Connectome(columns, position, chemical, None, meta)
+    try:
+        connectome = Connectome(columns, position, chemical, None, meta)
+    except ValueError as error:  # what the data model refuses and the checks above let through
+        raise FormatError(nodes_path or path, f"not a valid connectome: {one_line(str(error))}") from None
     report(1.0, "done")
     return connectome
 
@@ -124,7 +142,7 @@ def read_edges(path: Path) -> Table:
     """The edge table, with or without a header line."""
     line = header_line(path)
     delimiter = delimiter_of(path, line)
-    fields = split_line(line, delimiter)
+    fields = split_line(line, delimiter, path) or [""]
     known = {s.lower() for f in EDGE_FIELDS for s in f.spellings}
     if any(f.lower() in known for f in fields) or not _is_number(fields[-1]):
         return read_table(path, EDGE_FIELDS)
@@ -137,23 +155,23 @@ def read_edges(path: Path) -> Table:
 def read_nodes(path: Path) -> Table:
     """The node table: the standard columns plus every other column, as text."""
     line = header_line(path)
-    header = split_line(line, delimiter_of(path, line))
+    header = split_line(line, delimiter_of(path, line), path)
     known = {s.lower() for f in NODE_FIELDS for s in f.spellings}
-    extras = tuple(Field(h, "text", required=False) for h in header if h and h.lower() not in known)
+    extras = tuple(Field(h, "text", required=False) for h in dict.fromkeys(header) if h and h.lower() not in known)
     nodes = read_table(path, NODE_FIELDS + extras)
     if "id" not in nodes and "name" not in nodes:
-        raise FormatError(
-            path, f"a node table needs an 'id' or a 'name' column; the columns found are {', '.join(map(repr, header))}",
-            line=1,
-        )
+        found = ", ".join(shown(h, 30) for h in header[:12]) + (f" and {len(header) - 12} more" if len(header) > 12 else "")
+        raise FormatError(path, f"a node table needs an 'id' or a 'name' column; the columns found are {found}", line=1)
     for key in ("id", "name"):
         if key in nodes:
-            values = np.asarray(nodes[key].tolist() if key == "id" else nodes[key].to_strings())
+            values = nodes[key] if key == "id" else nodes[key].to_strings()
             # Cells without a name are named by their id later; only given names must be unique.
             rows = np.flatnonzero(values != "") if key == "name" else np.arange(values.size)
             repeat = first_duplicate_row(values[rows])
             if repeat is not None:
-                raise nodes.error(f"{key} {values[rows[repeat]].item()!r} appears twice", rows[repeat], key)
+                value = values[rows[repeat]]
+                shown_value = shown(str(value)) if key == "name" else str(int(value))
+                raise nodes.error(f"{key} {shown_value} appears twice", rows[repeat], key)
     return nodes
 
 
@@ -165,12 +183,21 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _integer_labels(column: Categorical) -> np.ndarray | None:
-    """The labels as int64 when every one is an integer, else None."""
-    labels = pd.Series(column.categories, dtype=object)
-    if not labels.str.fullmatch(r"\s*[+-]?\d+\s*").all():
+def _integer_labels(column: Categorical, table: Table, key: str) -> np.ndarray | None:
+    """The labels as int64 when every one is a decimal integer, else None.
+
+    Raises
+    ------
+    FormatError
+        For the first row whose label is an integer beyond int64 (ids, not names, by then).
+    """
+    values, decimal, fits = decimal_int64(column.categories)
+    if not decimal.all():
         return None
-    return labels.astype(np.int64).to_numpy() if len(labels) else np.zeros(0, np.int64)
+    if not fits.all():
+        row = int(np.flatnonzero(np.isin(column.codes, np.flatnonzero(~fits)))[0])
+        raise table.error(f"expected a cell id within int64, got {shown(column[row])}", row, key)
+    return values
 
 
 def parse_edgelist(edges: Table, nodes: Table | None) -> tuple[dict, SynapseCSR, np.ndarray | None]:
@@ -180,23 +207,24 @@ def parse_edgelist(edges: Table, nodes: Table | None) -> tuple[dict, SynapseCSR,
         if (edges[key].codes == MISSING).any():
             row = int(np.flatnonzero(edges[key].codes == MISSING)[0])
             raise edges.error("expected a cell id or name, got an empty value", row, key)
-    pre_int, post_int = _integer_labels(pre_labels), _integer_labels(post_labels)
+    pre_int, post_int = _integer_labels(pre_labels, edges, "pre"), _integer_labels(post_labels, edges, "post")
     by_id = pre_int is not None and post_int is not None and (nodes is None or "id" in nodes)
     if nodes is None:
         columns = _cells_from_edges(pre_labels, post_labels, pre_int, post_int, by_id)
     else:
         if not by_id and "name" not in nodes:
             raise FormatError(nodes.path, "the edges name cells by text but this node table has no 'name' column")
-        columns = _cells_from_nodes(nodes)
-    keys = columns["id"] if by_id else columns["name"].to_strings().astype(str)
+        columns = _cells_from_nodes(nodes, by_id)
+    keys = columns.pop("_keys")
     ends = []
     for key, labels, as_int in (("pre", pre_labels, pre_int), ("post", post_labels, post_int)):
-        category_values = as_int if by_id else np.asarray(labels.categories, dtype=str)
+        category_values = as_int if by_id else np.asarray(labels.categories, dtype=object)
         category_rows = np.append(index_in(keys, category_values), -1)
         rows = category_rows[labels.codes]
         if (rows < 0).any():
             row = int(np.flatnonzero(rows < 0)[0])
-            raise edges.error(f"edge to an unknown neuron id {labels[row]!r} (not in {nodes.path.name})", row, key)
+            where = f" (not in {nodes.path.name})" if nodes is not None else ""
+            raise edges.error(f"edge to an unknown neuron id {shown(labels[row])}{where}", row, key)
         ends.append(rows)
     n = len(columns["id"])
     weight = edges.columns.get("weight", np.ones(edges.n_rows))
@@ -206,30 +234,46 @@ def parse_edgelist(edges: Table, nodes: Table | None) -> tuple[dict, SynapseCSR,
         sign = np.where(weight < 0, -1, 1)
     else:
         sign = np.where(columns["nt"].mask("GABA")[ends[0]], -1, 1)
-    chemical = SynapseCSR.from_edges(ends[0], ends[1], np.abs(weight), n, sign.astype(np.int8))
+    chemical = build_synapses(
+        ends[0], ends[1], np.abs(weight), n, sign.astype(np.int8),
+        lambda problem, row: edges.error(problem, row, "weight" if "weight" in edges else None),
+    )
     position = columns.pop("_position", None)
     return columns, chemical, position
 
 
 def _cells_from_edges(pre, post, pre_int, post_int, by_id: bool) -> dict:
+    """The cells named in the edges, with ``_keys``: the ids, or the exact labels, edges refer to."""
     if by_id:
         ids = np.unique(np.concatenate([pre_int, post_int]))
+        keys = ids
         names = Categorical.from_values(ids.astype(str))
     else:
-        labels = np.unique(np.concatenate([np.asarray(pre.categories, str), np.asarray(post.categories, str)]))
-        ids = np.arange(labels.size, dtype=np.int64)
-        names = Categorical.from_values(labels.astype(object))
+        # Object arrays of str: a fixed-width copy would take the longest label's width per label.
+        keys = np.unique(np.asarray([*pre.categories, *post.categories], dtype=object))
+        ids = np.arange(keys.size, dtype=np.int64)
+        names = Categorical.from_values(keys)
     n = ids.size
-    return {"id": ids, "name": names, "kind": Categorical.filled(n, "neuron"), "nt": Categorical.filled(n, "unknown")}
+    return {"id": ids, "name": names, "kind": Categorical.filled(n, "neuron"), "nt": Categorical.filled(n, "unknown"),
+            "_keys": keys}
 
 
-def _cells_from_nodes(nodes: Table) -> dict:
+def _cells_from_nodes(nodes: Table, by_id: bool) -> dict:
+    """The cells of the node table, with ``_keys``: the ids, or the exact names, edges refer to."""
     n = nodes.n_rows
     columns: dict = {"id": None, "name": None, **nodes.columns}
     ids = nodes.columns.get("id", np.arange(n, dtype=np.int64))
-    name = nodes.columns.get("name", Categorical.from_values(ids.astype(str)))
-    if (name.codes == MISSING).any():
-        name = Categorical.from_values(np.where(name.codes == MISSING, ids.astype(str).astype(object), name.to_strings()))
+    labels = ids.astype(str).astype(object)
+    if "name" in nodes:  # cells without a name are named by their id
+        labels = np.where(nodes["name"].codes == MISSING, labels, nodes["name"].to_strings())
+        if not by_id:
+            repeat = first_duplicate_row(labels)
+            if repeat is not None:
+                raise nodes.error(
+                    f"name {shown(labels[repeat])} appears twice (a cell without a name is named by its id)", repeat, "name"
+                )
+    name = Categorical.from_values(labels)
+    columns["_keys"] = ids if by_id else labels
     xyz = [columns.pop(axis, None) for axis in ("x", "y", "z")]
     if "side" in columns:
         side = columns["side"]
@@ -245,7 +289,7 @@ def _cells_from_nodes(nodes: Table) -> dict:
         columns["nt"] = Categorical.filled(n, "unknown")
     if "kind" not in columns:
         columns["kind"] = Categorical.filled(n, "neuron")
-    if "radius" in columns:
+    if "radius" in columns:  # missing radii are drawn at 1 um
         columns["radius"] = np.where(np.isfinite(columns["radius"]), columns["radius"], 1.0)
     for key, value in list(columns.items()):
         if key not in {f.name for f in NODE_FIELDS} and isinstance(value, Categorical):

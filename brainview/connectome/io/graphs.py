@@ -16,12 +16,19 @@ connect both ways. Graph attributes become metadata.
 Before networkx sees a file, one streaming pass with expat checks that it is well-formed XML,
 that typed numeric attribute values are numbers, and that every edge ends at a declared node,
 so errors name the line. Entity declarations are refused (no entity expansion attacks).
+
+Values are checked as in the CSV readers: counts and gap weights finite, not negative and
+within float32 (also once summed over parallel edges), signs finite, positions within
+:data:`~brainview.connectome.io._tables.MAX_POSITION_UM` micrometres, radii not negative
+(1 where missing); anything else, and any file networkx cannot parse, is a FormatError naming
+the file (and the line of the node or edge when the check knows it).
 """
 
 from __future__ import annotations
 
 import gzip
 import os
+import zlib
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
 from xml.parsers import expat
@@ -32,9 +39,18 @@ import pandas as pd
 
 from brainview.connectome.categorical import Categorical
 from brainview.connectome.connectome import Connectome
-from brainview.connectome.io._tables import open_binary
-from brainview.connectome.io.atomic import atomic_output
 from brainview.connectome.io import Progress
+from brainview.connectome.io._tables import (
+    FLOAT32_MAX,
+    MAX_POSITION_UM,
+    build_synapses,
+    decimal_int64,
+    one_line,
+    open_binary,
+    shown,
+    unreadable,
+)
+from brainview.connectome.io.atomic import atomic_output
 from brainview.connectome.io.errors import FormatError
 from brainview.connectome.layout import complete_positions
 from brainview.connectome.neurotransmitters import canonical_nt
@@ -50,6 +66,9 @@ ID_KEYS = ("id", "bodyId", "root_id")
 GAP_KINDS = {"gap", "gap junction", "gap_junction", "electrical"}
 _NETWORKX_GRAPH_KEYS = {"node_default", "edge_default", "mode"}
 _NUMERIC_TYPES = {"int": "an integer", "long": "an integer", "integer": "an integer", "float": "a number", "double": "a number"}
+# What networkx raises, one place or another, for a file it cannot make a graph of.
+_NETWORKX_ERRORS = (nx.NetworkXError, ParseError, ValueError, KeyError, TypeError, IndexError, AttributeError,
+                    RuntimeError, OverflowError, LookupError, zlib.error, EOFError, OSError)
 
 
 def read_graphml(path: str | os.PathLike, progress: Progress | None = None) -> Connectome:
@@ -73,10 +92,10 @@ def _read(path: Path, fmt: str, progress: Progress | None) -> Connectome:
                 graph = nx.read_graphml(handle)
             else:
                 graph = nx.read_gexf(handle, version=_gexf_version(scan.namespace))
-    except (nx.NetworkXError, ParseError, ValueError, KeyError, TypeError) as error:
-        raise FormatError(path, f"not a valid {fmt} file: {error}") from None
+    except _NETWORKX_ERRORS as error:
+        raise FormatError(path, f"not a valid {fmt} file: {one_line(str(error)) or type(error).__name__}") from None
     report(0.7, "building the connectome")
-    connectome = parse_graph(graph, path, scan.edge_lines, fmt)
+    connectome = parse_graph(graph, path, scan.edge_lines, fmt, scan.node_lines)
     report(1.0, "done")
     return connectome
 
@@ -95,6 +114,7 @@ class XMLScan:
         self.path = path
         self.namespace = ""
         self.nodes: set[str] = set()
+        self.node_lines: dict[str, int] = {}
         self.edge_lines: dict[tuple[str, str], int] = {}
         self._edges: list[tuple[str | None, str | None, int]] = []
         self._numeric: dict[tuple[str, str], tuple[str, str]] = {}
@@ -118,6 +138,7 @@ class XMLScan:
             self._numeric[(self._context, attrs.get("id", ""))] = (attrs.get("title", ""), attrs["type"])
         elif local == "node":
             self.nodes.add(attrs.get("id", ""))
+            self.node_lines.setdefault(attrs.get("id", ""), line)
             self._context = "node"
         elif local == "edge":
             self._edges.append((attrs.get("source"), attrs.get("target"), line))
@@ -144,8 +165,8 @@ class XMLScan:
         try:
             int(text.strip()) if _NUMERIC_TYPES[kind] == "an integer" else float(text)
         except ValueError:
-            raise FormatError(self.path, f"expected {_NUMERIC_TYPES[kind]}, got {text.strip()!r}", line=line,
-                              column=attribute) from None
+            raise FormatError(self.path, f"expected {_NUMERIC_TYPES[kind]}, got {shown(text.strip())}", line=line,
+                              column=attribute[:60]) from None
 
     def _refuse_entities(self, *args) -> None:
         raise FormatError(self.path, "XML entity declarations are not accepted", line=self.parser.CurrentLineNumber)
@@ -158,7 +179,8 @@ class XMLScan:
                     raise FormatError(self.path, f"an edge without a {end}", line=line, column=end)
                 if value not in self.nodes:
                     raise FormatError(
-                        self.path, f"edge to an unknown neuron id {value!r} (no node declares it)", line=line, column=end
+                        self.path, f"edge to an unknown neuron id {shown(value)} (no node declares it)", line=line,
+                        column=end,
                     )
             self.edge_lines.setdefault((source, target), line)
 
@@ -180,14 +202,20 @@ def scan_xml(path: Path) -> XMLScan:
             path, f"not well-formed XML ({expat.ErrorString(error.code)}, at character {error.offset + 1})",
             line=error.lineno,
         ) from None
-    except (OSError, EOFError) as error:
-        raise FormatError(path, f"cannot read the file: {error}") from None
+    except FormatError:
+        raise
+    except (LookupError, ValueError) as error:  # an XML declaration naming an unknown encoding
+        raise FormatError(path, f"not well-formed XML: {one_line(str(error))}", line=scan.parser.CurrentLineNumber) from None
+    except (OSError, EOFError, zlib.error) as error:
+        raise unreadable(path, error) from None
     scan.check_edges()
     return scan
 
 
-def parse_graph(graph: nx.Graph, path: Path, edge_lines: dict[tuple[str, str], int], fmt: str) -> Connectome:
-    """A Connectome from a networkx graph read from ``path`` (``edge_lines`` locate errors)."""
+def parse_graph(
+    graph: nx.Graph, path: Path, edge_lines: dict[tuple[str, str], int], fmt: str, node_lines: dict[str, int] | None = None
+) -> Connectome:
+    """A Connectome from a networkx graph read from ``path`` (``edge_lines``, ``node_lines`` locate errors)."""
     keys = list(graph.nodes)
     if not keys:
         raise FormatError(path, "the graph has no nodes")
@@ -208,8 +236,9 @@ def parse_graph(graph: nx.Graph, path: Path, edge_lines: dict[tuple[str, str], i
     columns.setdefault("kind", Categorical.filled(n, "neuron"))
     for key in sorted({k for attrs in attributes for k in attrs} - used):
         columns[key] = _extra_column([attrs.get(key) for attrs in attributes])
-    if "radius" in columns and not isinstance(columns["radius"], np.ndarray):
-        raise FormatError(path, "expected numbers in the node attribute 'radius'", column="radius")
+    lines = [(node_lines or {}).get(str(k)) for k in keys]
+    if "radius" in columns:
+        columns["radius"] = _radii(columns["radius"], path, lines)
     chemical, gap = _synapses(graph, keys, columns["nt"], path, edge_lines)
     meta = {str(k): str(v) for k, v in graph.graph.items() if k not in _NETWORKX_GRAPH_KEYS and isinstance(v, str | int | float)}
     declared = meta.get("positions", "")
@@ -217,78 +246,131 @@ def parse_graph(graph: nx.Graph, path: Path, edge_lines: dict[tuple[str, str], i
     meta.setdefault("species", "unknown")
     meta.setdefault("units", "synapse counts (or the weights as given)")
     meta["source"] = f"{fmt} file"
-    position = _positions(attributes)
+    position = _positions(attributes, path, lines)
     if position is not None:
         meta.setdefault("coordinate_frame", "as given in the file (micrometres)")
     position = complete_positions(position, chemical, gap, meta)
     if declared.startswith("layout") and meta["positions"] == "measured" and "positions_filled" not in meta:
         meta["positions"] = declared  # the file's x, y, z were themselves computed
-    return Connectome(columns, position, chemical, gap, meta)
+    try:
+        return Connectome(columns, position, chemical, gap, meta)
+    except ValueError as error:  # what the data model refuses and the checks above let through
+        raise FormatError(path, f"not a valid connectome: {one_line(str(error))}") from None
 
 
 def _ids(keys: list, attributes: list[dict]) -> np.ndarray:
-    as_text = pd.Series([str(k) for k in keys], dtype=object)
-    if as_text.str.fullmatch(r"[+-]?\d+").all() and as_text.nunique() == len(keys):
-        return as_text.astype(np.int64).to_numpy()
+    """Node keys that are unique int64 integers, else unique int64 id attributes, else 0..N-1."""
+    values, _, fits = decimal_int64([str(k) for k in keys])
+    if fits.all() and np.unique(values).size == len(keys):
+        return values
     for key in ID_KEYS:
-        values = [a.get(key) for a in attributes]
-        if all(isinstance(v, int | np.integer) for v in values) and len(set(values)) == len(values):
-            return np.asarray(values, np.int64)
+        given = [a.get(key) for a in attributes]
+        if (all(isinstance(v, int | np.integer) and not isinstance(v, bool) and -(2**63) <= v < 2**63 for v in given)
+                and len(set(given)) == len(given)):
+            return np.asarray(given, np.int64)
     return np.arange(len(keys), dtype=np.int64)
 
 
 def _extra_column(values: list) -> np.ndarray | Categorical:
-    numbers = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce")
+    try:
+        numbers = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce")
+    except OverflowError:  # an integer beyond float64: kept as text
+        return Categorical.from_values([None if v is None else str(v) for v in values])
     present = pd.Series(values, dtype=object).notna()
     if present.any() and numbers[present].notna().all():
         return numbers.to_numpy(np.float64)
     return Categorical.from_values(values)
 
 
-def _positions(attributes: list[dict]) -> np.ndarray | None:
-    def xyz(attrs: dict) -> list[float]:
-        viz = attrs.get("viz", {}).get("position", {}) if isinstance(attrs.get("viz"), dict) else {}
-        return [float(attrs.get(axis, viz.get(axis, np.nan))) for axis in "xyz"]
+def _radii(radius: np.ndarray | Categorical, path: Path, lines: list[int | None]) -> np.ndarray:
+    """Node radii: not negative and finite, 1 where a node has none."""
+    if not isinstance(radius, np.ndarray):
+        raise FormatError(path, "expected numbers in the node attribute 'radius'", column="radius")
+    bad = np.flatnonzero(~((radius >= 0) & (radius <= MAX_POSITION_UM)) & ~np.isnan(radius))
+    if bad.size:
+        raise FormatError(path, f"expected a radius from 0 to {MAX_POSITION_UM:g} micrometres, got {float(radius[bad[0]])!r}",
+                          line=lines[bad[0]], column="radius")
+    return np.where(np.isnan(radius), 1.0, radius)
 
+
+def _positions(attributes: list[dict], path: Path, lines: list[int | None]) -> np.ndarray | None:
+    """(N, 3) positions from x, y, z (or GEXF viz:position), NaN where missing; None if no node has any."""
     if not any("x" in a or "viz" in a for a in attributes):
         return None
-    return np.array([xyz(a) for a in attributes], dtype=np.float64)
+    position = np.full((len(attributes), 3), np.nan)
+    for row, attrs in enumerate(attributes):
+        viz = attrs.get("viz", {}).get("position", {}) if isinstance(attrs.get("viz"), dict) else {}
+        viz = viz if isinstance(viz, dict) else {}
+        for k, axis in enumerate("xyz"):
+            value = attrs.get(axis, viz.get(axis))
+            if value is None:
+                continue
+            try:
+                position[row, k] = float(value)
+            except (TypeError, ValueError, OverflowError):
+                position[row, k] = np.inf  # reported below
+            if not abs(position[row, k]) <= MAX_POSITION_UM and not np.isnan(position[row, k]):
+                raise FormatError(
+                    path, f"expected a position within {MAX_POSITION_UM:g} micrometres, got {shown(str(value))}",
+                    line=lines[row], column=axis,
+                )
+    return position
 
 
 def _synapses(graph, keys, nt: Categorical, path: Path, edge_lines) -> tuple[SynapseCSR, SynapseCSR | None]:
     index = {k: i for i, k in enumerate(keys)}
     chemical: list[tuple[int, int, float, int]] = []
     gap: list[tuple[int, int, float]] = []
+    # The line and the count's attribute of each row, to locate a pair whose sum overflows.
+    chemical_at: list[tuple[int | None, str | None]] = []
+    gap_at: list[tuple[int | None, str | None]] = []
     inhibitory = nt.mask("GABA")
     for u, v, data in graph.edges(data=True):
         i, j = index[u], index[v]
+        line = edge_lines.get((u, v))
         if str(data.get("kind", "")).lower() in GAP_KINDS:
-            gap.append((i, j, _number(data, ("weight", "count"), path, edge_lines.get((u, v)))))
+            gap.append((i, j, _number(data, ("weight", "count"), path, line, minimum=0.0)))
+            gap_at.append((line, next((k for k in ("weight", "count") if k in data), None)))
             continue
-        count = _number(data, COUNT_KEYS, path, edge_lines.get((u, v)))
-        given = _number(data, ("sign",), path, edge_lines.get((u, v)), default=np.nan)
+        count = _number(data, COUNT_KEYS, path, line, minimum=0.0)
+        given = _number(data, ("sign",), path, line, default=np.nan)
         directions = [(i, j)] if graph.is_directed() or i == j else [(i, j), (j, i)]
         for pre, post in directions:
             inhibitory_edge = given < 0 if np.isfinite(given) else inhibitory[pre]
             chemical.append((pre, post, count, -1 if inhibitory_edge else 1))
+            chemical_at.append((line, next((k for k in COUNT_KEYS if k in data), None)))
     n = len(keys)
+
+    def error_at(rows: list[tuple[int | None, str | None]]):
+        return lambda problem, row: FormatError(
+            path, problem, line=None if row is None else rows[row][0], column=None if row is None else rows[row][1]
+        )
+
     pre, post, count, sign = (np.array(c) for c in zip(*chemical)) if chemical else ([], [], [], [])
-    synapses = SynapseCSR.from_edges(pre, post, count, n, np.asarray(sign, np.int8))
+    synapses = build_synapses(pre, post, count, n, np.asarray(sign, np.int8), error_at(chemical_at))
     gaps = None
     if gap:
         i, j, w = (np.array(c) for c in zip(*gap))
-        gaps = SynapseCSR.from_edges(i, j, w, n).symmetrized()
+        gaps = build_synapses(i, j, w, n, None, error_at(gap_at)).symmetrized()
     return synapses, gaps
 
 
-def _number(data: dict, keys: tuple[str, ...], path: Path, line: int | None, default: float = 1.0) -> float:
+def _number(
+    data: dict, keys: tuple[str, ...], path: Path, line: int | None, default: float = 1.0, minimum: float | None = None
+) -> float:
+    """The first of ``keys`` in an edge's ``data`` as a finite float32-sized number, else ``default``."""
     key = next((k for k in keys if k in data), None)
     if key is None:
         return default
     try:
-        return float(data[key])
-    except (TypeError, ValueError):
-        raise FormatError(path, f"expected a number, got {data[key]!r}", line=line, column=key) from None
+        value = float(data[key])
+    except (TypeError, ValueError, OverflowError):
+        raise FormatError(path, f"expected a number, got {shown(str(data[key]))}", line=line, column=key) from None
+    if not abs(value) <= FLOAT32_MAX or (minimum is not None and value < minimum):
+        expected = f"a number of {minimum:g} or more" if minimum is not None else "a number"
+        raise FormatError(path, f"expected {expected}, finite within float32, got {shown(str(data[key]))}",
+                          line=line, column=key)
+    return value
 
 
 def generate_graph(connectome: Connectome) -> nx.MultiDiGraph:

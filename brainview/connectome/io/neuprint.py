@@ -13,7 +13,8 @@ Both may be gzip-compressed. Cell names are the instance where it is unique (els
 Without a transmitter column every neuron's transmitter is ``unknown`` and every connection
 excitatory (+1); with one, GABA and glutamate connections are inhibitory, as in the fly.
 neuPrint exports carry no soma positions here, so cells are laid out
-(:mod:`brainview.connectome.layout`).
+(:mod:`brainview.connectome.layout`). A ``weight`` must be a whole number from 0 to
+:data:`~brainview.connectome.io._tables.MAX_COUNT`.
 """
 
 from __future__ import annotations
@@ -25,10 +26,18 @@ import numpy as np
 
 from brainview.connectome.categorical import MISSING, Categorical
 from brainview.connectome.connectome import Connectome
-from brainview.connectome.io._tables import (
-    Field, Table, first_duplicate_row, index_in, map_labels, read_table, readable_names,
-)
 from brainview.connectome.io import Progress
+from brainview.connectome.io._tables import (
+    MAX_COUNT,
+    Field,
+    Table,
+    first_duplicate_row,
+    index_in,
+    map_labels,
+    one_line,
+    read_table,
+    readable_names,
+)
 from brainview.connectome.io.errors import FormatError
 from brainview.connectome.layout import complete_positions
 from brainview.connectome.neurotransmitters import FLY_INHIBITORY, canonical_nt
@@ -44,7 +53,9 @@ NEURON_FIELDS = (
     Field("class", "text", required=False),
     Field("superclass", "text", ("super_class",), required=False),
 )
-CONNECTION_FIELDS = (Field("bodyId_pre", "int"), Field("bodyId_post", "int"), Field("weight", "int"))
+CONNECTION_FIELDS = (
+    Field("bodyId_pre", "int"), Field("bodyId_post", "int"), Field("weight", "int", minimum=0, maximum=MAX_COUNT),
+)
 
 _SIDES = {"l": "left", "r": "right", "left": "left", "right": "right", "m": "center", "center": "center"}
 
@@ -93,7 +104,10 @@ def read_neuprint(path: str | os.PathLike, progress: Progress | None = None) -> 
     }
     report(0.8, "laying out neurons")
     position = complete_positions(None, chemical, None, meta)
-    connectome = Connectome(columns, position, chemical, None, meta)
+    try:
+        connectome = Connectome(columns, position, chemical, None, meta)
+    except ValueError as error:  # what the data model refuses and the checks above let through
+        raise FormatError(neurons_path, f"not a valid connectome: {one_line(str(error))}") from None
     report(1.0, "done")
     return connectome
 
@@ -153,4 +167,7 @@ def parse_connections(connections: Table, ids: np.ndarray, nt: Categorical, neur
         )
     inhibitory = np.isin(nt.to_strings(), list(FLY_INHIBITORY))
     sign = np.where(inhibitory[ends[0]], -1, 1).astype(np.int8)
-    return SynapseCSR.from_edges(ends[0], ends[1], connections["weight"], ids.size, sign)
+    try:  # weights are at most MAX_COUNT, so no pair's sum overflows: this is the last line of defence
+        return SynapseCSR.from_edges(ends[0], ends[1], connections["weight"], ids.size, sign)
+    except ValueError as error:
+        raise connections.error(f"invalid connections: {one_line(str(error))}", field="weight") from None

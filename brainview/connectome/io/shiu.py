@@ -11,7 +11,9 @@
 
 Cells keep the Completeness order. Connections are matched by root id (or, without id
 columns, by index); the sign comes from ``Excitatory`` (1 -> +1, 0 -> -1) or else from the
-sign of ``Excitatory x Connectivity``. Reading Parquet needs pyarrow (``brainview[parquet]``).
+sign of ``Excitatory x Connectivity``. ``Connectivity`` must lie between 0 and
+:data:`~brainview.connectome.io._tables.MAX_COUNT`. Reading Parquet needs pyarrow
+(``brainview[parquet]``); its columns are checked like the CSV's, and errors name the row.
 
 Shiu's files carry no cell types. When FlyWire Codex annotation tables (``neurons``,
 ``classification``, ``consolidated_cell_types``, ``coordinates``) lie in the same folder, as in a
@@ -30,12 +32,23 @@ import pandas as pd
 
 from brainview.connectome.categorical import MISSING, Categorical
 from brainview.connectome.connectome import Connectome
-from brainview.connectome.io import codex
+from brainview.connectome.io import Progress, codex
 from brainview.connectome.io._tables import (
-    Field, Table, delimiter_of, first_bad_text, first_duplicate_row, header_line, index_in, match_fields,
-    read_table, split_line,
+    MAX_COUNT,
+    Field,
+    Table,
+    delimiter_of,
+    first_bad_text,
+    first_duplicate_row,
+    header_line,
+    index_in,
+    is_number,
+    match_fields,
+    one_line,
+    read_table,
+    shown,
+    split_line,
 )
-from brainview.connectome.io import Progress
 from brainview.connectome.io.errors import FormatError
 from brainview.connectome.layout import complete_positions
 from brainview.connectome.synapses import SynapseCSR
@@ -46,7 +59,7 @@ CONNECTIVITY_FIELDS = (
     Field("Postsynaptic_ID", "int", required=False),
     Field("Presynaptic_Index", "int", required=False),
     Field("Postsynaptic_Index", "int", required=False),
-    Field("Connectivity", "float"),
+    Field("Connectivity", "float", minimum=0.0, maximum=MAX_COUNT),
     Field("Excitatory", "float", required=False),
     Field("Excitatory x Connectivity", "float", required=False),
 )
@@ -119,7 +132,10 @@ def read_shiu(path: str | os.PathLike, progress: Progress | None = None) -> Conn
         meta["coordinate_frame"] = codex.META["coordinate_frame"]
     report(0.8, "placing neurons")
     position = complete_positions(position, chemical, None, meta)
-    connectome = Connectome(columns, position, chemical, None, meta)
+    try:
+        connectome = Connectome(columns, position, chemical, None, meta)
+    except ValueError as error:  # what the data model refuses and the checks above let through
+        raise FormatError(connectivity_path, f"not a valid connectome: {one_line(str(error))}") from None
     report(1.0, "done")
     return connectome
 
@@ -127,7 +143,7 @@ def read_shiu(path: str | os.PathLike, progress: Progress | None = None) -> Conn
 def read_completeness(path: Path) -> Table:
     """The Completeness table: ``root_id`` (the first column, whatever its header says) and ``Completed``."""
     line = header_line(path)
-    header = split_line(line, delimiter_of(path, line))
+    header = split_line(line, delimiter_of(path, line), path)
     table = read_table(path, COMPLETENESS_FIELDS, names=["root_id", *header[1:]])
     if table.n_rows == 0:
         raise FormatError(path, "no neurons: the file has a header but no rows")
@@ -157,37 +173,57 @@ def read_parquet(path: Path, fields: tuple[Field, ...]) -> Table:
         ) from None
     if path.stat().st_size == 0:
         raise FormatError(path, "the file is empty")
+    # Whatever a damaged file makes pyarrow raise (ArrowInvalid, OSError, a UnicodeDecodeError
+    # for column names that are not UTF-8, ...) is a FormatError.
+    damaged = (pa.ArrowException, OSError, EOFError, ValueError, TypeError, KeyError, IndexError)
     try:
         header = tuple(pq.read_schema(path).names)
         source = match_fields(path, header, fields)
+        for name in {source[f.name] for f in fields if f.name in source}:
+            if header.count(name) > 1:
+                raise FormatError(path, f"the column {shown(name)} appears {header.count(name)} times")
         table = pq.read_table(path, columns=[source[f.name] for f in fields if f.name in source])
-    except (pa.ArrowException, OSError) as error:
-        raise FormatError(path, f"not a readable Parquet file: {error}") from None
-    located = Table(path, header, {}, source, table.num_rows, text=False)
-    columns = {}
-    for field in fields:
-        if field.name in source:
-            columns[field.name] = _parquet_numbers(located, field, table.column(source[field.name]))
+        located = Table(path, header, {}, source, table.num_rows, text=False)
+        values = {f.name: table.column(source[f.name]).to_pandas() for f in fields if f.name in source}
+    except FormatError:
+        raise
+    except damaged as error:
+        raise FormatError(path, f"not a readable Parquet file: {one_line(str(error)) or type(error).__name__}") from None
+    columns = {name: _parquet_numbers(located, next(f for f in fields if f.name == name), column)
+               for name, column in values.items()}
     return Table(path, header, columns, source, table.num_rows, text=False)
 
 
-def _parquet_numbers(table: Table, field: Field, column) -> np.ndarray:
-    values = column.to_pandas()
-    if values.dtype.kind in "iub":
-        return values.to_numpy(dtype=np.int64 if field.kind == "int" else np.float64)
-    if values.dtype.kind == "f":
-        numbers = values.to_numpy(dtype=np.float64)
-        finite = np.isfinite(numbers)
-        whole = field.kind != "int" or bool(np.all(numbers[finite] == np.round(numbers[finite])))
-        if whole and (finite.all() or field.missing_ok):
-            return numbers.astype(np.int64) if field.kind == "int" else numbers
-    found = first_bad_text(values, field)
+def _parquet_numbers(table: Table, field: Field, values: pd.Series) -> np.ndarray:
+    """A Parquet column as int64 or float64, checked like a CSV column (errors name the row)."""
+    dtype = np.int64 if field.kind == "int" else np.float64
+    low, high = field.bounds
+    if values.dtype.kind in "iubf":
+        raw = values.to_numpy()
+        with np.errstate(invalid="ignore"):
+            good = (raw >= low) & (raw <= high)  # False for NaN
+            if raw.dtype.kind == "f":
+                if field.kind == "int":  # whole numbers within int64 (2**63 itself is not)
+                    good &= (raw == np.round(raw)) & (raw >= -(2.0**63)) & (raw < 2.0**63)
+                elif field.missing_ok:
+                    good |= np.isnan(raw)
+            elif raw.dtype == np.uint64 and field.kind == "int":
+                good &= raw <= np.iinfo(np.int64).max
+        bad = np.flatnonzero(~good)
+        if not bad.size:
+            return raw.astype(dtype)
+        row = int(bad[0])
+        value = raw[row]
+        got = "an empty value" if raw.dtype.kind == "f" and np.isnan(value) else shown(str(value))
+        raise table.error(f"expected {field.expected(number=got != 'an empty value')}, got {got}", row, field.name)
+    # Text (or another type): plain decimal integers only, as no CSV engine's leniency applies.
+    found = first_bad_text(values, field, strict=True)
     if found is None:
-        return pd.to_numeric(values).to_numpy(dtype=np.int64 if field.kind == "int" else np.float64)
+        text = values.astype(str).str.strip()
+        return pd.to_numeric(text.where(text != "", "nan"), errors="coerce").to_numpy(dtype=dtype)
     row, text = found
-    expected = "an integer" if field.kind == "int" else "a number"
-    got = "an empty value" if text in ("", "nan", "None", "<NA>") else repr(text)
-    raise table.error(f"expected {expected}, got {got}", row, field.name)
+    got = "an empty value" if text in ("", "nan", "None", "<NA>") else shown(text)
+    raise table.error(f"expected {field.expected(number=is_number(text))}, got {got}", row, field.name)
 
 
 def parse_connectivity(connectivity: Table, ids: np.ndarray, completeness_name: str) -> SynapseCSR:
@@ -218,7 +254,10 @@ def parse_connectivity(connectivity: Table, ids: np.ndarray, completeness_name: 
             "missing column 'Excitatory' (or 'Excitatory x Connectivity'), which gives the sign; "
             f"the columns found are {', '.join(map(repr, connectivity.header))}",
         )
-    return SynapseCSR.from_edges(ends[0], ends[1], connectivity["Connectivity"], n, sign.astype(np.int8))
+    try:  # counts are at most MAX_COUNT, so no pair's sum overflows: this is the last line of defence
+        return SynapseCSR.from_edges(ends[0], ends[1], connectivity["Connectivity"], n, sign.astype(np.int8))
+    except ValueError as error:
+        raise connectivity.error(f"invalid connections: {one_line(str(error))}", field="Connectivity") from None
 
 
 def _raise_first_unknown(table: Table, ends: list[np.ndarray], names: tuple[str, str], problem: str) -> None:
@@ -257,6 +296,8 @@ def annotate(ids: np.ndarray, folder: Path) -> tuple[dict, np.ndarray | None]:
 def _gather(column: np.ndarray | Categorical, rows: np.ndarray) -> np.ndarray | Categorical:
     """``column[rows]``, missing (NaN or no label) where ``rows`` is -1."""
     found = rows >= 0
+    if not len(column):  # annotation tables without rows
+        return Categorical.filled(rows.size) if isinstance(column, Categorical) else np.full(rows.size, np.nan)
     safe = np.where(found, rows, 0)
     if isinstance(column, Categorical):
         codes = np.where(found, column.codes[safe], MISSING).astype(np.int32)

@@ -262,3 +262,35 @@ def test_codex_reads_without_pyarrow(codex_folder, without_pyarrow):
     with pytest.raises(FormatError) as info:
         read_codex(codex_folder)
     assert (info.value.line, info.value.column) == (4, "syn_count")
+
+
+# -- hostile input (found by fuzzing, tests/connectome/io/test_fuzz_text_readers.py) ------------
+@pytest.mark.parametrize("engine", ["pyarrow", "pandas"])
+@pytest.mark.parametrize("count", ["-5", "9200000000000000000", "16777217"])
+def test_codex_counts_out_of_range(codex_folder, engine, count, monkeypatch):
+    # Counts are whole numbers from 0 to 2**24: a negative one, or one float32 cannot hold
+    # exactly (9.2e18 is far beyond any real pair), is refused where it is.
+    monkeypatch.setattr("brainview.connectome.io._tables._have_pyarrow", lambda: engine == "pyarrow")
+    path = write(codex_folder / "connections.csv.gz", CONNECTIONS.replace(",5,GABA", f",{count},GABA"))
+    with pytest.raises(FormatError, match="expected an integer from 0 to 16777216") as info:
+        brainview.load(codex_folder)
+    assert (info.value.path, info.value.line, info.value.column) == (str(path), 4, "syn_count")
+
+
+def test_codex_position_beyond_float32_after_conversion(codex_folder):
+    path = write(codex_folder / "coordinates.csv", COORDINATES.replace("[110000 210000 310000]", "[1e300 0 0]"))
+    with pytest.raises(FormatError, match="expected a position") as info:
+        brainview.load(codex_folder)
+    assert (info.value.path, info.value.line, info.value.column) == (str(path), 4, "position")
+
+
+def test_codex_invalid_utf8_and_long_header_field(codex_folder):
+    path = codex_folder / "connections.csv.gz"
+    path.write_bytes(gzip.compress(CONNECTIONS.encode().replace(b"ME_L", b"ME\xff")))
+    with pytest.raises(FormatError, match="not UTF-8") as info:
+        brainview.load(codex_folder)
+    assert (info.value.path, info.value.line) == (str(path), 5)
+    write(path, CONNECTIONS.replace("neuropil", "n" * 140_000))
+    with pytest.raises(FormatError) as info:
+        brainview.load(codex_folder)
+    assert (info.value.path, info.value.line) == (str(path), 1) and len(str(info.value)) < 500

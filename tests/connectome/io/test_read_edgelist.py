@@ -120,3 +120,84 @@ def test_real_celegans_named_edges(shared_data):
     c = brainview.load(shared_data / "celegans" / "celegans_cook2019_herm_chemical_edges.csv")
     assert c.n == 446 and c.chemical.n_connections == 4_879 and c.chemical.total_weight == 28_113
     assert "AVAL" in set(c.names)
+
+
+# -- hostile input (found by fuzzing, tests/connectome/io/test_fuzz_text_readers.py) ------------
+def test_repeated_name_in_node_table(tmp_path):
+    path = write(tmp_path / "e.csv", "pre,post\nA,B\n")
+    nodes = write(tmp_path / "e_nodes.csv", "name,type\nA,x\nB,y\nA,z\n")
+    with pytest.raises(FormatError, match="name 'A' appears twice") as info:
+        brainview.load(path)
+    assert (info.value.path, info.value.line, info.value.column) == (str(nodes), 4, "name")
+    # An unnamed cell is named by its id, which must not be another cell's name either.
+    write(tmp_path / "e.csv", "pre,post\n5,A\n")
+    write(nodes, "id,name\n5,\n6,5\n7,A\n")
+    with pytest.raises(FormatError, match="name '5' appears twice \\(a cell without a name is named by its id") as info:
+        brainview.load(path)
+    assert info.value.path == str(nodes) and info.value.line == 3
+
+
+@pytest.mark.parametrize("cell", ["9223372036854775808", "-9223372036854775809", "1" * 1_000_000])
+def test_integer_ids_beyond_int64(tmp_path, cell):
+    path = write(tmp_path / "e.csv", f"pre,post,weight\n1,2,3\n2,{cell},1\n")
+    with pytest.raises(FormatError, match="expected a cell id within int64") as info:
+        brainview.load(path)
+    assert (info.value.path, info.value.line, info.value.column) == (str(path), 3, "post")
+    assert len(str(info.value)) < 500
+
+
+def test_weights_beyond_float32(tmp_path):
+    # 1e39 is inf as float32, and the layout (no positions here) choked on it.
+    path = write(tmp_path / "e.csv", "pre,post,weight\na,b,2\nb,c,1e39\n")
+    with pytest.raises(FormatError) as info:
+        brainview.load(path)
+    assert (info.value.path, info.value.line, info.value.column) == (str(path), 3, "weight")
+    # Two weights of 3e38 are finite, their sum is not: the second row is at fault.
+    write(path, "pre,post,weight\na,b,3e38\nb,c,1\na,b,3e38\n")
+    with pytest.raises(FormatError, match="summed over its rows") as info:
+        brainview.load(path)
+    assert (info.value.line, info.value.column) == (4, "weight")
+    write(path, "pre,post,weight\na,b,3e38\nb,c,-3e38\n")
+    c = brainview.load(path)  # a negative weight is an inhibitory count
+    assert c.chemical.weight.max() == np.float32(3e38) and np.isfinite(c.position).all()
+
+
+@pytest.mark.parametrize(
+    ("row", "column"),
+    [("2,b,1e300,0,0,1", "x"), ("2,b,0,-inf,0,1", "y"), ("2,b,0,0,2e9,1", "z"), ("2,b,0,0,0,-1", "radius"),
+     ("2,b,0,0,0,inf", "radius")],
+)
+def test_node_positions_and_radii_out_of_range(tmp_path, row, column):
+    path = write(tmp_path / "e.csv", "pre,post\n1,2\n")
+    nodes = write(tmp_path / "e_nodes.csv", f"id,name,x,y,z,radius\n1,a,0,0,0,1\n{row}\n")
+    with pytest.raises(FormatError) as info:
+        brainview.load(path)
+    assert (info.value.path, info.value.line, info.value.column) == (str(nodes), 3, column)
+
+
+def test_invalid_utf8_in_an_edge_row(tmp_path):
+    path = tmp_path / "e.csv"
+    path.write_bytes(b"pre,post,weight\na,b,1\nb,c\xff,2\n")
+    with pytest.raises(FormatError, match="not UTF-8") as info:
+        brainview.load(path)
+    assert (info.value.path, info.value.line) == (str(path), 3)
+
+
+def test_long_header_field_in_an_edge_list_and_its_node_table(tmp_path):
+    path = write(tmp_path / "e.csv", "pre,post,weight\na,b,1\n")
+    nodes = write(tmp_path / "e_nodes.csv", "name," + "n" * 140_000 + "\na,1\n")
+    with pytest.raises(FormatError) as info:
+        brainview.load(path)
+    assert (info.value.path, info.value.line) == (str(nodes), 1)
+    nodes.unlink()
+    write(path, "pre,post," + "w" * 140_000 + "\na,b,1\n")
+    with pytest.raises(FormatError) as info:
+        brainview.load(path)
+    assert (info.value.path, info.value.line) == (str(path), 1)
+
+
+def test_labels_that_differ_only_by_a_nul_character_stay_apart(tmp_path, edges_of):
+    path = tmp_path / "e.csv"
+    path.write_bytes(b"pre,post,weight\na,a\x00,2\na\x00,b,1\n")
+    c = brainview.load(path)
+    assert c.n == 3 and c.chemical.n_connections == 2

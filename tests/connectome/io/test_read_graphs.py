@@ -145,3 +145,67 @@ def test_cli_info_on_bad_graphml(graphml, capsys):
     assert main(["info", str(graphml)]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "line 19" in err[0] and "unknown neuron id 'q'" in err[0]
+
+
+# -- hostile input (found by fuzzing, tests/connectome/io/test_fuzz_text_readers.py) ------------
+@pytest.mark.parametrize(("name", "read"), [("w.graphml.gz", read_graphml), ("w.gexf.gz", read_gexf)])
+def test_corrupt_gzip(tmp_path, connectome_factory, name, read):
+    path = (write_graphml if "graphml" in name else write_gexf)(connectome_factory(6), tmp_path / name)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # zlib: "invalid distance too far back" or a bad checksum
+    path.write_bytes(bytes(data))
+    with pytest.raises(FormatError, match="corrupt gzip data") as info:
+        brainview.load(path)
+    assert info.value.path == str(path)
+
+
+def test_unknown_encoding_in_the_xml_declaration(graphml):
+    graphml.write_text(GRAPHML.replace('encoding="UTF-8"', 'encoding="GABA"'))
+    with pytest.raises(FormatError, match="not well-formed XML") as info:
+        read_graphml(graphml)
+    assert info.value.path == str(graphml)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "column"),
+    [
+        ('<data key="d6">3</data>', '<data key="d6">1e39</data>', 17, "weight"),  # inf as float32
+        ('<data key="d6">3</data>', '<data key="d6">-3</data>', 17, "weight"),  # a count below 0
+        ('<data key="d3">1</data>', '<data key="d3">1e300</data>', 12, "x"),  # a position out of range
+    ],
+)
+def test_numbers_out_of_range_name_the_line(graphml, old, new, line, column):
+    graphml.write_text(GRAPHML.replace(old, new))
+    with pytest.raises(FormatError) as info:
+        read_graphml(graphml)
+    assert (info.value.line, info.value.column) == (line, column)
+
+
+def test_parallel_edges_whose_counts_overflow_when_summed(tmp_path):
+    path = tmp_path / "m.graphml"
+    path.write_text(GRAPHML.replace('<edge source="a" target="c"/>',
+                                    '<edge source="a" target="b"><data key="d6">3e38</data></edge>'
+                                    '<edge source="a" target="b"><data key="d6">3e38</data></edge>'))
+    with pytest.raises(FormatError, match="summed over its rows") as info:
+        read_graphml(path)
+    assert (info.value.line, info.value.column) == (17, "weight")
+
+
+def test_integer_keys_beyond_int64_and_missing_radii(graphml):
+    # Node keys beyond int64 are not ids (0..N-1 are used); a node without a radius gets 1 um.
+    text = GRAPHML.replace('id="a"', 'id="99999999999999999999"').replace('source="a"', 'source="99999999999999999999"')
+    text = text.replace('<key id="d7"', '<key id="d12" for="node" attr.name="radius" attr.type="double"/><key id="d7"')
+    graphml.write_text(text.replace('<data key="d7">4</data>', '<data key="d12">2</data>'))
+    c = read_graphml(graphml)
+    assert list(c.ids) == [0, 1, 2] and list(c["radius"]) == [2.0, 1.0, 1.0]
+    graphml.write_text(text.replace('<data key="d7">4</data>', '<data key="d12">-2</data>'))
+    with pytest.raises(FormatError, match="radius") as info:
+        read_graphml(graphml)
+    assert (info.value.line, info.value.column) == (12, "radius")  # the node's line
+
+
+def test_huge_values_give_short_messages(graphml):
+    graphml.write_text(GRAPHML.replace('<data key="d7">4</data>', f'<data key="d7">{"1" * 1_000_000}</data>'))
+    with pytest.raises(FormatError, match="expected an integer") as info:
+        read_graphml(graphml)
+    assert info.value.line == 13 and len(str(info.value)) < 500

@@ -98,3 +98,21 @@ def test_cli_info_on_bad_neuprint_export(export, capsys):
     assert main(["info", str(export)]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "missing column 'weight'" in err[0]
+
+
+# -- hostile input (found by fuzzing, tests/connectome/io/test_fuzz_text_readers.py) ------------
+@pytest.mark.parametrize("weight", ["-7", "9200000000000000000"])
+def test_neuprint_weights_out_of_range(export, weight):
+    connections = export / "traced-total-connections.csv.gz"
+    connections.write_bytes(gzip.compress(CONNECTIONS.replace("200,100,3", f"200,100,{weight}").encode()))
+    with pytest.raises(FormatError, match="expected an integer from 0 to 16777216") as info:
+        brainview.load(export)
+    assert (info.value.path, info.value.line, info.value.column) == (str(connections), 3, "weight")
+
+
+def test_neuprint_invalid_utf8_in_a_neuron_row(export):
+    neurons = export / "traced-neurons.csv"
+    neurons.write_bytes(NEURONS.encode().replace(b"KCg-m_R\n300", b"KCg-m_R\xc3\n300"))
+    with pytest.raises(FormatError, match="not UTF-8") as info:
+        brainview.load(export)
+    assert (info.value.path, info.value.line) == (str(neurons), 3)

@@ -167,3 +167,45 @@ def test_real_completeness_file(shared_data):
     assert table.n_rows == 138_639
     assert table["root_id"][:3].tolist() == [720575940596125868, 720575940597856265, 720575940597944841]
     assert table["Completed"].counts().get("True", 0) > 0
+
+
+# -- hostile input (found by fuzzing, tests/connectome/io/test_fuzz_text_readers.py) ------------
+@pytest.mark.parametrize("count", [-5, 1e39, 9.2e18, float("inf")])
+def test_shiu_parquet_counts_out_of_range_name_the_row(shiu_folder, count):
+    table = pq.read_table(shiu_folder / "Connectivity_783.parquet").to_pydict()
+    table["Connectivity"] = [5.0, count, 7.0]
+    pq.write_table(pa.table(table), shiu_folder / "Connectivity_783.parquet")
+    with pytest.raises(FormatError, match="row 2: expected a number from 0 to 16777216") as info:
+        brainview.load(shiu_folder)
+    assert info.value.column == "Connectivity"
+
+
+def test_shiu_csv_counts_that_overflow_float32(tmp_path):
+    # Two rows of 3e38 for one pair overflow float32 when summed: counts stop at 2**24.
+    (tmp_path / "Completeness_783.csv").write_text(COMPLETENESS)
+    rows = ROWS + [(0, 1, 3e38, 1)]
+    path = tmp_path / "Connectivity_783.csv"
+    path.write_text(connectivity_csv(rows).replace(",5,1,5\n", ",3e38,1,3e38\n"))
+    with pytest.raises(FormatError, match="expected a number from 0 to 16777216") as info:
+        brainview.load(path)
+    assert (info.value.line, info.value.column) == (2, "Connectivity")
+    path.write_text(connectivity_csv().replace(",3,0,-3\n", ",-3,0,-3\n"))
+    with pytest.raises(FormatError) as info:
+        brainview.load(path)
+    assert (info.value.line, info.value.column) == (3, "Connectivity")
+
+
+def test_shiu_damaged_parquet_is_a_one_line_error(shiu_folder):
+    path = shiu_folder / "Connectivity_783.parquet"
+    data = bytearray(path.read_bytes())
+    data[8:40] = b"\x00" * 32  # the first column chunk's page header
+    path.write_bytes(bytes(data))
+    with pytest.raises(FormatError, match="not a readable Parquet file") as info:
+        brainview.load(shiu_folder)
+    assert info.value.path == str(path) and "\n" not in str(info.value)
+
+
+def test_shiu_with_empty_codex_annotation_tables(shiu_folder):
+    (shiu_folder / "neurons.csv").write_text("root_id,group,nt_type\n")
+    c = brainview.load(shiu_folder)
+    assert list(c.ids) == IDS and list(c.strings("nt")) == ["unknown"] * 3

@@ -154,3 +154,88 @@ def test_read_batches_stream_a_file_larger_than_one_block(tmp_path):
     assert len(batches) > 1 and sum(b.n_rows for b in batches) == 400_000
     assert [b.first_row for b in batches] == list(np.cumsum([0] + [b.n_rows for b in batches[:-1]]))
     assert all((b["count"] == 3).all() for b in batches)
+
+
+# -- hostile input (found by fuzzing, tests/connectome/io/test_fuzz_text_readers.py) ------------
+@pytest.mark.parametrize("engine", ENGINES)
+def test_header_field_beyond_the_csv_modules_limit(tmp_path, engine):
+    # The csv module refuses fields over 131,072 characters; the header is split with it.
+    path = write(tmp_path / "e.csv", "pre,post," + "x" * 140_000 + "\n1,2,3\n")
+    with pytest.raises(FormatError) as info:
+        read_table(path, FIELDS[:3], engine=engine)
+    assert info.value.path == str(path) and info.value.line == 1 and len(str(info.value)) < 500
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("column", [2, 5])  # a column that is read, and one that is not
+def test_invalid_utf8_in_a_data_row_names_its_line(tmp_path, engine, column):
+    rows = [b"pre,target,count,label,score,ignored", b"1,2,3,a,0.5,x", b"2,3,4,b,0.1,y", b"3,1,1,c,0.2,z"]
+    fields = rows[2].split(b",")
+    fields[column] += b"\xff"  # a byte that starts no UTF-8 character
+    rows[2] = b",".join(fields)
+    path = tmp_path / "e.csv"
+    path.write_bytes(b"\n".join(rows) + b"\n")
+    with pytest.raises(FormatError, match="not UTF-8") as info:
+        read_table(path, FIELDS, engine=engine)
+    assert info.value.path == str(path) and info.value.line == 3
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("9223372036854775808", "an integer within int64"), ("1" * 1_000_000, "an integer within int64")],
+)
+def test_integer_beyond_int64_names_line_and_column(tmp_path, engine, value, expected):
+    path = write(tmp_path / "e.csv", f"pre,post,count\n1,2,3\n{value},2,3\n")
+    with pytest.raises(FormatError, match=expected) as info:
+        read_table(path, FIELDS[:3], engine=engine)
+    assert (info.value.line, info.value.column) == (3, "pre") and len(str(info.value)) < 500
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_bounds_and_float32_range_of_numeric_fields(tmp_path, engine):
+    fields = (Field("pre", "int"), Field("count", "int", minimum=0, maximum=100), Field("w", "float"))
+    for row, column, got in (("1,-1,2", "count", "'-1'"), ("1,101,2", "count", "'101'"), ("1,5,1e39", "w", "'1e39'"),
+                             ("1,5,inf", "w", "'inf'")):
+        path = write(tmp_path / "e.csv", f"pre,count,w\n1,2,3\n{row}\n")
+        with pytest.raises(FormatError) as info:
+            read_table(path, fields, engine=engine)
+        assert (info.value.line, info.value.column) == (3, column) and got in str(info.value)
+    table = read_table(write(tmp_path / "e.csv", "pre,count,w\n1,100,3.4e38\n"), fields, engine=engine)
+    assert table["count"][0] == 100 and table["w"][0] == 3.4e38
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_header_names_with_blanks_blank_lines_and_repeats(tmp_path, engine):
+    # Blanks around header names are stripped (as the fields are matched), blank lines before
+    # the header skipped; a column the reader needs must not appear twice.
+    path = write(tmp_path / "e.csv", "\n\n pre , target ,count\n1,2,3\n2,3,x\n")
+    with pytest.raises(FormatError) as info:
+        read_table(path, FIELDS[:3], engine=engine)
+    assert (info.value.line, info.value.column) == (5, "count")
+    table = read_table(write(tmp_path / "e.csv", "\n pre , target ,count,x,x\n1,2,3,4,5\n"), FIELDS[:3], engine=engine)
+    assert list(table["post"]) == [2]
+    with pytest.raises(FormatError, match="'pre' appears 2 times") as info:
+        read_table(write(tmp_path / "e.csv", "pre,target,pre,count\n1,2,3,4\n"), FIELDS[:3], engine=engine)
+    assert info.value.line == 1
+    for text in ("pre,target,count", "\npre,target,count"):  # a header alone, without a line end
+        table = read_table(write(tmp_path / "e.csv", text), FIELDS[:3], engine=engine)
+        assert table.n_rows == 0 and table["pre"].dtype == np.int64
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_parse_errors_and_corrupt_gzip_are_one_line_format_errors(tmp_path, engine):
+    for data in (b'pre,target,count\n1,2,"3\n4,5,6\n', gzip.compress(b"pre,target,count\n1,2,3\n")[:-12] + b"\x00" * 12):
+        path = tmp_path / "e.csv"
+        path.write_bytes(data)
+        with pytest.raises(FormatError) as info:
+            read_table(path, FIELDS[:3], engine=engine)
+        assert info.value.path == str(path) and "\n" not in str(info.value)
+
+
+def test_long_labels_and_nul_characters_are_kept_exactly():
+    # No fixed-width copy: a 140,000-character label costs its own size, not the width of all.
+    column = sorted_categorical(np.array([0, 1]), ["b" * 140_000, "a\x00"])
+    assert column.categories == ("a\x00", "b" * 140_000)
+    names = readable_names(np.array(["a\x00", "a", "a"], dtype=object), np.array([1, 2, 3]))
+    assert list(names) == ["a\x00", "a_2", "a_3"]
