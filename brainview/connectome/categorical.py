@@ -57,11 +57,12 @@ class Categorical:
         series = pd.Series(values if isinstance(values, np.ndarray) else list(values), dtype=object)
         labels_all = series.astype(str).to_numpy(dtype=object)
         present = (series.notna() & (labels_all != "")).to_numpy(dtype=bool)
-        labels = labels_all[present].astype(str)
-        categories, inverse = np.unique(labels, return_inverse=True)
+        # Factorised as Python strings: a fixed-width numpy copy would cost N x the longest
+        # label (gigabytes for one long label in a fly-sized table) and strip trailing NULs.
+        inverse, categories = pd.factorize(labels_all[present], sort=True)
         codes = np.full(len(series), MISSING, dtype=np.int32)
         codes[present] = inverse.astype(np.int32)
-        return cls(codes, tuple(categories.tolist()))
+        return cls(codes, tuple(str(c) for c in categories))
 
     @classmethod
     def filled(cls, n: int, label: str | None = None) -> Categorical:

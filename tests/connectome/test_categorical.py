@@ -78,3 +78,16 @@ def test_a_mask_from_a_connectome_column_selects_cells(tiny):
     assert tiny.subset(tiny["nt"] == "GABA").names.tolist() == ["N5"]
     with pytest.raises(ValueError, match=r"one entry per cell \(6\)"):
         tiny.subset(mask[:4])
+
+
+def test_labels_are_kept_exactly_and_long_ones_cost_no_fixed_width_copy():
+    import tracemalloc
+
+    column = Categorical.from_values(["a\x00", "a", "b", "a\x00"])
+    assert column.categories == ("a", "a\x00", "b") and column.codes.tolist() == [1, 0, 2, 1]
+    labels = ["x" * 140_000] + [f"t{i}" for i in range(2000)]
+    tracemalloc.start()
+    Categorical.from_values(labels)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 50e6  # a fixed-width copy would take 2,001 x 140,000 x 4 bytes = 1.1 GB
