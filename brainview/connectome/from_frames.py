@@ -45,7 +45,9 @@ from brainview.connectome.arrays import exact_integers
 from brainview.connectome.categorical import MISSING, Categorical
 from brainview.connectome.connectome import Connectome
 from brainview.connectome.io import codex, edgelist, neuprint
-from brainview.connectome.io._tables import Field, Table, decimal_int64, index_in, readable_names, shown
+from brainview.connectome.io._columns import Field, decimal_int64, index_in, readable_names
+from brainview.connectome.io._tables import Table
+from brainview.connectome.io._text_files import shown
 from brainview.connectome.io.errors import FormatError
 from brainview.connectome.layout import complete_positions
 from brainview.connectome.neurotransmitters import FLY_INHIBITORY, WORM_INHIBITORY, sign_from_nt

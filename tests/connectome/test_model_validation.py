@@ -88,6 +88,12 @@ def test_ids_must_be_exact_integers(ids):
         _cells(2, ids=ids)
 
 
+def test_a_float_id_just_beyond_int64_is_refused_not_wrapped():
+    """2.0**63 is whole but no int64: cast unchecked, it became -2**63."""
+    with pytest.raises(InvalidConnectomeError, match=r"cell ids must lie in \[.*\]: .* does not fit int64"):
+        _cells(2, ids=np.array([0.0, 2.0**63]))
+
+
 @pytest.mark.parametrize("shape", [(6,), (3, 2), (2, 4)], ids=["flat", "transposed", "too wide"])
 def test_positions_must_be_n_by_3_not_reshaped(shape):
     with pytest.raises(InvalidConnectomeError, match=r"shape \(2, 3\)"):

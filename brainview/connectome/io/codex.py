@@ -21,8 +21,8 @@ Positions are converted from nanometres to micrometres; neurons without one are 
 their partners, and a download without ``coordinates`` is laid out
 (:mod:`brainview.connectome.layout`).
 
-A ``syn_count`` must be a whole number from 0 to :data:`~brainview.connectome.io._tables.MAX_COUNT`
-and a position within :data:`~brainview.connectome.io._tables.MAX_POSITION_UM` micrometres of
+A ``syn_count`` must be a whole number from 0 to :data:`~brainview.connectome.io._columns.MAX_COUNT`
+and a position within :data:`~brainview.connectome.io._columns.MAX_POSITION_UM` micrometres of
 the origin; any other value is a FormatError naming its file, line and column.
 """
 
@@ -39,20 +39,17 @@ import pandas as pd
 from brainview.connectome.categorical import MISSING, Categorical
 from brainview.connectome.connectome import Connectome
 from brainview.connectome.io import Progress
-from brainview.connectome.io._tables import (
+from brainview.connectome.io._columns import (
     MAX_COUNT,
     MAX_POSITION_UM,
     Field,
-    Table,
     first_duplicate_row,
     index_in,
     map_labels,
-    one_line,
-    read_batches,
-    read_table,
     readable_names,
-    shown,
 )
+from brainview.connectome.io._tables import Table, read_batches, read_table
+from brainview.connectome.io._text_files import one_line, shown
 from brainview.connectome.io.errors import FormatError
 from brainview.connectome.layout import complete_positions
 from brainview.connectome.neurotransmitters import FLY_INHIBITORY, canonical_nt

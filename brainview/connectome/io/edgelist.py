@@ -12,7 +12,7 @@ Signs come from the ``sign`` column (negative -> inhibitory), else from a negati
 GABA counts as inhibitory, since an edge list does not say which species it describes.
 
 Weights must be finite within float32 (also once summed over a pair's rows), positions and
-radii within :data:`~brainview.connectome.io._tables.MAX_POSITION_UM` (radii not negative),
+radii within :data:`~brainview.connectome.io._columns.MAX_POSITION_UM` (radii not negative),
 integer cell ids within int64; anything else is a FormatError naming the line and column.
 
 The node table is ``<stem>_nodes.csv`` or ``nodes.csv`` beside the edge list (``.csv.gz`` and
@@ -35,18 +35,19 @@ import pandas as pd
 from brainview.connectome.categorical import MISSING, Categorical
 from brainview.connectome.connectome import Connectome
 from brainview.connectome.io import Progress
-from brainview.connectome.io._tables import (
+from brainview.connectome.io._columns import (
     MAX_POSITION_UM,
     Field,
-    Table,
     build_synapses,
     decimal_int64,
-    delimiter_of,
     first_duplicate_row,
-    header_line,
     index_in,
+)
+from brainview.connectome.io._tables import Table, read_table
+from brainview.connectome.io._text_files import (
+    delimiter_of,
+    header_line,
     one_line,
-    read_table,
     shown,
     split_line,
 )

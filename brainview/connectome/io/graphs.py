@@ -19,7 +19,7 @@ so errors name the line. Entity declarations are refused (no entity expansion at
 
 Values are checked as in the CSV readers: counts and gap weights finite, not negative and
 within float32 (also once summed over parallel edges), signs finite, positions within
-:data:`~brainview.connectome.io._tables.MAX_POSITION_UM` micrometres, radii not negative
+:data:`~brainview.connectome.io._columns.MAX_POSITION_UM` micrometres, radii not negative
 (1 where missing); anything else, and any file networkx cannot parse, is a FormatError naming
 the file (and the line of the node or edge when the check knows it).
 """
@@ -40,16 +40,13 @@ import pandas as pd
 from brainview.connectome.categorical import Categorical
 from brainview.connectome.connectome import Connectome
 from brainview.connectome.io import Progress
-from brainview.connectome.io._tables import (
+from brainview.connectome.io._columns import (
     FLOAT32_MAX,
     MAX_POSITION_UM,
     build_synapses,
     decimal_int64,
-    one_line,
-    open_binary,
-    shown,
-    unreadable,
 )
+from brainview.connectome.io._text_files import one_line, open_binary, shown, unreadable
 from brainview.connectome.io.atomic import atomic_output
 from brainview.connectome.io.errors import FormatError
 from brainview.connectome.layout import complete_positions

@@ -8,13 +8,14 @@ Every brainview HDF5 reader (the connectome file, the run file) opens files thro
   and so is a dataset with external raw storage or a virtual layout; neither is opened as far as
   reading its extent (which, for a virtual dataset, opens its source files).
 * No filter plugin is ever loaded and no HDF5 filter runs on the file's data: only the filters
-  brainview writes (gzip and shuffle) are accepted, and chunks are decompressed here, each to at
-  most its own declared size, so a chunk cannot inflate into more memory than its share of the
-  dataset.
+  brainview writes (gzip and shuffle) are accepted, and chunks are decompressed by brainview
+  (:mod:`~brainview.connectome.io._hdf5_storage`), each to at most its own declared size, so a
+  chunk cannot inflate into more memory than its share of the dataset.
 * Declared sizes are backed by stored data: every chunk of a chunked dataset, and all of a
   contiguous one, must be present in the file, so unallocated datasets cannot expand from a fill
   value. Callers compare every dataset's shape with the others' before reading any of them.
-* Numbers are converted only when the conversion is exact (:func:`exact_cast`).
+* Numbers are converted only when the conversion is exact
+  (:func:`~brainview.connectome.arrays.exact_cast`).
 * Every failure, whatever HDF5 or h5py raise for it, is a
   :class:`~brainview.connectome.io.FormatError` naming the file (:meth:`SafeFile.errors`).
 
@@ -33,16 +34,16 @@ from types import SimpleNamespace
 
 import h5py
 import numpy as np
-from h5py import h5a, h5d, h5l, h5o, h5s, h5t, h5z
+from h5py import h5a, h5d, h5l, h5o, h5s, h5t
 
+from brainview.connectome.arrays import BLOCK, exact_cast
+from brainview.connectome.io._hdf5_storage import (
+    ALLOWED_FILTERS,
+    SHUFFLE,
+    check_global_heaps,
+    read_chunks,
+)
 from brainview.connectome.io.errors import FormatError
-
-GZIP, SHUFFLE = h5z.FILTER_DEFLATE, h5z.FILTER_SHUFFLE
-ALLOWED_FILTERS = {GZIP: "gzip", SHUFFLE: "shuffle"}
-"""The filters brainview writes, and the only ones it reads (by HDF5 filter id)."""
-
-BLOCK = 1 << 20
-"""Elements per block when checking or converting large arrays (bounds temporary memory)."""
 
 _LINK_KINDS = {h5l.TYPE_SOFT: "a soft link", h5l.TYPE_EXTERNAL: "an external link"}
 _LAYOUTS = {h5d.COMPACT: "compact", h5d.CONTIGUOUS: "contiguous", h5d.CHUNKED: "chunked", h5d.VIRTUAL: "virtual"}
@@ -71,7 +72,7 @@ def open_hdf5(path: str | os.PathLike) -> Iterator[SafeFile]:
     try:
         safe = SafeFile(path, f, size)
         with safe.errors():
-            _check_global_heaps(path, size, f.id.get_create_plist().get_sizes()[1])
+            check_global_heaps(path, size, f.id.get_create_plist().get_sizes()[1])
             safe._check_links()
         yield safe
     finally:
@@ -299,7 +300,7 @@ class SafeDataset:
             out = np.empty(self.shape, dtype=self.storage.newbyteorder("="))
             if self.size:
                 if self.layout == h5d.CHUNKED:
-                    self._read_chunks(out)
+                    read_chunks(self, out)
                 else:
                     self._read_plain(out)
         if self.dtype.kind == "b":
@@ -324,43 +325,6 @@ class SafeDataset:
         if out.dtype != self.storage:  # stored in the other byte order: swap in place
             out.byteswap(inplace=True)
 
-    def _read_chunks(self, out: np.ndarray) -> None:
-        chunks: list = []
-        self.id.chunk_iter(chunks.append)
-        if len(chunks) != math.prod(self.grid):
-            raise self.file.fail("its chunk index does not list every chunk", column=self.name)
-        seen = set()
-        for info in chunks:
-            offset = tuple(int(o) for o in info.chunk_offset)
-            if (len(offset) != len(self.shape) or offset in seen
-                    or any(o % c or not 0 <= o < max(s, 1) for o, c, s in zip(offset, self.chunk, self.shape))):
-                raise self.file.fail(f"a chunk at {offset} is not on the dataset's chunk grid", column=self.name)
-            if info.byte_offset is None or info.byte_offset + info.size > self.file.size or info.size <= 0:
-                raise self.file.fail(f"the chunk at {offset} lies beyond the end of the file", column=self.name)
-            seen.add(offset)
-        for info in chunks:
-            offset = tuple(int(o) for o in info.chunk_offset)
-            mask, data = self.id.read_direct_chunk(offset)
-            values = self._unfilter(data, mask, offset)
-            region = tuple(slice(o, min(o + c, s)) for o, c, s in zip(offset, self.chunk, self.shape))
-            part = tuple(slice(0, r.stop - r.start) for r in region)
-            out[region] = values.reshape(self.chunk)[part]
-
-    def _unfilter(self, data: bytes, mask: int, offset: tuple) -> np.ndarray:
-        """One stored chunk undone through the filter pipeline, as an array of ``storage`` items."""
-        size = self.chunk_bytes
-        for index in reversed(range(len(self.filters))):
-            if mask & (1 << index):
-                continue  # this filter was skipped when the chunk was written
-            code = self.filters[index][0]
-            if code == GZIP:
-                data = _inflate(data, size)
-            elif code == SHUFFLE:
-                data = _unshuffle(data, self.storage.itemsize)
-        if len(data) != size:
-            raise self.file.fail(f"the chunk at {offset} holds {len(data)} bytes, expected {size}", column=self.name)
-        return np.frombuffer(data, dtype=self.storage)
-
     def read_strings(self) -> list[str]:
         """A 1-D dataset of variable-length strings, read in blocks; at most the file's size of text."""
         if self.storage is not None or len(self.shape) != 1:
@@ -381,145 +345,7 @@ class SafeDataset:
         return strings
 
 
-# -- exact conversion and checks ------------------------------------------------------------
-def exact_cast(values: np.ndarray, dtype) -> np.ndarray:
-    """``values`` as ``dtype``; ValueError if any value would change.
-
-    Integers convert to integers in range, floats to integers when finite, whole and in range,
-    integers to floats below the float's exact integer range (2**24 for float32), floats to a
-    narrower float when they round-trip (NaN stays NaN; the caller checks finiteness).
-    """
-    target = np.dtype(dtype)
-    source = values.dtype
-    if source.kind not in "iuf" or target.kind not in "iuf":
-        raise ValueError(f"stored as {_describe(source)}, expected {target}")
-    if source == target:
-        return values
-    if source.kind in "iu" and target.kind in "iu":
-        if values.size:
-            info = np.iinfo(target)
-            low, high = int(values.min()), int(values.max())
-            if low < info.min or high > info.max:
-                raise ValueError(f"value {low if low < info.min else high} does not fit {target}")
-        return values.astype(target)
-    flat = values.reshape(-1)
-    out = np.empty(values.shape, dtype=target)
-    out_flat = out.reshape(-1)
-    if source.kind in "iu":  # integers to floats
-        limit = 2 ** (np.finfo(target).nmant + 1)
-        if flat.size and (int(flat.min()) < -limit or int(flat.max()) > limit):
-            raise ValueError(f"integers beyond +-{limit} do not convert exactly to {target}")
-        return values.astype(target)
-    with np.errstate(all="ignore"):
-        for start in range(0, flat.size, BLOCK):
-            block = flat[start : start + BLOCK]
-            converted = block.astype(target)
-            if target.kind in "iu":
-                info = np.iinfo(target)
-                if not np.isfinite(block).all():
-                    raise ValueError(f"NaN or infinite value where {target} integers belong")
-                if block.min() < float(info.min) or block.max() >= float(info.max) + 1.0:
-                    raise ValueError(f"value out of the range of {target}")
-                if not np.array_equal(np.trunc(block), block):
-                    raise ValueError(f"fractional value where {target} integers belong")
-            elif not np.array_equal(converted.astype(source), block, equal_nan=True):
-                raise ValueError(f"values do not convert exactly to {target}")
-            out_flat[start : start + BLOCK] = converted
-    return out
-
-
-def blocks(values: np.ndarray) -> Iterator[np.ndarray]:
-    """``values`` flattened, in blocks of :data:`BLOCK` elements (views, no copies)."""
-    flat = values.reshape(-1)
-    for start in range(0, flat.size, BLOCK):
-        yield flat[start : start + BLOCK]
-
-
-def all_finite(values: np.ndarray) -> bool:
-    """True when no value is NaN or infinite (checked in blocks)."""
-    return values.dtype.kind in "iub" or all(np.isfinite(b).all() for b in blocks(values))
-
-
 # -- helpers ---------------------------------------------------------------------------------
-_HEAP = b"GCOL\x01"  # a global heap collection: signature and version
-
-
-def _check_global_heaps(path: Path, size: int, sizeof_size: int) -> None:
-    """Refuse the file if HDF5 would loop forever (or run off the end) parsing one of its global heaps.
-
-    Variable-length strings (category labels, column names, metadata) live in global heap
-    collections. HDF5 2.0.0 parses a collection object by object and never stops when an
-    object's size is 0 (found by the fuzz test: the reading thread spins forever, holding the
-    GIL). Any collection HDF5 could be pointed at starts with the signature, so every
-    occurrence in the file is walked here first as HDF5 would walk it: one pass over the file
-    in 4 MiB blocks (a few tens of milliseconds per 100 MB).
-    """
-    block = 1 << 22
-    budget = [size // 16 + 65_536]  # objects; a valid file's heaps do not overlap, so hold fewer
-    with open(path, "rb") as handle:
-        start = 0
-        while start < size:
-            handle.seek(start)
-            data = handle.read(block + len(_HEAP) - 1)
-            at = data.find(_HEAP)
-            while 0 <= at < block:
-                if not _heap_walks(handle, start + at, size, sizeof_size, budget):
-                    raise FormatError(path, f"a damaged global heap (variable-length data) at byte {start + at}")
-                at = data.find(_HEAP, at + 1)
-            start += block
-
-
-def _heap_walks(handle, at: int, size: int, sizeof_size: int, budget: list[int]) -> bool:
-    """False when HDF5's walk over the objects of the collection at ``at`` would not end properly."""
-    header = object_header = 8 + sizeof_size
-    handle.seek(at)
-    head = handle.read(header)
-    end = at + int.from_bytes(head[8:header], "little")
-    if len(head) < header or not at + header <= end <= size:
-        return True  # HDF5 refuses such a collection itself
-    window_start, window = 0, b""
-    position = at + header
-    while position + object_header <= end:
-        if not window_start <= position <= window_start + len(window) - object_header:
-            handle.seek(position)
-            window_start, window = position, handle.read(1 << 16)
-        local = position - window_start
-        index = int.from_bytes(window[local : local + 2], "little")
-        length = int.from_bytes(window[local + 8 : local + object_header], "little")
-        need = object_header + -(-length // 8) * 8 if index else length
-        budget[0] -= 1
-        if need < object_header or need > end - position or budget[0] < 0:
-            return False
-        position += need
-    return True
-
-
-def _inflate(data: bytes, size: int) -> bytes:
-    """A zlib stream decompressed to exactly ``size`` bytes, never more."""
-    try:
-        stream = zlib.decompressobj()
-        out = stream.decompress(data, size)
-        if len(out) == size and not stream.eof and stream.decompress(stream.unconsumed_tail, 1):
-            raise ValueError(f"a compressed chunk expands to more than its {size} bytes")
-    except zlib.error as error:
-        raise ValueError(f"a compressed chunk is corrupt ({error})") from None
-    if not stream.eof:
-        raise ValueError("a compressed chunk is truncated")
-    return out
-
-
-def _unshuffle(data: bytes | np.ndarray, itemsize: int) -> bytes | np.ndarray:
-    """Undo HDF5's shuffle filter: byte planes back to items (a trailing remainder stays put)."""
-    if itemsize <= 1 or len(data) < itemsize:
-        return data
-    count = len(data) // itemsize
-    planes = np.frombuffer(data, np.uint8, count * itemsize).reshape(itemsize, count)
-    out = np.empty(len(data), np.uint8)
-    out[: count * itemsize].reshape(count, itemsize)[...] = planes.T
-    out[count * itemsize :] = np.frombuffer(data, np.uint8)[count * itemsize :]
-    return out
-
-
 def _storage_dtype(dtype: np.dtype) -> np.dtype | None:
     """The numpy type of the raw items of a numeric dataset; None for any other type."""
     if dtype.fields or dtype.subdtype or h5py.check_enum_dtype(dtype) is not None:

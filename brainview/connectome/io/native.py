@@ -31,19 +31,13 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from brainview.connectome.arrays import BLOCK, all_finite, blocks
 from brainview.connectome.categorical import Categorical
 from brainview.connectome.connectome import STRING_COLUMNS, Connectome
 from brainview.connectome.io.atomic import atomic_output
 from brainview.connectome.layout import complete_positions
 from brainview.connectome.io.errors import FormatError
-from brainview.connectome.io.hdf5 import (
-    BLOCK,
-    SafeDataset,
-    SafeFile,
-    all_finite,
-    blocks,
-    open_hdf5,
-)
+from brainview.connectome.io.hdf5 import SafeDataset, SafeFile, open_hdf5
 from brainview.connectome.synapses import SynapseCSR
 
 FORMAT = "brainview-connectome"

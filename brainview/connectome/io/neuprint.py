@@ -14,7 +14,7 @@ Without a transmitter column every neuron's transmitter is ``unknown`` and every
 excitatory (+1); with one, GABA and glutamate connections are inhibitory, as in the fly.
 neuPrint exports carry no soma positions here, so cells are laid out
 (:mod:`brainview.connectome.layout`). A ``weight`` must be a whole number from 0 to
-:data:`~brainview.connectome.io._tables.MAX_COUNT`.
+:data:`~brainview.connectome.io._columns.MAX_COUNT`.
 """
 
 from __future__ import annotations
@@ -27,17 +27,16 @@ import numpy as np
 from brainview.connectome.categorical import MISSING, Categorical
 from brainview.connectome.connectome import Connectome
 from brainview.connectome.io import Progress
-from brainview.connectome.io._tables import (
+from brainview.connectome.io._columns import (
     MAX_COUNT,
     Field,
-    Table,
     first_duplicate_row,
     index_in,
     map_labels,
-    one_line,
-    read_table,
     readable_names,
 )
+from brainview.connectome.io._tables import Table, read_table
+from brainview.connectome.io._text_files import one_line
 from brainview.connectome.io.errors import FormatError
 from brainview.connectome.layout import complete_positions
 from brainview.connectome.neurotransmitters import FLY_INHIBITORY, canonical_nt

@@ -12,7 +12,7 @@
 Cells keep the Completeness order. Connections are matched by root id (or, without id
 columns, by index); the sign comes from ``Excitatory`` (1 -> +1, 0 -> -1) or else from the
 sign of ``Excitatory x Connectivity``. ``Connectivity`` must lie between 0 and
-:data:`~brainview.connectome.io._tables.MAX_COUNT`. Reading Parquet needs pyarrow
+:data:`~brainview.connectome.io._columns.MAX_COUNT`. Reading Parquet needs pyarrow
 (``brainview[parquet]``); its columns are checked like the CSV's, and errors name the row.
 
 Shiu's files carry no cell types. When FlyWire Codex annotation tables (``neurons``,
@@ -33,19 +33,20 @@ import pandas as pd
 from brainview.connectome.categorical import MISSING, Categorical
 from brainview.connectome.connectome import Connectome
 from brainview.connectome.io import Progress, codex
-from brainview.connectome.io._tables import (
+from brainview.connectome.io._columns import (
     MAX_COUNT,
     Field,
-    Table,
-    delimiter_of,
     first_bad_text,
     first_duplicate_row,
-    header_line,
     index_in,
     is_number,
     match_fields,
+)
+from brainview.connectome.io._tables import Table, read_table
+from brainview.connectome.io._text_files import (
+    delimiter_of,
+    header_line,
     one_line,
-    read_table,
     shown,
     split_line,
 )

@@ -9,9 +9,13 @@ import numpy as np
 import pytest
 
 from brainview.connectome.io import FormatError
-from brainview.connectome.io._tables import (
-    Field, index_in, read_batches, read_table, readable_names, sorted_categorical,
+from brainview.connectome.io._columns import (
+    Field,
+    index_in,
+    readable_names,
+    sorted_categorical,
 )
+from brainview.connectome.io._tables import read_batches, read_table
 
 FIELDS = (
     Field("pre", "int"),
