@@ -7,6 +7,13 @@ _IO = "brainview.connectome.io"
 MANIFEST = Manifest(
     name="brainview",
     readers=(
+        # Before "native": a SONATA nodes file is an .h5 file too (named *nodes.h5).
+        ReaderContribution(
+            "sonata", f"{_IO}.sonata:read_sonata",
+            ("circuit_config*.json", "*circuit*.json", "simulation_config*.json", "*_nodes.h5", "nodes.h5"),
+            ("circuit_config*.json", "*circuit*.json", "*nodes.h5"),
+            "SONATA circuit (BMTK, NEST, libsonata): a circuit config, its folder, or a nodes file",
+        ),
         ReaderContribution(
             "native", f"{_IO}.native:read_native", ("*.h5", "*.hdf5"), (),
             "brainview connectome (HDF5)",
@@ -32,6 +39,10 @@ MANIFEST = Manifest(
             "graphml", f"{_IO}.graphs:read_graphml", ("*.graphml", "*.graphml.gz"), (), "GraphML",
         ),
         ReaderContribution("gexf", f"{_IO}.graphs:read_gexf", ("*.gexf", "*.gexf.gz"), (), "GEXF"),
+        ReaderContribution(
+            "sonata-config", f"{_IO}.sonata:read_sonata", ("*.json",), (),
+            "SONATA circuit config of any other name (tried after every other reader)", fallback=True,
+        ),
         ReaderContribution(
             "edgelist", f"{_IO}.edgelist:read_edgelist", ("*.csv", "*.csv.gz", "*.tsv", "*.tsv.gz"), (),
             "CSV edge list (pre, post, weight[, sign]) with an optional node table beside it",

@@ -1,4 +1,9 @@
-"""``brainview info [PATH] [--json]``: what a connectome holds, in counts."""
+"""``brainview info [PATH] [--json]``: what a connectome (or a brainview-run file) holds, in counts.
+
+A brainview-run file (an HDF5 file whose root attribute ``format`` is ``brainview-run``) is
+summarised as a run: duration, trials, spikes, the most active cells and groups, the
+interventions (:mod:`brainview.experiment.run_summary`).
+"""
 
 from __future__ import annotations
 
@@ -15,8 +20,12 @@ TOP = 15
 
 
 def add_parser(subparsers, help_text: str) -> None:
-    parser = subparsers.add_parser("info", help=help_text, description=help_text)
-    parser.add_argument("path", nargs="?", help="file or folder to read (default: the embedded C. elegans)")
+    parser = subparsers.add_parser(
+        "info", help=help_text, description="Summarise a connectome (the default dataset when PATH is omitted), "
+                                            "or a brainview-run file.",
+    )
+    parser.add_argument("path", nargs="?",
+                        help="file or folder to read, or a brainview-run file (default: the embedded C. elegans)")
     parser.add_argument("--json", action="store_true", help="print the full summary as JSON")
 
 
@@ -86,7 +95,31 @@ def _inline(counts: dict) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.path and _is_run_file(args.path):
+        from brainview.experiment.run_summary import format_run_text, summarise_run
+        from brainview.sim.runfile import read_run
+
+        summary = summarise_run(read_run(args.path))
+        print(json.dumps(summary, indent=2) if args.json else visible(format_run_text(summary)))
+        return 0
     summary = summarise(load_connectome(args.path))
     # JSON escapes control characters itself; the text report shows them escaped.
     print(json.dumps(summary, indent=2) if args.json else visible(format_text(summary)))
     return 0
+
+
+def _is_run_file(path: str) -> bool:
+    """A brainview-run file, told by its root attribute (anything unreadable is left to the readers)."""
+    from pathlib import Path
+
+    from brainview.connectome.io.errors import FormatError
+    from brainview.connectome.io.hdf5 import open_hdf5
+
+    path = Path(path)
+    if not path.is_file() or path.suffix.lower() not in (".h5", ".hdf5"):
+        return False
+    try:
+        with open_hdf5(path) as h5, h5.errors():
+            return h5.attribute("/", "format", "scalar", default="") == "brainview-run"
+    except FormatError:
+        return False

@@ -1,6 +1,9 @@
-"""``brainview simulate [PATH]``: run the spiking model headless and write a brainview-run file.
+"""``brainview simulate [PATH]``: run the spiking model headless and write the run to a file.
 
-Example::
+The format goes by ``--out`` (or ``--format``): ``run.h5`` a brainview-run file, ``run.nwb``
+NWB, a folder (``run/``) SONATA (spikes, circuit and simulation config); ``--format sonata``
+with ``run_spikes.h5`` writes the SONATA spikes there and the circuit beside it
+(:mod:`brainview.experiment.export`). Example::
 
     brainview simulate --duration 1s --stim type:ASH@150 --lesion type:AVA@500ms:ablate \\
         --trials 5 --out run.h5
@@ -13,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from brainview.cli._common import ProgressBar, fail, load_connectome
+from brainview.cli._common import ProgressBar, load_connectome
 from brainview.errors import ParameterError
 from brainview.units import parse_duration_ms, parse_number
 
@@ -71,7 +74,10 @@ def parse_param(text: str) -> tuple[str, float]:
 
 
 def add_parser(subparsers, help_text: str) -> None:
-    parser = subparsers.add_parser("simulate", help=help_text, description=help_text)
+    parser = subparsers.add_parser(
+        "simulate", help=help_text,
+        description="Run the spiking simulation headless and write the run: a brainview-run file, NWB or SONATA.",
+    )
     parser.add_argument("path", nargs="?", help="connectome to simulate (default: the embedded C. elegans)")
     parser.add_argument("--duration", default="1s", help="simulated time per trial, e.g. 1s, 250ms (default 1s)")
     parser.add_argument("--dt", default="0.1ms", help="time step; must divide the 1.8 ms synaptic delay (default 0.1ms)")
@@ -90,7 +96,11 @@ def add_parser(subparsers, help_text: str) -> None:
     parser.add_argument("--bin", default="10ms", help="width of the rate bins (default 10ms)")
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                         help="change a model parameter, e.g. w_syn_mV=0.3; repeatable")
-    parser.add_argument("--out", required=True, help="the brainview-run file to write (.h5)")
+    parser.add_argument("--out", required=True,
+                        help="where to write the run: run.h5 (brainview-run), run.nwb (NWB), or a folder (SONATA)")
+    parser.add_argument("--format", choices=("brainview", "nwb", "sonata"), default=None,
+                        help="the run format, instead of choosing it by --out (sonata with an .h5 path: the "
+                             "spikes file there, the circuit beside it)")
     parser.epilog = (
         "SELECTOR: type:AVA, class:DAN, region:GNG, subsystem:steering, name:ASHL, "
         "id:720575940622486057, or a comma list of names (ALML,ALMR)."
@@ -118,15 +128,18 @@ def build_protocol(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    from brainview.connectome.digest import DIGEST_NAME, connectome_digest
+    from brainview.experiment.export import run_format, write_run_file
     from brainview.resources import default_dataset_path
     from brainview.sim.params import ShiuParams
     from brainview.sim.protocol import run_protocol
-    from brainview.sim.runfile import DatasetInfo, write_run
+    from brainview.sim.runfile import DatasetInfo
 
     out = Path(args.out)
-    if out.suffix.lower() not in (".h5", ".hdf5"):
-        return fail(f"{out}: the run file must end in .h5")
+    chosen = run_format(args.out, args.format)  # before anything runs: a bad --out fails fast
+    if chosen == "nwb":
+        from brainview.experiment.nwb import require_pynwb
+
+        require_pynwb()
     dt_ms = parse_duration_ms(args.dt, "--dt")
     if dt_ms <= 0:
         raise ParameterError(f"--dt must be positive, was {args.dt!r}")
@@ -138,16 +151,15 @@ def run(args: argparse.Namespace) -> int:
     params = ShiuParams().replace(**dict(parse_param(p) for p in args.param))
     connectome = load_connectome(args.path)
     source = Path(args.path) if args.path else default_dataset_path()
-    dataset = DatasetInfo(
-        str(source.resolve()), connectome.meta.get("name", source.stem),
-        connectome_digest(connectome), DIGEST_NAME, connectome.ids,
-    )
+    dataset = DatasetInfo.of(connectome, source, connectome.meta.get("name", source.stem))
     result = run_protocol(
         connectome, protocol, params, dt_ms, args.seed, args.trials,
         progress=ProgressBar(f"simulating {dataset.name}"),
     )
-    write_run(out, result, dataset)
-    print(format_summary(result, connectome.n, out))
+    written = write_run_file(out, result, dataset, chosen, connectome)
+    print(format_summary(result, connectome.n, written[0] if len(written) == 1 else out))
+    if len(written) > 1:
+        print(f"  {chosen}: {', '.join(p.name for p in written)}")
     return 0
 
 

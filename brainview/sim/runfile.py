@@ -11,6 +11,9 @@ Layout (declared once in :data:`SCHEMA`)::
     /config/lesions/*       one row per lesion: selector, mode, time_ms
     /config/probes          the probe selectors
     /cells/id               int64 (N): source id of each cell row
+    /cells/{name, cell_type, cell_class, subsystem}
+                            int32 (N) codes with attribute "categories" (-1: no label), as in the
+                            native connectome file: the run describes its cells without the dataset
     /spikes/{trial, step, neuron}   one row per spike
     /probes/neuron          int32 (P): probed cell rows
     /probes/voltage_mV      float32 (trials, steps, P): v after each step
@@ -20,21 +23,30 @@ Layout (declared once in :data:`SCHEMA`)::
 
 The file is written to a temporary name beside the target and renamed when complete, so a run
 that fails leaves no file behind.
+
+The cell labels (``/cells/<label>``) came after the first files were written: they are optional
+for the reader, so files without them still read (with no labels), and files with them still
+read in a brainview that does not know them (it ignores them). The format version stays 1.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 import h5py
 import numpy as np
 
+from brainview.connectome.categorical import Categorical
+from brainview.connectome.connectome import Connectome
+from brainview.connectome.digest import DIGEST_NAME, connectome_digest
 from brainview.connectome.io.atomic import atomic_output
 from brainview.connectome.io.hdf5 import SafeDataset, SafeFile, open_hdf5
 from brainview.connectome.io.native import DatasetSpec
+from brainview.errors import ParameterError
 from brainview.sim.lesions import LesionMode
 from brainview.sim.params import ShiuParams
 from brainview.sim.protocol import LesionSpec, Protocol, RunResult, StimulusSpec
@@ -72,19 +84,45 @@ SCHEMA = (
 )
 """Every dataset of a brainview-run file."""
 
+LABELS = ("name", "cell_type", "cell_class", "subsystem")
+"""The connectome's label columns a run file keeps beside the cell ids (``/cells/<label>``)."""
+
 _STR = h5py.string_dtype()
 _COMPRESSION = {"compression": "gzip", "compression_opts": 4, "shuffle": True}
 
 
 @dataclass(frozen=True)
 class DatasetInfo:
-    """Where the run's network came from."""
+    """Where the run's network came from, and what its cells are called.
+
+    Parameters
+    ----------
+    path, name : str
+        The dataset's file (or folder) and its name.
+    digest, digest_name : str
+        Its content hash (:func:`~brainview.connectome.digest.connectome_digest`) and the hash's name.
+    ids : numpy.ndarray
+        int64 source id of each cell row.
+    cells : mapping of str to Categorical
+        Labels of each cell row by column (:data:`LABELS`: name, cell_type, cell_class,
+        subsystem); run files store them so that they describe their cells by themselves.
+        Empty when not known.
+    """
 
     path: str
     name: str
     digest: str
     digest_name: str
     ids: np.ndarray
+    cells: Mapping[str, Categorical] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, connectome: Connectome, path: str | os.PathLike | None = None, name: str | None = None) -> DatasetInfo:
+        """The description of ``connectome`` (read from ``path``): digest, ids and :data:`LABELS`."""
+        source = "" if path is None else str(Path(path).resolve())
+        label = name or connectome.meta.get("name", "") or (Path(path).stem if path is not None else "connectome")
+        cells = {key: connectome[key] for key in LABELS}  # string columns: always categorical
+        return cls(source, label, connectome_digest(connectome), DIGEST_NAME, connectome.ids, cells)
 
 
 @dataclass
@@ -102,6 +140,8 @@ class RunRecord:
     rate_sizes: np.ndarray
     rates_Hz: np.ndarray
     log: dict[str, np.ndarray]
+    cells: dict[str, Categorical] = field(default_factory=dict)
+    """Labels of the cells (:data:`LABELS`) that the file holds; empty for older files."""
 
 
 def write_run(path: str | os.PathLike, result: RunResult, dataset: DatasetInfo) -> Path:
@@ -117,6 +157,7 @@ def write_run(path: str | os.PathLike, result: RunResult, dataset: DatasetInfo) 
             })
             _write_config(f.create_group("config"), result, dataset)
             _array(f, "cells/id", dataset.ids.astype(np.int64))
+            _write_labels(f, dataset)
             trials = result.trials
             _array(f, "spikes/trial", np.concatenate(
                 [np.full(t.spike_steps.size, i, np.int32) for i, t in enumerate(trials)]))
@@ -138,9 +179,20 @@ def write_run(path: str | os.PathLike, result: RunResult, dataset: DatasetInfo) 
     return path
 
 
-def _array(f: h5py.File, name: str, data: np.ndarray, dtype=None) -> None:
+def _array(f: h5py.File, name: str, data: np.ndarray, dtype=None) -> h5py.Dataset:
     options = _COMPRESSION if data.size and dtype is None else {}
-    f.create_dataset(name, data=data, dtype=dtype, chunks=True if options else None, **options)
+    return f.create_dataset(name, data=data, dtype=dtype, chunks=True if options else None, **options)
+
+
+def _write_labels(f: h5py.File, dataset: DatasetInfo) -> None:
+    for key in LABELS:
+        column = dataset.cells.get(key)
+        if column is None:
+            continue
+        if len(column) != dataset.ids.size:
+            raise ParameterError(f"the {key} labels cover {len(column)} cells, the dataset has {dataset.ids.size}")
+        codes = _array(f, f"cells/{key}", np.asarray(column.codes, np.int32))
+        codes.attrs["categories"] = np.array(list(column.categories), dtype=_STR)
 
 
 def _write_config(group: h5py.Group, result: RunResult, dataset: DatasetInfo) -> None:
@@ -225,7 +277,32 @@ def _read_run(h5: SafeFile) -> RunRecord:
         rate_sizes=values["rates/size"],
         rates_Hz=values["rates/rate_Hz"],
         log={key: values[f"log/{key}"] for key in ("trial", "step", "time_ms", "action", "target", "cells", "detail")},
+        cells=_read_labels(h5, n_cells),
     )
+
+
+def _read_labels(h5: SafeFile, n_cells: int) -> dict[str, Categorical]:
+    """The optional ``/cells/<label>`` columns: int32 codes of shape (N,) into their categories."""
+    labels = {}
+    for key in LABELS:
+        name = f"cells/{key}"
+        if not h5.has(name):
+            continue
+        dataset = h5.dataset(name, f"{key} of each cell (category codes)")
+        if dataset.shape != (n_cells,):
+            raise h5.fail(f"shape {dataset.shape}, expected ({n_cells},): one code per cell", column=name)
+        categories = h5.attribute(name, "categories", "strs")
+        if categories is None:
+            raise h5.fail("category codes without their 'categories' attribute", column=name)
+        codes = dataset.read_as(np.int32)
+        if codes.size and (codes.min() < -1 or codes.max() >= len(categories)):
+            raise h5.fail(f"category codes must lie in [-1, {len(categories) - 1}], got [{codes.min()}, {codes.max()}]",
+                          column=name)
+        try:
+            labels[key] = Categorical(codes, tuple(categories))
+        except ValueError as error:
+            raise h5.fail(str(error), column=name) from None
+    return labels
 
 
 def _open_datasets(h5: SafeFile, config: dict) -> dict[str, SafeDataset]:
