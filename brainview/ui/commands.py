@@ -173,13 +173,24 @@ class SetModelParameters:
 
 
 @dataclass(frozen=True)
+class ExportRun:
+    """Write the run so far (since the last reset) to ``path``; ``dataset`` is a
+    :class:`~brainview.sim.runfile.DatasetInfo`, ``format`` as in
+    :func:`brainview.experiment.export.write_run_file` (None: by the path)."""
+
+    path: str
+    dataset: object
+    format: str | None = None
+
+
+@dataclass(frozen=True)
 class Shutdown:
     """Leave the worker loop; the thread then ends."""
 
 
 Command = (
     Play | Pause | Step | Reset | SetPacing | ApplyLesion | RemoveLesion | ApplyStimulus
-    | RemoveStimulus | SetProbes | SetGroups | SetModelParameters | Shutdown
+    | RemoveStimulus | SetProbes | SetGroups | SetModelParameters | ExportRun | Shutdown
 )
 
 

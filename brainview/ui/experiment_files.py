@@ -15,8 +15,12 @@ from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from brainview.experiment import DatasetChangedError, DatasetNotFoundError, write_experiment
+from brainview.ui.commands import ExportRun
 
 FILTER = "brainview experiments (*.toml);;All files (*)"
+RUN_FILTERS = {
+    "brainview run (*.h5)": "brainview", "NWB (*.nwb)": "nwb", "SONATA folder (*.sonata)": "sonata",
+}
 LAST_EXPERIMENT = "last-experiment.toml"
 """Where the experiment open at the last close is kept, in the app's data folder."""
 
@@ -68,3 +72,27 @@ def ask_for_dataset(window: QWidget, path: Path, error: DatasetNotFoundError | D
     start = str(Path(error.dataset.path).parent) if error.dataset.path else str(path.parent)
     chosen, _ = QFileDialog.getOpenFileName(window, f"The dataset of {path.name}", start)
     return Path(chosen) if chosen else None
+
+
+def export_run(window, path: str | Path | None = None, format: str | None = None) -> None:
+    """Have the worker write the run so far (asked where when ``path`` is None); the window
+    hears back through the worker's ``exported`` signal."""
+    from brainview.connectome.digest import DIGEST_NAME
+    from brainview.sim.runfile import LABELS, DatasetInfo
+
+    session, worker = window.session, window.worker
+    if session is None or worker is None:
+        return
+    if path is None:
+        start = str(Path(window.settings_folder(), "run.h5"))
+        path, chosen = QFileDialog.getSaveFileName(window, "Export run", start, ";;".join(RUN_FILTERS))
+        if not path:
+            return
+        format = RUN_FILTERS.get(chosen)
+    connectome, reference = session.connectome, session.experiment.dataset
+    dataset = DatasetInfo(
+        reference.path or "", reference.name or connectome.meta.get("name", ""), reference.digest, DIGEST_NAME,
+        connectome.ids, {key: connectome[key] for key in LABELS},
+    )
+    worker.submit(ExportRun(str(path), dataset, format))
+    window.statusBar().showMessage(f"Exporting the run to {path}...")

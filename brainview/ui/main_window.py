@@ -242,6 +242,7 @@ class MainWindow(QMainWindow):
         worker.stateChanged.connect(self.controls.set_running)
         worker.errored.connect(self._on_worker_error)
         worker.ready.connect(self._on_worker_ready)
+        worker.exported.connect(self._on_exported)
         self.engine_ready = False
         self.controls.set_running(False)
         # Bound methods, not lambdas: Qt drops them when the window goes, before the session's last signals.
@@ -320,6 +321,12 @@ class MainWindow(QMainWindow):
     def _on_worker_ready(self, description: str) -> None:
         self.engine_ready = True
         self.statusBar().showMessage(f"Simulation ready ({description}). Press Space to play.", 8000)
+
+    def _on_exported(self, written: list, problem: str) -> None:
+        if problem:
+            self.show_error("Could not export the run", problem)
+        else:
+            self.statusBar().showMessage(f"Exported the run: {', '.join(written)}", 8000)
 
     def _on_worker_error(self, message: str, details: str) -> None:
         self.controls.set_running(False)

@@ -28,6 +28,7 @@ def build_menus(window) -> None:
         lambda: experiment_files.save(window, window.experiment_path))
     _action(window, file_menu, "Save experiment &as...", QKeySequence.StandardKey.SaveAs,
         lambda: experiment_files.save(window))
+    _action(window, file_menu, "E&xport run...", QKeySequence("Ctrl+E"), lambda: experiment_files.export_run(window))
     window.restore_action = _action(window, file_menu, "Restore the last experiment on launch", None,
                      window.settings.set_restore_last_experiment)
     window.restore_action.setCheckable(True)

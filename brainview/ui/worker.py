@@ -32,6 +32,9 @@ MAX_CHUNK_MS = 5.0
 RATE_BIN_MS = 10.0
 """Width of the population-rate bins, ms."""
 
+RECORD_MAX_SPIKES = 20_000_000
+"""Most spikes the run's recording holds (240 MB); beyond, it restarts and Export run says so."""
+
 GROUPS_MONITOR = "watched groups"
 """Name of the engine's rate monitor of the groups the window traces."""
 
@@ -84,6 +87,8 @@ class SimulationWorker(QObject):
         The engine is built and compiled; a one-line description.
     errored(str, str)
         An exception: its message and traceback. The run is paused.
+    exported(list, str)
+        After :class:`~brainview.ui.commands.ExportRun`: the files written, or none and why.
 
     The receiver of ``published`` calls :meth:`acknowledge` when it has shown a snapshot; until
     then the worker holds the next one back (collecting everything into it), so a busy GUI
@@ -95,6 +100,7 @@ class SimulationWorker(QObject):
     stateChanged = Signal(bool)
     ready = Signal(str)
     errored = Signal(str, str)
+    exported = Signal(list, str)
 
     def __init__(self, connectome: Connectome, pacing: Pacing = Pacing(),
                  make_simulation: Callable[[Connectome, dict], object] = default_simulation) -> None:
@@ -121,6 +127,8 @@ class SimulationWorker(QObject):
         self._probe_rows = np.zeros(0, np.int64)
         self._probe_every = 1
         self._generation = 0
+        self._spike_cursor = 0  # spikes of sim.spikes already published (the record is the recording)
+        self._run_started = time.monotonic()
         self._clear_pending()
         self._last_publish = 0.0
         self._last_publish_t_ms = 0.0
@@ -203,6 +211,8 @@ class SimulationWorker(QObject):
 
     def _start_generation(self) -> None:
         self._generation += 1
+        self._spike_cursor = 0
+        self._run_started = time.monotonic()
         self._clear_pending()
         # The engine starts again at step 0 with the interventions it holds: say so, so that
         # the window's log of this run begins with them.
@@ -248,6 +258,9 @@ class SimulationWorker(QObject):
             return
         if isinstance(command, cmd.SetPacing):
             self.pacer.set_pacing(command.pacing, self._now_ms())
+            return
+        if isinstance(command, cmd.ExportRun):
+            self._export(command)
             return
         if isinstance(command, cmd.SetModelParameters):
             self._rebuild(dict(command.overrides))
@@ -299,6 +312,22 @@ class SimulationWorker(QObject):
         self._changes.append(Change(sim.time_ms, change, command.label, command.serial, sim.steps_done))
         self._dirty = True
 
+    def _export(self, command: cmd.ExportRun) -> None:
+        """Write the run so far; tell the window the files written, or why not (the run goes on)."""
+        from brainview.errors import BrainviewError
+        from brainview.experiment.export import write_run_file
+        from brainview.experiment.live import recorded_run
+
+        try:
+            if self.sim is None:
+                raise BrainviewError("there is no simulation to export")
+            result = recorded_run(self.sim, GROUPS_MONITOR, time.monotonic() - self._run_started)
+            written = write_run_file(command.path, result, command.dataset, command.format, self.connectome)
+        except (BrainviewError, OSError) as error:
+            self.exported.emit([], str(error))
+            return
+        self.exported.emit([str(p) for p in written], "")
+
     def _now_ms(self) -> float:
         return self.sim.time_ms if self.sim is not None else 0.0
 
@@ -314,8 +343,10 @@ class SimulationWorker(QObject):
                 return
             n_steps = int(chunk_ms / sim.dt_ms + 1e-9)
         sim.step(n_steps)
-        steps, cells, _ = sim.spikes.since(0)
-        sim.spikes.clear()  # the GUI keeps its own window of spikes; the record would only grow
+        steps, cells, self._spike_cursor = sim.spikes.since(self._spike_cursor)
+        if len(sim.spikes) > RECORD_MAX_SPIKES:  # the recording for Export run is cut, not the view
+            sim.spikes.clear()
+            self._spike_cursor = 0
         times = steps * sim.dt_ms
         self._spike_rows.append(cells.astype(np.int32))
         self._spike_t.append(times)

@@ -54,3 +54,28 @@ def test_reopened_experiment_replays_to_the_same_spikes(tmp_path):
     other_seed = Experiment(worm, again.dataset, params=again.params, seed=12)
     other_seed.log = again.log
     assert not np.array_equal(replay(other_seed, simulation(other_seed), duration_ms).spikes.arrays()[0], steps)
+
+
+def test_a_recorded_run_packs_the_simulation_as_one_trial():
+    import pytest
+
+    from brainview.errors import ParameterError
+    from brainview.experiment.live import recorded_run
+    from brainview.sim import Simulation
+
+    worm = brainview.load_default()
+    sim = Simulation(worm, seed=3)
+    with pytest.raises(ParameterError, match="nothing to export"):
+        recorded_run(sim)
+    sim.add_rate_monitor("watched", 10.0, groups={"touch": "ALML,ALMR,AVM"})
+    sim.stimulate("ALML,ALMR,AVM", 200.0)
+    sim.run("45 ms")
+    result = recorded_run(sim, "watched", wall_s=1.5)
+    trial = result.trials[0]
+    steps, cells = sim.spikes.arrays()
+    np.testing.assert_array_equal(trial.spike_steps, steps)
+    assert result.n_steps == 450 and trial.rates_Hz.shape == (4, 1) and result.rate_labels == ("touch",)
+    assert [e.action for e in trial.log] == ["poisson on"] and result.protocol.duration_ms == 45.0
+    sim.spikes.clear()
+    with pytest.raises(ParameterError, match="not at 0"):
+        recorded_run(sim)

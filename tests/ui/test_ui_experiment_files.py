@@ -92,3 +92,33 @@ def test_the_last_experiment_is_restored_on_launch_when_asked(qtbot, tmp_path, m
     third = _window(qtbot, settings)
     assert third.session.experiment.lesions == {}
     third.close()
+
+
+def test_export_run_writes_what_the_window_ran(qtbot, tmp_path):
+    from brainview.sim.runfile import read_run
+    from brainview.ui import experiment_files
+
+    window = _window(qtbot, tmp_path / "settings.ini")
+    session = window.session
+    ava = session.tree.leaf_of(session.connectome.index_of("AVAL"))
+    session.watch(ava.target())
+    window.stimuli.selector.setText("ALML,ALMR,AVM")
+    window.stimuli.drive_button.click()
+    for _ in range(5):
+        window.controls.step_action.trigger()
+    qtbot.waitUntil(lambda: window.traces.now_ms >= 50.0 - 1e-6, timeout=30_000)
+    results = []
+    window.worker.exported.connect(lambda written, problem: results.append((written, problem)))
+    experiment_files.export_run(window, tmp_path / "run.h5")
+    experiment_files.export_run(window, tmp_path / "run.nwb")
+    experiment_files.export_run(window, tmp_path / "no" / "such" / "dir" / "x.h5", "nwb")  # refused: not .nwb
+    qtbot.waitUntil(lambda: len(results) == 3, timeout=60_000)
+    assert results[0] == ([str(tmp_path / "run.h5")], "") and results[1][1] == ""
+    assert results[2][0] == [] and "x.h5" in results[2][1]
+    record = read_run(tmp_path / "run.h5")
+    assert record.config["duration_ms"] == pytest.approx(50.0)
+    driven = {session.connectome.index_of(n) for n in ("ALML", "AVM")}
+    assert record.spikes["step"].size > 0 and set(record.spikes["neuron"].tolist()) >= driven
+    assert "poisson on" in set(record.log["action"]) and record.rate_labels == ("AVA",)
+    assert not (tmp_path / "no").exists()
+    window.close()
