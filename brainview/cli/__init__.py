@@ -22,8 +22,8 @@ DEBUG_HELP = "show the Python traceback of an internal error (for a bug report)"
 
 SUBCOMMANDS = {
     "info": "Summarise a connectome (the default dataset when PATH is omitted).",
-    "convert": "Convert any supported input to brainview's native HDF5 format.",
-    "simulate": "Run the spiking simulation headless and write a brainview-run file.",
+    "convert": "Convert any supported input to native HDF5, GraphML, GEXF or SONATA (by the destination).",
+    "simulate": "Run the spiking simulation headless; write the run as brainview-run, NWB or SONATA.",
     "render": "Draw a connectome off screen and write a PNG.",
 }
 
