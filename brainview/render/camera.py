@@ -68,6 +68,32 @@ class CameraRig:
         width, height = self._viewbox.size
         return float(width) / float(height) if height else 1.0
 
+    def state(self) -> dict:
+        """The turntable's viewpoint as plain numbers (``center`` in micrometres, angles in
+        degrees), for an experiment file; empty while the fly camera is in use."""
+        if self._mode != "turntable":
+            return {}
+        state = self.turntable.get_state()
+        if state.get("scale_factor") is None:
+            return {}
+        return {"center": [float(c) for c in state["center"]], "scale_factor": float(state["scale_factor"]),
+                **{key: float(state[key]) for key in ("fov", "elevation", "azimuth", "roll")}}
+
+    def restore(self, state: dict) -> bool:
+        """Put the turntable where :meth:`state` found it; False (nothing changed) if ``state`` is
+        empty or not such a viewpoint."""
+        keys = ("scale_factor", "fov", "elevation", "azimuth", "roll")
+        try:
+            center = tuple(float(c) for c in state["center"])
+            values = {key: float(state[key]) for key in keys}
+        except (KeyError, TypeError, ValueError):
+            return False
+        if len(center) != 3 or not all(np.isfinite(v) for v in (*center, *values.values())) or values["scale_factor"] <= 0:
+            return False
+        self.set_mode("turntable")
+        self.turntable.set_state({"center": center, **values})
+        return True
+
     def set_mode(self, mode: str) -> None:
         """Switch to the "turntable" or "fly" camera, keeping the viewpoint."""
         if mode not in MODES:

@@ -42,6 +42,7 @@ def save(window, path: str | Path | None = None) -> Path | None:
         if not path:
             return None
         path = Path(path) if Path(path).suffix else Path(path).with_suffix(".toml")
+    window.view.store_camera()
     try:
         written = write_experiment(session.experiment, path)
     except OSError as error:

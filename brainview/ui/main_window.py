@@ -403,6 +403,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
         if self.session is not None:
+            self.view.store_camera()
             try:  # kept for "Restore the last experiment on launch"
                 write_experiment(self.session.experiment, experiment_files.last_experiment_path())
             except OSError:

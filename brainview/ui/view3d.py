@@ -154,6 +154,7 @@ class ViewPanel(QWidget):
         wanted = self.colour_box.findData(session.experiment.view.color_by)
         self.colour_box.setCurrentIndex(max(wanted, 0))
         self._on_colour_field(self.colour_box.currentIndex())
+        self.view.cameras.restore(session.experiment.view.camera)
         session.lesionsChanged.connect(self._update_flags)
         session.selectionChanged.connect(self._update_flags)
         session.appearanceChanged.connect(self._update_appearance)
@@ -190,6 +191,11 @@ class ViewPanel(QWidget):
         more = f"... {len(entries) - LEGEND_ENTRIES} more" if len(entries) > LEGEND_ENTRIES else ""
         self.legend.setText(shown + more)
         self.legend.setToolTip("\n".join(label for label, _ in entries))
+
+    def store_camera(self) -> None:
+        """Write the camera's viewpoint into the experiment (before it is saved)."""
+        if self.view is not None and self.session is not None:
+            self.session.experiment.set_view(camera=self.view.cameras.state())
 
     def _update_flags(self) -> None:
         session = self.session

@@ -163,3 +163,14 @@ def test_a_software_renderer_draws_a_smaller_sample_than_a_gpu(gl_backend):
         assert chosen.moving_limit == 123
     finally:
         chosen.close()
+
+
+def test_the_turntable_viewpoint_round_trips_as_plain_numbers(view):
+    rig = view.cameras
+    rig.turntable.set_state({"center": (1.0, 2.0, 3.0), "scale_factor": 250.0, "azimuth": 40.0, "elevation": 10.0})
+    state = rig.state()
+    assert state["center"] == [1.0, 2.0, 3.0] and all(isinstance(v, float) for k, v in state.items() if k != "center")
+    rig.turntable.azimuth = 0.0
+    assert rig.restore(state) and rig.turntable.azimuth == 40.0
+    assert not rig.restore({}) and not rig.restore({**state, "scale_factor": -1.0})
+    assert not rig.restore({**state, "center": [1.0, "x", 3.0]})

@@ -38,6 +38,10 @@ def test_lesion_and_drive_save_close_and_reopen(qtbot, tmp_path):
     path = tmp_path / "worm-experiment.toml"
     from brainview.ui import experiment_files
 
+    camera = first.view.view.cameras.turntable if first.view.view is not None else None
+    if camera is not None:  # the 3D view exists (OpenGL under Xvfb)
+        camera.azimuth, camera.elevation = 57.0, 21.0
+
     assert experiment_files.save(first, path) == path
     saved = session.experiment
     first.close()
@@ -51,6 +55,10 @@ def test_lesion_and_drive_save_close_and_reopen(qtbot, tmp_path):
     qtbot.waitUntil(lambda: second.worker.sim is not None and np.all(second.worker.sim.lesions.status()[ava.rows] == 2),
                     timeout=30_000)  # the reopened engine has the lesion too
     assert second.windowTitle().endswith(worm.meta["name"])
+    if camera is not None:
+        state = second.view.view.cameras.state()
+        assert (state["azimuth"], state["elevation"]) == pytest.approx((57.0, 21.0))
+        assert again.view.camera["azimuth"] == pytest.approx(57.0)
     second.close()
 
 
