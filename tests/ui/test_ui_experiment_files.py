@@ -130,3 +130,24 @@ def test_export_run_writes_what_the_window_ran(qtbot, tmp_path):
     assert "poisson on" in set(record.log["action"]) and record.rate_labels == ("AVA",)
     assert not (tmp_path / "no").exists()
     window.close()
+
+
+def test_bad_files_and_destinations_are_reported_and_the_window_keeps_its_experiment(qtbot, tmp_path):
+    from brainview.ui import experiment_files
+
+    window = _window(qtbot, tmp_path / "settings.ini")
+    ash = window.session.tree.leaf_of(window.session.connectome.index_of("ASHL"))
+    window.browser.set_lesion(ash.key, "silence")
+    session = window.session
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert experiment_files.save(window, blocker / "exp.toml") is None
+    assert window.error_box is not None and str(blocker / "exp.toml") in window.error_box.text()
+    window.error_box.close()
+    newer = tmp_path / "newer.toml"
+    newer.write_text("schema = 'brainview-experiment'\nschema_version = 99\n")
+    window.open_experiment(newer)
+    qtbot.waitUntil(lambda: window.load_job is None, timeout=30_000)
+    assert "newer than this brainview reads" in window.error_box.informativeText() + window.error_box.text()
+    assert window.session is session and list(session.experiment.lesions) == [ash.key]
+    window.close()
