@@ -20,6 +20,7 @@ from pathlib import Path
 
 import h5py
 import numpy as np
+from file_mutations import byte_edits, mutate_bytes, rewrite_dataset, truncations
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -90,42 +91,15 @@ def check(path: Path) -> None:
     assert code in (0, 1) and "internal error" not in "".join(errors), "".join(errors)
 
 
-byte_edits = st.lists(st.tuples(st.sampled_from(["flip", "overwrite", "hostile"]), st.floats(0, 1, exclude_max=True),
-                                st.binary(min_size=1, max_size=12), st.integers(0, 7)), min_size=1, max_size=6)
-
-
 @FUZZ
-@given(edits=byte_edits, truncate=st.none() | st.floats(0, 1, exclude_max=True))
+@given(edits=byte_edits, truncate=truncations)
 def test_byte_mutations(edits, truncate, capsys):
-    data = bytearray(valid_file())
-    for kind, where, payload, bit in edits:
-        at = int(where * len(data))
-        if kind == "flip":
-            data[at] ^= 1 << bit
-        elif kind == "overwrite":
-            data[at : at + len(payload)] = payload
-        else:
-            data[at : at + 8] = (0xFFFFFFFFFFFFFFFF >> (bit * 8)).to_bytes(8, "little")
-        del data[len(valid_file()) :]
-    if truncate is not None:
-        del data[max(1, int(truncate * len(data))) :]
+    data = mutate_bytes(valid_file(), edits, truncate)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "run.h5"
-        path.write_bytes(bytes(data))
+        path.write_bytes(data)
         check(path)
     capsys.readouterr()
-
-
-def _rewrite(f: h5py.File, name: str, data, **options) -> None:
-    attrs = dict(f[name].attrs) if name in f else {}
-    if name in f:
-        del f[name]
-    dataset = f.create_dataset(name, data=data, **options)
-    for key, value in attrs.items():
-        if isinstance(value, np.ndarray) and value.dtype == object:
-            dataset.attrs.create(key, value, dtype=h5py.string_dtype())
-        else:
-            dataset.attrs[key] = value
 
 
 def apply(f: h5py.File, folder: Path, kind: str, name: str, pick: float, value, dtype: str) -> None:
@@ -137,18 +111,18 @@ def apply(f: h5py.File, folder: Path, kind: str, name: str, pick: float, value, 
                              (np.uint64 if value >= 2**63 else np.int64)).reshape(-1)
         with np.errstate(all="ignore"):
             wide[int(pick * wide.size)] = value
-        _rewrite(f, name, wide.reshape(values.shape))
+        rewrite_dataset(f, name, wide.reshape(values.shape))
     elif kind == "dtype" and values.dtype.kind in "iuf":
         with np.errstate(all="ignore"):
-            _rewrite(f, name, values.astype("S4") if dtype == "S4" else np.nan_to_num(values).astype(dtype))
+            rewrite_dataset(f, name, values.astype("S4") if dtype == "S4" else np.nan_to_num(values).astype(dtype))
     elif kind == "shape":
-        _rewrite(f, name, [values[:-1], values[:0], values.reshape(-1)[:, None]][int(pick * 3)])
+        rewrite_dataset(f, name, [values[:-1], values[:0], values.reshape(-1)[:, None]][int(pick * 3)])
     elif kind == "delete":
         del f[name]
     elif kind == "external" and values.dtype.kind in "iuf" and values.size:
         (folder / "x.bin").write_bytes(values.tobytes())
         outside = [(str(folder / "x.bin"), 0, values.nbytes)]
-        _rewrite(f, name, None, shape=values.shape, dtype=values.dtype, external=outside)
+        rewrite_dataset(f, name, None, shape=values.shape, dtype=values.dtype, external=outside)
     elif kind == "link":
         del f[name]
         f[name] = h5py.SoftLink("/" + DATASETS[int(pick * len(DATASETS))])

@@ -29,13 +29,14 @@ from pathlib import Path
 
 import h5py
 import numpy as np
+from file_mutations import byte_edits, mutate_bytes, rewrite_dataset, truncations
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from invariants import assert_valid_connectome
 
 import brainview
 from brainview.connectome import Categorical, Connectome, SynapseCSR
 from brainview.connectome.io import FormatError, write_native
-from invariants import assert_valid_connectome
 
 EXAMPLES = int(os.environ.get("BRAINVIEW_FUZZ_EXAMPLES", "100"))
 FUZZ = settings(
@@ -95,38 +96,8 @@ def check_load(path: Path) -> None:
 
 
 # -- byte-level mutations ----------------------------------------------------------------------
-byte_edits = st.lists(
-    st.tuples(
-        st.sampled_from(["flip", "overwrite", "hostile", "zero"]),
-        st.floats(0, 1, allow_nan=False, exclude_max=True),
-        st.binary(min_size=1, max_size=16),
-        st.integers(0, 7),
-    ),
-    min_size=1,
-    max_size=8,
-)
-
-
-def mutate_bytes(data: bytes, edits, truncate: float | None) -> bytes:
-    out = bytearray(data)
-    for kind, where, payload, bit in edits:
-        at = int(where * len(out))
-        if kind == "flip":
-            out[at] ^= 1 << bit
-        elif kind == "overwrite":
-            out[at : at + len(payload)] = payload
-        elif kind == "hostile":  # a huge size or address in little-endian
-            out[at : at + 8] = (0xFFFFFFFFFFFFFFFF >> (bit * 8)).to_bytes(8, "little")
-        else:
-            out[at : at + len(payload)] = bytes(len(payload))
-        del out[len(data) :]
-    if truncate is not None:
-        del out[max(1, int(truncate * len(out))) :]
-    return bytes(out)
-
-
 @FUZZ
-@given(edits=byte_edits, truncate=st.none() | st.floats(0, 1, exclude_max=True))
+@given(edits=byte_edits, truncate=truncations)
 def test_byte_mutations_load_validly_or_raise_format_error(edits, truncate):
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "mutated.h5"
@@ -135,18 +106,6 @@ def test_byte_mutations_load_validly_or_raise_format_error(edits, truncate):
 
 
 # -- structured mutations through h5py ---------------------------------------------------------
-def _rewrite(f: h5py.File, name: str, data, **options) -> None:
-    attrs = {k: f[name].attrs[k] for k in f[name].attrs} if name in f else {}
-    if name in f:
-        del f[name]
-    dataset = f.create_dataset(name, data=data, **options)
-    for key, value in attrs.items():
-        if isinstance(value, np.ndarray) and value.dtype == object:
-            dataset.attrs.create(key, value, dtype=h5py.string_dtype())
-        else:
-            dataset.attrs[key] = value
-
-
 def _as(values: np.ndarray, dtype: str) -> np.ndarray:
     with np.errstate(all="ignore"):
         if dtype == "S4":
@@ -176,22 +135,22 @@ def apply(f: h5py.File, folder: Path, mutation: tuple) -> None:
         flat = values.astype(wide).reshape(-1)
         with np.errstate(all="ignore"):
             flat[int(pick * flat.size)] = value
-        _rewrite(f, name, flat.reshape(values.shape))
+        rewrite_dataset(f, name, flat.reshape(values.shape))
     elif kind == "dtype":
-        _rewrite(f, name, _as(f[name][()], dtype))
+        rewrite_dataset(f, name, _as(f[name][()], dtype))
     elif kind == "shape":
         values = f[name][()]
         choice = int(pick * 5)
         shaped = [values[:-1], np.concatenate([values, values[:1]]) if values.size else values, values.reshape(-1),
                   values.T.copy() if values.ndim == 2 else values.reshape(1, -1), values[:0]][choice]
-        _rewrite(f, name, shaped)
+        rewrite_dataset(f, name, shaped)
     elif kind == "layout":
         values = f[name][()]
         options = [{"compression": "lzf"}, {"fletcher32": True}, {"chunks": True}, {}, {"chunks": (1,) * values.ndim},
                    {"compression": "gzip", "shuffle": False, "chunks": (2,) * values.ndim}][int(pick * 6)]
         if values.size == 0 and options:
             return
-        _rewrite(f, name, values, **options)
+        rewrite_dataset(f, name, values, **options)
     elif kind == "bomb":
         dataset = f[name]
         if dataset.chunks is None:
@@ -205,14 +164,14 @@ def apply(f: h5py.File, folder: Path, mutation: tuple) -> None:
         del f[name]
         f.create_group(name)
     elif kind == "scalar":
-        _rewrite(f, name, np.float64(value) if not isinstance(value, int) or abs(value) < 2**63 else 1.0)
+        rewrite_dataset(f, name, np.float64(value) if not isinstance(value, int) or abs(value) < 2**63 else 1.0)
     elif kind == "external":
         values = f[name][()]
         if values.dtype.kind not in "iuf" or values.size == 0:
             return
         outside = folder / "outside.bin"
         outside.write_bytes(values.tobytes())
-        _rewrite(f, name, None, shape=values.shape, dtype=values.dtype, external=[(str(outside), 0, values.nbytes)])
+        rewrite_dataset(f, name, None, shape=values.shape, dtype=values.dtype, external=[(str(outside), 0, values.nbytes)])
     elif kind == "link":
         del f[name]
         other = [DATASETS[int(pick * len(DATASETS))], "/" + name][int(pick * 7) % 2]

@@ -16,6 +16,7 @@ import zlib
 import h5py
 import numpy as np
 import pytest
+from file_mutations import rewrite_dataset
 
 from brainview import load
 from brainview.connectome.io import FormatError, read_native, write_native
@@ -47,15 +48,7 @@ def refused(path, match: str | None = None, column: str | None = None) -> Format
 def replace(path, name: str, data=None, **options) -> None:
     """Replace dataset ``name`` by ``data`` (or by what ``options`` create), keeping its attributes."""
     with h5py.File(path, "a") as f:
-        attrs = {k: f[name].attrs[k] for k in f[name].attrs} if name in f else {}
-        if name in f:
-            del f[name]
-        dataset = f.create_dataset(name, data=data, **options)
-        for key, value in attrs.items():
-            if isinstance(value, np.ndarray) and value.dtype == object:
-                dataset.attrs.create(key, value, dtype=h5py.string_dtype())
-            else:
-                dataset.attrs[key] = value
+        rewrite_dataset(f, name, data, **options)
 
 
 def values_of(path, name: str) -> np.ndarray:

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import h5py
 import numpy as np
+from file_mutations import byte_edits, mutate_bytes
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from invariants import assert_valid_connectome
@@ -100,29 +101,6 @@ def _files(folder: Path) -> list[Path]:
 
 
 # -- byte mutations of any file ------------------------------------------------------------------
-byte_edits = st.lists(st.tuples(st.sampled_from(["flip", "overwrite", "zero", "hostile"]),
-                                st.floats(0, 1, exclude_max=True), st.binary(min_size=1, max_size=12),
-                                st.integers(0, 7)), min_size=1, max_size=6)
-
-
-def mutate_bytes(data: bytes, edits, truncate: float | None) -> bytes:
-    out = bytearray(data)
-    for kind, where, payload, bit in edits:
-        at = int(where * len(out))
-        if kind == "flip":
-            out[at] ^= 1 << bit
-        elif kind == "overwrite":
-            out[at : at + len(payload)] = payload
-        elif kind == "zero":
-            out[at : at + len(payload)] = bytes(len(payload))
-        else:
-            out[at : at + 8] = (0xFFFFFFFFFFFFFFFF >> (bit * 8)).to_bytes(8, "little")
-        del out[len(data) :]
-    if truncate is not None:
-        del out[max(1, int(truncate * len(out))) :]
-    return bytes(out)
-
-
 @FUZZ
 @given(name=st.sampled_from(["brainview", "bmtk"]), pick=st.floats(0, 1, exclude_max=True), edits=byte_edits,
        truncate=st.none() | st.floats(0, 1, exclude_max=True))
