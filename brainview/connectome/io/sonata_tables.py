@@ -18,6 +18,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from brainview.connectome.io._text_files import one_line, shown
 from brainview.connectome.io.errors import FormatError
 from brainview.connectome.io.hdf5 import SafeFile
 
@@ -26,18 +27,6 @@ EDGE_ATTRIBUTES = frozenset({"syn_weight", "nsyns", "count", "sign", "conductanc
 
 NULLS = {"", "NULL", "null", "None", "NONE", "nan", "NaN"}
 """Values of a types file that mean 'not given'."""
-
-
-def shown(value: object, limit: int = 80) -> str:
-    """``value`` for an error message: quoted, control characters escaped, at most ``limit`` characters."""
-    text = str(value)
-    return repr(text if len(text) <= limit else text[:limit] + "...")
-
-
-def one_line(text: str, limit: int = 300) -> str:
-    """``text`` on one line (whitespace runs collapsed), at most ``limit`` characters."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 @dataclass

@@ -138,7 +138,7 @@ def test_bad_circuits_fail_naming_the_file(worm, tmp_path):
     (tmp_path / "broken.json").write_text("{not json")
     _refused(tmp_path / "broken.json", "not a JSON circuit config")
     (tmp_path / "other.json").write_text(json.dumps({"networks": {"nodes": [{"nodes_file": "missing.h5"}]}}))
-    _refused(tmp_path / "other.json", "missing.h5' does not exist")
+    _refused(tmp_path / "other.json", "missing.h5 does not exist")
     (tmp_path / "loop.json").write_text(json.dumps({"manifest": {"$A": "$B", "$B": "$A"}, "networks": {}}))
     _refused(tmp_path / "loop.json", "loop")
     edges.write_bytes(edges.read_bytes()[: 3000])  # truncated
