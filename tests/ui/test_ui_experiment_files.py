@@ -151,3 +151,45 @@ def test_bad_files_and_destinations_are_reported_and_the_window_keeps_its_experi
     assert "newer than this brainview reads" in window.error_box.informativeText() + window.error_box.text()
     assert window.session is session and list(session.experiment.lesions) == [ash.key]
     window.close()
+
+
+def test_the_saved_experiment_replays_to_the_spikes_the_window_fired(qtbot, tmp_path):
+    from brainview.experiment import read_experiment, replay, simulation
+    from brainview.sim.runfile import read_run
+    from brainview.ui import experiment_files
+
+    window = _window(qtbot, tmp_path / "settings.ini")
+    session = window.session
+    worm = session.connectome
+    window.controls.w_syn.setValue(1.4)
+    qtbot.waitUntil(lambda: window.worker.sim is not None and window.worker.sim.params.w_syn_mV == 1.4, timeout=30_000)
+    window.stimuli.selector.setText("ALML,ALMR,AVM,PLML,PLMR")
+    window.stimuli.drive_button.click()
+    def step_10_ms(times):  # the Step button: 10 ms, then paused, so changes land at known steps
+        for _ in range(times):
+            before = window.traces.now_ms
+            window.controls.step_action.trigger()
+            qtbot.waitUntil(lambda: window.traces.now_ms >= before + 10 - 1e-6, timeout=30_000)
+
+    step_10_ms(4)
+    window.browser.set_lesion(session.tree.leaf_of(worm.index_of("AVAL")).key, "silence")
+    step_10_ms(3)
+    window.stimuli.selector.setText("type:AVB")
+    window.stimuli.drive_button.click()
+    step_10_ms(3)
+    results = []
+    window.worker.exported.connect(lambda written, problem: results.append(problem))
+    experiment_files.export_run(window, tmp_path / "run.h5")
+    qtbot.waitUntil(lambda: len(results) == 1, timeout=30_000)
+    assert results == [""]
+    experiment_files.save(window, tmp_path / "exp.toml")
+    window.close()
+
+    fired = read_run(tmp_path / "run.h5")
+    again = read_experiment(tmp_path / "exp.toml")
+    assert [r.step for r in again.log] == [0, 400, 700]
+    replayed = replay(again, simulation(again), fired.config["duration_ms"])
+    steps, cells = replayed.spikes.arrays()
+    assert fired.spikes["step"].size > 50
+    np.testing.assert_array_equal(steps, fired.spikes["step"])
+    np.testing.assert_array_equal(cells, fired.spikes["neuron"])
