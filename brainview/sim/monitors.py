@@ -38,8 +38,10 @@ class SpikeRecord:
     def __init__(self, dt_ms: float, connectome: Connectome) -> None:
         self.dt_ms = float(dt_ms)
         self.connectome = connectome
-        self._steps: list[np.ndarray] = []
-        self._cells: list[np.ndarray] = []
+        # Growing buffers (doubled when full): appending a chunk costs its own size, and reading
+        # what is new is a view, so polling a long run stays linear in its spikes.
+        self._steps = np.zeros(0, np.int64)
+        self._cells = np.zeros(0, np.int32)
         self._count = 0
         self.first_step = 0
         """First step the record covers."""
@@ -59,16 +61,22 @@ class SpikeRecord:
     def append(self, steps: np.ndarray, cells: np.ndarray, steps_done: int | None = None) -> None:
         """Add the spikes of one chunk (copies are kept); ``steps_done``: the steps simulated by now."""
         if steps.size:
-            self._steps.append(np.array(steps, dtype=np.int64))
-            self._cells.append(np.array(cells, dtype=np.int32))
-            self._count += steps.size
+            end = self._count + steps.size
+            if end > self._steps.size:
+                capacity = max(end, 2 * self._steps.size, 1024)
+                self._steps = np.concatenate([self._steps[: self._count], np.zeros(capacity - self._count, np.int64)])
+                self._cells = np.concatenate([self._cells[: self._count], np.zeros(capacity - self._count, np.int32)])
+            self._steps[self._count : end] = steps
+            self._cells[self._count : end] = cells
+            self._count = end
         if steps_done is not None:
             self.end_step = max(self.end_step, int(steps_done))
 
     def clear(self, next_step: int | None = None) -> None:
         """Forget every spike; the record covers the steps from ``next_step`` (default: from now)."""
-        self._steps.clear()
-        self._cells.clear()
+        # New buffers, not reused ones: arrays handed out before stay as they were.
+        self._steps = np.zeros(0, np.int64)
+        self._cells = np.zeros(0, np.int32)
         self._count = 0
         self.first_step = self.end_step = self.end_step if next_step is None else int(next_step)
 
@@ -77,18 +85,17 @@ class SpikeRecord:
         return self.since(0)[:2]
 
     def since(self, cursor: int) -> tuple[np.ndarray, np.ndarray, int]:
-        """Spikes recorded after the first ``cursor`` ones, and the new cursor.
+        """Spikes recorded after the first ``cursor`` ones (read-only views, no copy), and the new cursor.
 
-        Pass the returned cursor to the next call to receive each spike exactly once.
+        Pass the returned cursor to the next call to receive each spike exactly once; the cost
+        is that of the new spikes, however long the run.
         """
         if cursor < 0 or cursor > self._count:
             raise ParameterError(f"cursor must lie in [0, {self._count}], was {cursor}")
-        if len(self._steps) > 1:  # merge the chunks so that repeated calls stay cheap
-            self._steps = [np.concatenate(self._steps)]
-            self._cells = [np.concatenate(self._cells)]
-        if not self._steps:
-            return np.zeros(0, np.int64), np.zeros(0, np.int32), self._count
-        return self._steps[0][cursor:], self._cells[0][cursor:], self._count
+        steps, cells = self._steps[cursor : self._count], self._cells[cursor : self._count]
+        steps.setflags(write=False)  # read-only views: the record is not copied, nor changed through them
+        cells.setflags(write=False)
+        return steps, cells, self._count
 
     # -- in milliseconds ------------------------------------------------------------------------
     @property
@@ -323,8 +330,13 @@ class RateMonitor:
         # Each spike once per group of its cell: the memberships of all spiking cells, end to end.
         starts = np.repeat(first - np.cumsum(memberships) + memberships, memberships)
         groups = self.member_group[starts + np.arange(starts.size)]
+        if not groups.size:
+            return
         flat = (np.repeat(steps, memberships) // self.bin_steps) * len(self.labels) + groups
-        np.add.at(self._counts.reshape(-1), flat, 1)
+        # bincount over the bins this chunk touches only (np.add.at is several times slower).
+        low = int(flat.min()) // len(self.labels) * len(self.labels)
+        counted = np.bincount(flat - low)
+        self._counts.reshape(-1)[low : low + counted.size] += counted
 
     @property
     def complete_bins(self) -> int:

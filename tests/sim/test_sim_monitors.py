@@ -36,3 +36,22 @@ def test_groups_are_checked():
         RateMonitor.of_groups(3, ("a",), (np.array([3]),), 10, 0.1)
     with pytest.raises(ParameterError, match="at least one step"):
         RateMonitor.of_groups(3, ("a",), (np.array([0]),), 0, 0.1)
+
+
+def test_polling_the_spike_record_returns_read_only_views_that_later_spikes_leave_alone(tiny):
+    from brainview.sim.monitors import SpikeRecord
+
+    record = SpikeRecord(0.1, tiny)
+    record.append(np.array([1, 2]), np.array([0, 3]), 3)
+    steps, cells, cursor = record.since(0)
+    assert cursor == 2 and not steps.flags.writeable and not cells.flags.writeable
+    for chunk in range(2000):  # grows the buffers several times
+        record.append(np.array([chunk + 3]), np.array([chunk % 6]), chunk + 4)
+    assert steps.tolist() == [1, 2] and cells.tolist() == [0, 3]
+    new_steps, _, cursor = record.since(cursor)
+    assert new_steps.size == 2000 and new_steps[0] == 3 and cursor == 2002
+    assert np.shares_memory(new_steps, record.since(0)[0])  # a view of the record, not a copy
+    kept = record.since(0)[0]
+    record.clear()
+    record.append(np.array([9]), np.array([1]), 2010)
+    assert kept[0] == 1 and record.arrays()[0].tolist() == [9]
