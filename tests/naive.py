@@ -128,3 +128,25 @@ def shiu_reference(
         if probe is not None:
             trace.append(v[np.asarray(probe)] * 1e3)
     return spikes, np.array(trace)
+
+
+def shortest_path_reference(connectome, source: int, target: int, min_count: float = 1) -> list[int]:
+    """Fewest-hop path by a plain queue-based breadth-first search, one cell at a time."""
+    from collections import deque
+
+    csr = connectome.chemical
+    parent = {source: source}
+    queue = deque([source])
+    while queue:
+        here = queue.popleft()
+        if here == target:
+            path = [target]
+            while path[-1] != source:
+                path.append(parent[path[-1]])
+            return path[::-1]
+        for e in range(csr.indptr[here], csr.indptr[here + 1]):
+            there = int(csr.indices[e])
+            if csr.weight[e] >= min_count and there not in parent:
+                parent[there] = here
+                queue.append(there)
+    return []

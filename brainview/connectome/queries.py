@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -183,25 +182,33 @@ def neighbourhood(
 def shortest_path(connectome: Connectome, source: int, target: int, min_count: float = 1) -> list[int]:
     """Fewest-hop chemical path from ``source`` to ``target`` (rows), or [] if none exists.
 
-    Breadth-first over connections with at least ``min_count`` synapses.
+    Breadth-first over connections with at least ``min_count`` synapses, one whole level at a
+    time in numpy (O(connections) in all, no Python loop per cell). Cells of a level are kept in
+    the order a queue would visit them, so the path is the one a queue-based search finds.
     """
     csr = connectome.chemical
     parent = np.full(connectome.n, -1, np.int64)
     parent[source] = source
-    queue = deque([source])
-    while queue:
-        here = queue.popleft()
-        if here == target:
-            path = [target]
-            while path[-1] != source:
-                path.append(int(parent[path[-1]]))
-            return path[::-1]
-        span = csr.row(here)
-        for there in csr.indices[span][csr.weight[span] >= min_count]:
-            if parent[there] < 0:
-                parent[there] = here
-                queue.append(int(there))
-    return []
+    frontier = np.array([source], np.int64)
+    while frontier.size and parent[target] < 0:
+        counts = np.diff(csr.indptr)[frontier]
+        # The connections of every frontier cell, end to end, in the frontier's order.
+        starts = np.repeat(csr.indptr[frontier] - np.cumsum(counts) + counts, counts)
+        edges = starts + np.arange(starts.size)
+        keep = csr.weight[edges] >= min_count
+        there, here = csr.indices[edges][keep], np.repeat(frontier, counts)[keep]
+        new = parent[there] < 0
+        there, here = there[new], here[new]
+        cells, first = np.unique(there, return_index=True)  # a cell's first finder is its parent
+        order = np.argsort(first, kind="stable")
+        frontier = cells[order].astype(np.int64)
+        parent[frontier] = here[first[order]]
+    if parent[target] < 0:
+        return []
+    path = [int(target)]
+    while path[-1] != source:
+        path.append(int(parent[path[-1]]))
+    return path[::-1]
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,8 @@
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from naive import shortest_path_reference
 
 from brainview.connectome import Connectome
 from brainview.connectome.queries import partner_table
@@ -72,3 +75,15 @@ def test_index_of_suggests_close_names(tiny: Connectome):
     with pytest.raises(KeyError, match="did you mean"):
         tiny.index_of("N33")
     assert tiny.index_of_ids(np.array([1020, 7])).tolist() == [2, -1]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 10_000), n=st.integers(2, 40), density=st.floats(0.01, 0.3), min_count=st.sampled_from([1, 2, 3]))
+def test_shortest_path_is_the_queue_based_search(connectome_factory, seed, n, density, min_count):
+    rng = np.random.default_rng(seed)
+    pairs = {(int(a), int(b)) for a, b in rng.integers(0, n, (int(density * n * n) + 1, 2))}
+    edges = [(a, b, float(rng.integers(1, 4)), 1) for a, b in sorted(pairs)]
+    c = connectome_factory(n, edges=edges)
+    for source, target in rng.integers(0, n, (5, 2)):
+        assert c.shortest_path(int(source), int(target), min_count) == shortest_path_reference(
+            c, int(source), int(target), min_count)
