@@ -191,12 +191,9 @@ def shortest_path(connectome: Connectome, source: int, target: int, min_count: f
     parent[source] = source
     frontier = np.array([source], np.int64)
     while frontier.size and parent[target] < 0:
-        counts = np.diff(csr.indptr)[frontier]
-        # The connections of every frontier cell, end to end, in the frontier's order.
-        starts = np.repeat(csr.indptr[frontier] - np.cumsum(counts) + counts, counts)
-        edges = starts + np.arange(starts.size)
+        edges = csr.edges_of(frontier)  # in the frontier's order
         keep = csr.weight[edges] >= min_count
-        there, here = csr.indices[edges][keep], np.repeat(frontier, counts)[keep]
+        there, here = csr.indices[edges][keep], np.repeat(frontier, np.diff(csr.indptr)[frontier])[keep]
         new = parent[there] < 0
         there, here = there[new], here[new]
         cells, first = np.unique(there, return_index=True)  # a cell's first finder is its parent

@@ -164,6 +164,18 @@ class SynapseCSR:
         """The slice of connection arrays that belongs to cell ``i``."""
         return slice(int(self.indptr[i]), int(self.indptr[i + 1]))
 
+    def edges_of(self, rows: np.ndarray) -> np.ndarray:
+        """Positions (int64) of the connections of cells ``rows``, row after row in the order given.
+
+        Costs the number of those connections, not of all: the way to reach a few cells'
+        partners in a whole-brain table.
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        counts = self.indptr[rows + 1] - self.indptr[rows]
+        # Each row's first position, repeated over its connections, plus the offset within it.
+        starts = np.repeat(self.indptr[rows] - np.cumsum(counts) + counts, counts)
+        return starts + np.arange(starts.size)
+
     def out_degree(self) -> np.ndarray:
         """Number of targets of each cell."""
         return np.diff(self.indptr)

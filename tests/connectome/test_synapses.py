@@ -104,3 +104,9 @@ def test_from_edges_signs_and_sums_match_a_dense_reference(edges, sort_first):
     signs[csr.pre, csr.indices] = csr.sign
     np.testing.assert_array_equal(rebuilt, summed)
     np.testing.assert_array_equal(signs, np.where(summed == 0, 0, np.where(signed < 0, -1, 1)))
+
+
+def test_edges_of_rows_are_their_csr_spans_in_the_order_given():
+    csr = SynapseCSR.from_edges([0, 0, 2, 3, 3, 3], [1, 2, 0, 0, 1, 2], [1, 1, 1, 1, 1, 1], 4, np.ones(6))
+    assert csr.edges_of(np.array([3, 0])).tolist() == [3, 4, 5, 0, 1]
+    assert csr.edges_of(np.array([1])).tolist() == [] and csr.edges_of(np.array([], np.int64)).tolist() == []

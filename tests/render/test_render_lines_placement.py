@@ -34,6 +34,8 @@ def test_partner_synapses_match_a_plain_loop(connectome_factory, direction):
     expected = {(p, q) for p, q, _, _ in _edge_list(c)
                 if (direction != "in" and p in rows) or (direction != "out" and q in rows)}
     assert set(zip(found.pre.tolist(), found.post.tolist())) == expected
+    assert len(found) == len(expected)  # each connection once, in the table's (pre, post) order
+    assert sorted(zip(found.pre.tolist(), found.post.tolist())) == list(zip(found.pre.tolist(), found.post.tolist()))
     weights = {(p, q): (w, s) for p, q, w, s in _edge_list(c)}
     for p, q, w, s in zip(found.pre, found.post, found.count, found.sign):
         assert weights[(p, q)] == (w, s)
