@@ -174,3 +174,21 @@ def test_on_the_default_dataset_lesions_and_spikes_change_a_neurons_pixels(view,
     assert pixels.patch(view.render(), centre, 2).sum() > 1.2 * before.sum()
     view.set_time(1000.0)
     assert np.abs(pixels.patch(view.render(), centre, 2) - before).max() <= 2
+
+
+def test_a_flag_change_uploads_only_the_cells_it_changes(view, worm, pixels):
+    view.set_connectome(worm)
+    view.set_view("side")
+    row = worm.index_of("AVAL")
+    centre = view.project([row])[0]
+    before = view.render()
+    uploaded = view.uploaded_bytes
+    view.set_flags(lesioned=[row])
+    assert view.uploaded_bytes - uploaded == 8  # one cell's (flags, row id) pair, not 449 of them
+    lesioned = view.render()
+    assert np.abs(pixels.patch(lesioned, centre, 6).astype(int) - pixels.patch(before, centre, 6)).max() > 40
+    uploaded = view.uploaded_bytes
+    view.set_flags(lesioned=np.arange(0, worm.n, 2))  # scattered: one whole upload
+    assert view.uploaded_bytes - uploaded == worm.n * 8
+    view.set_flags(lesioned=np.zeros(worm.n, bool))
+    assert np.abs(view.render().astype(int) - before).max() <= 2

@@ -16,6 +16,9 @@ FLAG_HIDDEN = 4
 FLAG_DIMMED = 8
 """Flag bit: the neuron is drawn faded (it is not related to the selection)."""
 
+MAX_FLAG_RUNS = 32
+"""More runs of changed flags than this are uploaded as one whole buffer instead."""
+
 
 class NeuronsVisual(ShaderVisual):
     """N spheres with a colour, a radius and flags each.
@@ -41,6 +44,7 @@ class NeuronsVisual(ShaderVisual):
         self._positions = np.zeros((0, 3), np.float32)
         self._radii = np.zeros(0, np.float32)
         self._flags = np.zeros(0, np.uint8)
+        self._state_rows = np.zeros((0, 2), np.float32)  # CPU copy of the state buffer
         self._radius_scale = float(radius_scale)
         self._hover_row: int | None = None
         self._id_colors = False
@@ -111,15 +115,35 @@ class NeuronsVisual(ShaderVisual):
         self._upload(self._color, colors)
 
     def set_flags(self, flags: np.ndarray) -> None:
-        """New flag bits, (N,) uint8; uploads the state buffer only."""
+        """New flag bits, (N,) uint8; uploads only the runs of neurons whose flags changed.
+
+        A click changes the flags of a few cells: their rows of the state buffer go to the GPU,
+        not the whole brain's (the row ids beside them never change for a dataset).
+        """
         flags = np.asarray(flags, np.uint8)
         if flags.shape != (self.n,):
             raise ValueError(f"flags must have one entry per neuron ({self.n}), got shape {flags.shape}")
+        if self._state_rows.shape[0] != self.n:  # a new dataset: the whole buffer
+            self._state_rows = np.empty((self.n, 2), np.float32)
+            self._state_rows[:, 0] = flags
+            self._state_rows[:, 1] = np.arange(self.n, dtype=np.float32)
+            self._flags = flags.copy()
+            self._upload(self._state, self._state_rows)
+            return
+        changed = np.flatnonzero(flags != self._flags)
         self._flags = flags.copy()
-        state = np.empty((self.n, 2), np.float32)
-        state[:, 0] = flags
-        state[:, 1] = np.arange(self.n, dtype=np.float32)
-        self._upload(self._state, state)
+        if not changed.size:
+            return
+        self._state_rows[changed, 0] = flags[changed]
+        breaks = np.flatnonzero(np.diff(changed) > 1)
+        runs = list(zip(changed[np.r_[0, breaks + 1]], changed[np.r_[breaks, changed.size - 1]] + 1))
+        if len(runs) > MAX_FLAG_RUNS:  # many scattered changes: one upload is cheaper
+            self._upload(self._state, self._state_rows)
+            return
+        for start, stop in runs:
+            self._state.set_subdata(self._state_rows[start:stop], offset=int(start))
+            self.uploaded_bytes += self._state_rows[start:stop].nbytes
+        self.update()
 
     @property
     def flags(self) -> np.ndarray:
