@@ -182,13 +182,18 @@ class ProbeSegment:
 
 
 class ProbeRecord:
-    """Probe voltages; a new segment starts whenever the set of probed cells changes."""
+    """Probe voltages; a new segment starts whenever the set of probed cells changes.
+
+    The current segment grows in a buffer doubled when full, so appending a chunk costs its
+    own size and reading the newest steps (:meth:`latest`) is a view, however long the run.
+    """
 
     def __init__(self) -> None:
         self._closed: list[ProbeSegment] = []
         self._rows = np.zeros(0, np.int64)
         self._first_step = 0
-        self._chunks: list[np.ndarray] = []
+        self._volts = np.zeros((0, 0))
+        self._count = 0
 
     @property
     def rows(self) -> np.ndarray:
@@ -199,26 +204,32 @@ class ProbeRecord:
         """Probe ``rows`` from step ``next_step`` on; what was recorded so far becomes a segment."""
         current = self._current()
         if current.volts_mV.shape[0]:
-            self._closed.append(current)
+            self._closed.append(ProbeSegment(current.first_step, current.rows, current.volts_mV.copy()))
         self._rows = np.asarray(rows, dtype=np.int64)
         self._first_step = next_step
-        self._chunks = []
+        self._volts, self._count = np.zeros((0, self._rows.size)), 0
 
     def append(self, volts: np.ndarray) -> None:
         """Add the voltages (steps x probes, volts) of the steps that follow the last chunk."""
-        if volts.shape[0] and self._rows.size:
-            self._chunks.append(volts * 1e3)
+        if not (volts.shape[0] and self._rows.size):
+            return
+        end = self._count + volts.shape[0]
+        if end > self._volts.shape[0]:
+            grown = np.zeros((max(end, 2 * self._volts.shape[0], 1024), self._rows.size))
+            grown[: self._count] = self._volts[: self._count]
+            self._volts = grown
+        self._volts[self._count : end] = volts * 1e3
+        self._count = end
 
     def clear(self, next_step: int = 0) -> None:
         """Forget every recorded voltage, keep the probed cells."""
         self._closed.clear()
-        self._chunks = []
+        self._volts, self._count = np.zeros((0, self._rows.size)), 0  # new: views handed out stay valid
         self._first_step = next_step
 
     def _current(self) -> ProbeSegment:
-        if len(self._chunks) > 1:  # merge so that repeated reads stay cheap
-            self._chunks = [np.concatenate(self._chunks)]
-        volts = self._chunks[0] if self._chunks else np.zeros((0, self._rows.size))
+        volts = self._volts[: self._count]
+        volts.setflags(write=False)
         return ProbeSegment(self._first_step, self._rows, volts)
 
     def segments(self) -> list[ProbeSegment]:
@@ -227,7 +238,7 @@ class ProbeRecord:
         return [*self._closed, current] if current.volts_mV.shape[0] else list(self._closed)
 
     def latest(self, n_steps: int) -> ProbeSegment:
-        """The last ``n_steps`` steps of the current probes (fewer if fewer were recorded)."""
+        """The last ``n_steps`` steps of the current probes (fewer if fewer were recorded); a view."""
         current = self._current()
         start = max(0, current.volts_mV.shape[0] - n_steps)
         return ProbeSegment(current.first_step + start, current.rows, current.volts_mV[start:])

@@ -55,3 +55,24 @@ def test_polling_the_spike_record_returns_read_only_views_that_later_spikes_leav
     record.clear()
     record.append(np.array([9]), np.array([1]), 2010)
     assert kept[0] == 1 and record.arrays()[0].tolist() == [9]
+
+
+def test_the_probe_record_grows_in_place_and_keeps_its_segments():
+    from brainview.sim.monitors import ProbeRecord
+
+    record = ProbeRecord()
+    record.set_rows(np.array([2, 5]), 0)
+    first = None
+    for chunk in range(1500):
+        record.append(np.full((2, 2), chunk * 1e-3))
+        if chunk == 0:
+            first = record.latest(2)
+    assert first.volts_mV.tolist() == [[0.0, 0.0], [0.0, 0.0]] and not first.volts_mV.flags.writeable
+    newest = record.latest(3)
+    assert newest.first_step == 2997 and newest.volts_mV[:, 0].tolist() == pytest.approx([1498.0, 1499.0, 1499.0])
+    record.set_rows(np.array([1]), 3000)
+    record.append(np.ones((4, 1)))
+    segments = record.segments()
+    assert [s.volts_mV.shape for s in segments] == [(3000, 2), (4, 1)] and segments[1].first_step == 3000
+    record.clear(10)
+    assert record.segments() == [] and newest.volts_mV.shape == (3, 2)
