@@ -143,3 +143,14 @@ def test_the_lesson_sets_up_traces_and_performs_its_steps(qtbot, window):
     assert session.lesion_state()[worm.index_of("AVDR")] == 1
     window.session.undo()
     assert session.lesion_state()[worm.index_of("AVDR")] == 0
+
+
+def test_the_load_dialog_is_not_modal(qtbot, window):
+    # A modal QProgressDialog runs the event loop inside setValue: a load finishing in there
+    # started a new engine mid-update, a crash seen while the worker loaded the numba cache.
+    window.open_path(None)
+    assert window.progress is not None
+    assert window.progress.windowModality() == Qt.WindowModality.NonModal
+    window._on_load_progress(0.5, "half way")  # returns without running the event loop
+    assert window.load_job is not None
+    qtbot.waitUntil(lambda: window.load_job is None and window.engine_ready, timeout=120_000)
