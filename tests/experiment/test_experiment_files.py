@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import tomllib
 
-import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -12,7 +11,7 @@ from hypothesis import strategies as st
 from brainview.connectome.digest import connectome_digest
 from brainview.connectome.io import FormatError, write_native
 from brainview.experiment import (
-    CellSet, DatasetChangedError, DatasetNotFoundError, DatasetRef, Experiment, LogRecord, read_experiment,
+    CellSet, DatasetChangedError, DatasetNotFoundError, DatasetRef, Experiment, read_experiment,
     write_experiment,
 )
 from brainview.experiment.cells import cell, cells_from_selector

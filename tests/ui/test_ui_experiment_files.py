@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtWidgets import QMessageBox
 
 from brainview.experiment import read_experiment
 from brainview.ui.app import create_window
@@ -169,7 +168,7 @@ def test_the_saved_experiment_replays_to_the_spikes_the_window_fired(qtbot, tmp_
         for _ in range(times):
             before = window.traces.now_ms
             window.controls.step_action.trigger()
-            qtbot.waitUntil(lambda: window.traces.now_ms >= before + 10 - 1e-6, timeout=30_000)
+            qtbot.waitUntil(lambda b=before: window.traces.now_ms >= b + 10 - 1e-6, timeout=30_000)
 
     step_10_ms(4)
     window.browser.set_lesion(session.tree.leaf_of(worm.index_of("AVAL")).key, "silence")
