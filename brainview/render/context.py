@@ -41,6 +41,12 @@ def display_available() -> bool:
     return bool(display)
 
 
+def window_system_missing() -> bool:
+    """True when Qt would need a display (its default or a windowed platform) and none is reachable:
+    Qt would abort the process, so callers say so first."""
+    return _qt_platform() in _QT_PLATFORMS_NEEDING_A_DISPLAY and not display_available()
+
+
 def _qt_platform() -> str:
     """The Qt platform plugin in use or requested ("" when Qt would pick its default)."""
     gui = sys.modules.get("PySide6.QtGui")

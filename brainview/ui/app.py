@@ -55,6 +55,17 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QCoreApplication, Qt
     from PySide6.QtWidgets import QApplication
 
+    from brainview.render.context import window_system_missing
+
+    if QApplication.instance() is None and window_system_missing():
+        # Qt itself would abort here (exit 134) with a misleading message about xcb-cursor.
+        print(
+            "brainview: error: no display: the app needs a window system (DISPLAY is not set or its X "
+            "server is gone). On a machine without a screen run it under Xvfb, `xvfb-run -a brainview`, "
+            "or draw pictures without a window with `brainview render`.",
+            file=sys.stderr,
+        )
+        return 1
     # Docks holding the OpenGL view can float and re-dock; that needs shared GL contexts.
     QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
     app = QApplication.instance() or QApplication(["brainview"])
