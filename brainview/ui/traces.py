@@ -54,6 +54,10 @@ class _TimedGraphics(pg.GraphicsLayoutWidget):
         self.paint_s = elapsed if self.paint_s == 0 else 0.8 * self.paint_s + 0.2 * elapsed
 
 
+RATE_AXIS_MIN_HZ = 10.0
+"""The rate axis spans at least this much, from 0 Hz, so that zero rates sit on a readable axis."""
+
+
 class TracesPanel(QWidget):
     """Raster, rates and voltages over the last ``window_ms`` of simulated time."""
 
@@ -109,6 +113,8 @@ class TracesPanel(QWidget):
                                     pen=pg.mkPen(theme.MUTED, width=1, style=pg.QtCore.Qt.PenStyle.DotLine),
                                     label="threshold", labelOpts={"position": 0.97, "color": theme.MUTED, "anchors": [(1, 1), (1, 1)]})
         self.voltage_plot.addItem(threshold, ignoreBounds=True)
+        # A rate is never negative, and silence is 0 Hz on a readable axis, not -400..400.
+        self.rate_plot.setLimits(yMin=0, minYRange=RATE_AXIS_MIN_HZ)
         for plot in (self.rate_plot, self.voltage_plot):
             plot.legend.setColumnCount(2)
         self.raster_curve = pg.PlotCurveItem(connect="pairs", pen=pg.mkPen(theme.TEXT, width=1))

@@ -195,3 +195,18 @@ def test_raster_is_decimated_on_big_datasets(qtbot, connectome_factory):
     traces.set_session(session)
     assert traces.raster.shown_rows.size == 1500
     assert "every 80th" in traces.raster_hint.toPlainText()
+
+
+def test_zero_rates_sit_on_an_axis_from_0_hz(qtbot, worm_session):
+    from brainview.ui.traces import RATE_AXIS_MIN_HZ
+
+    traces = TracesPanel(window_ms=500.0)
+    qtbot.addWidget(traces)
+    traces.set_session(worm_session)
+    alml = worm_session.connectome.index_of("ALML")
+    worm_session.watch(worm_session.tree.leaf_of(alml).target())
+    for t in (10.0, 20.0, 30.0):
+        traces.add_snapshot(snapshot(t, [], [], groups=["ALM"], rates=[[0.0]]))
+    traces.redraw()
+    low, high = traces.rate_plot.getViewBox().viewRange()[1]
+    assert low >= 0 and high - low >= RATE_AXIS_MIN_HZ - 1e-9
