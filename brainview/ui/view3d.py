@@ -108,11 +108,14 @@ class ViewPanel(QWidget):
             bar.addWidget(button)
             self.preset_buttons.append(button)
         self.colour_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        bar.addStretch(1)
         self.legend = QLabel("")
         self.legend.setTextFormat(Qt.TextFormat.RichText)
-        # The legend may be long: let it be cut rather than widen the window's middle.
-        self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        bar.addWidget(self.legend, 1)
+        # A row of its own that wraps between entries: every entry shown is readable, and a long
+        # legend grows a line instead of being cut or widening the window's middle.
+        self.legend.setWordWrap(True)
+        self.legend.setContentsMargins(6, 0, 6, 0)
+        self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
         self.message = QLabel("")
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message.setWordWrap(True)
@@ -124,6 +127,7 @@ class ViewPanel(QWidget):
         self.column = QVBoxLayout(self)
         self.column.setContentsMargins(0, 0, 0, 0)
         self.column.addLayout(bar)
+        self.column.addWidget(self.legend)
         self.column.addWidget(self.message, 1)
         self.colour_box.currentIndexChanged.connect(self._on_colour_field)
         self._set_controls_enabled(False)

@@ -108,3 +108,12 @@ def test_the_view_has_a_native_window_of_its_own_and_shows_in_screenshots(qtbot,
     background = np.round(np.asarray(panel.view.settings.background[:3]) * 255)
     differing = np.count_nonzero(np.abs(shown - background).sum(axis=-1) > 40)
     assert 500 < differing < 0.5 * shown.shape[0] * shown.shape[1]  # the worm's cells on the dark background
+
+
+def test_the_legend_lists_every_entry_and_wraps_instead_of_cutting(qtbot, gl_window):
+    panel = gl_window.view
+    text = panel.legend.text()
+    for label in ("non-neuronal", "motor", "sensory", "steering", "learning"):
+        assert label in text
+    assert panel.legend.wordWrap()
+    assert panel.legend.heightForWidth(150) > panel.legend.heightForWidth(1500) > 0
