@@ -154,3 +154,15 @@ def test_the_load_dialog_is_not_modal(qtbot, window):
     window._on_load_progress(0.5, "half way")  # returns without running the event loop
     assert window.load_job is not None
     qtbot.waitUntil(lambda: window.load_job is None and window.engine_ready, timeout=120_000)
+
+
+def test_opening_another_dataset_shows_its_clock_at_zero_without_play(qtbot, window):
+    from brainview.ui.controls import format_clock
+
+    window.controls.pacing_actions.actions()[0].trigger()  # flat out
+    window.controls.play_action.setChecked(True)
+    qtbot.waitUntil(lambda: window.traces.now_ms > 200, timeout=30_000)
+    window.open_path(None)
+    qtbot.waitUntil(lambda: window.load_job is None and window.engine_ready, timeout=120_000)
+    qtbot.waitUntil(lambda: window.controls.clock.text() == format_clock(0.0), timeout=10_000)
+    assert not window.controls.running and window.controls.factor.text() == "paused"
