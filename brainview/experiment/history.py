@@ -65,8 +65,3 @@ class History:
     def redo_text(self) -> str:
         """What Redo would do again ("" when nothing)."""
         return self.undone[-1].text if self.undone else ""
-
-    def clear(self) -> None:
-        """Forget everything (a new experiment)."""
-        self.done.clear()
-        self.undone.clear()

@@ -37,7 +37,7 @@ def save(window, path: str | Path | None = None) -> Path | None:
     if session is None:
         return None
     if path is None:
-        start = window.experiment_path or str(Path(window.settings_folder(), "experiment.toml"))
+        start = window.experiment_path or str(Path(window.last_folder(), "experiment.toml"))
         path, _ = QFileDialog.getSaveFileName(window, "Save experiment", str(start), FILTER)
         if not path:
             return None
@@ -85,7 +85,7 @@ def export_run(window, path: str | Path | None = None, format: str | None = None
     if session is None or worker is None:
         return
     if path is None:
-        start = str(Path(window.settings_folder(), "run.h5"))
+        start = str(Path(window.last_folder(), "run.h5"))
         path, chosen = QFileDialog.getSaveFileName(window, "Export run", start, ";;".join(RUN_FILTERS))
         if not path:
             return

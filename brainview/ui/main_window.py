@@ -141,18 +141,18 @@ class MainWindow(QMainWindow):
     # -- opening datasets --------------------------------------------------------------------------
     def choose_file(self) -> None:
         """Ask for a file and open it."""
-        path, _ = QFileDialog.getOpenFileName(self, "Open a connectome", self._last_folder(), dialogs.OPEN_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Open a connectome", self.last_folder(), dialogs.OPEN_FILTER)
         if path:
             self.open_path(path)
 
     def choose_folder(self) -> None:
         """Ask for a folder of source tables (a Codex download, Shiu et al. inputs...) and open it."""
-        path = QFileDialog.getExistingDirectory(self, "Open a folder of connectome tables", self._last_folder())
+        path = QFileDialog.getExistingDirectory(self, "Open a folder of connectome tables", self.last_folder())
         if path:
             self.open_path(path)
 
-    def _last_folder(self) -> str:
-        """Where the open dialogs start: the folder of the newest recent file ("" if none)."""
+    def last_folder(self) -> str:
+        """Where the open and save dialogs start: the folder of the newest recent file ("" if none)."""
         recent = self.settings.recent_files()
         return str(Path(recent[0]).parent) if recent else ""
 
@@ -397,10 +397,6 @@ class MainWindow(QMainWindow):
         dialogs.show_about(self, self.session.connectome.meta if self.session else {})
 
     # -- closing ----------------------------------------------------------------------------------------
-    def settings_folder(self) -> str:
-        """Where save dialogs start when nothing was saved yet: the folder of the newest recent file."""
-        return self._last_folder()
-
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
         if self.session is not None:
             self.view.store_camera()
