@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 from brainview.connectome import Connectome, SynapseCSR
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+ALLEN_PLUGIN_DIR = REPO_ROOT / "plugins" / "brainview-allen-mouse"
 
 
 def shared_data_dir() -> Path | None:
@@ -71,3 +73,21 @@ def tiny() -> Connectome:
 def connectome_factory():
     """The :func:`make_connectome` builder, for tests that need their own small networks."""
     return make_connectome
+
+
+@pytest.fixture
+def allen_plugin(monkeypatch):
+    """The example plugin (plugins/brainview-allen-mouse), announced through the entry-point
+    group as when it is installed; yields the registry that finds it."""
+    from importlib.metadata import EntryPoint
+
+    from brainview.plugins import Registry
+
+    monkeypatch.syspath_prepend(str(ALLEN_PLUGIN_DIR))
+    entry = EntryPoint(name="allen-mouse", value="brainview_allen_mouse:MANIFEST", group="brainview.plugins")
+    monkeypatch.setattr("brainview.plugins.entry_points", lambda group: [entry])
+    registry = Registry.discover()
+    monkeypatch.setattr("brainview.plugins.registry", lambda: registry)
+    yield registry
+    for name in [m for m in sys.modules if m.startswith("brainview_allen_mouse")]:
+        del sys.modules[name]

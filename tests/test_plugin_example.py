@@ -1,29 +1,12 @@
 """The example plugin in plugins/brainview-allen-mouse, loaded the way an installed one is."""
 
 import sys
-from importlib.metadata import EntryPoint
 from pathlib import Path
 
 import pytest
 
 import brainview
 from brainview.connectome.io import FormatError
-from brainview.plugins import Registry
-
-PLUGIN_DIR = Path(__file__).resolve().parent.parent / "plugins" / "brainview-allen-mouse"
-
-
-@pytest.fixture
-def plugin_installed(monkeypatch):
-    """Make the example plugin importable and announce it through the entry-point group."""
-    monkeypatch.syspath_prepend(str(PLUGIN_DIR))
-    entry = EntryPoint(name="allen-mouse", value="brainview_allen_mouse:MANIFEST", group="brainview.plugins")
-    monkeypatch.setattr("brainview.plugins.entry_points", lambda group: [entry])
-    registry = Registry.discover()
-    monkeypatch.setattr("brainview.plugins.registry", lambda: registry)
-    yield registry
-    for name in [m for m in sys.modules if m.startswith("brainview_allen_mouse")]:
-        del sys.modules[name]
 
 
 def write_table(path, rows):
@@ -31,8 +14,8 @@ def write_table(path, rows):
     return path
 
 
-def test_plugin_reader_is_found_and_imported_on_use(plugin_installed, tmp_path):
-    reader = plugin_installed.reader_for(Path("oh2014_connections_long.csv.gz"))
+def test_plugin_reader_is_found_and_imported_on_use(allen_plugin, tmp_path):
+    reader = allen_plugin.reader_for(Path("oh2014_connections_long.csv.gz"))
     assert reader.name == "oh2014"
     assert "brainview_allen_mouse.reader" not in sys.modules
     path = write_table(tmp_path / "oh2014_connections_long.csv", [
@@ -53,7 +36,7 @@ def test_plugin_reader_is_found_and_imported_on_use(plugin_installed, tmp_path):
     assert connectome.meta["positions"] == "layout:spectral"
 
 
-def test_plugin_errors_name_line_and_column(plugin_installed, tmp_path):
+def test_plugin_errors_name_line_and_column(allen_plugin, tmp_path):
     path = write_table(tmp_path / "oh2014_connections_long.csv", ["CP,GPe,ipsi,1.5,0.01", "CP,GPe,sideways,0.2,0.1"])
     with pytest.raises(FormatError, match=r"line 3, column 'hemisphere': expected 'ipsi' or 'contra'"):
         brainview.load(path)
@@ -62,7 +45,7 @@ def test_plugin_errors_name_line_and_column(plugin_installed, tmp_path):
         brainview.load(path)
 
 
-def test_plugin_reads_the_real_table(plugin_installed, shared_data):
+def test_plugin_reads_the_real_table(allen_plugin, shared_data):
     connectome = brainview.load(shared_data / "mouse_oh2014" / "oh2014_connections_long.csv.gz")
     assert connectome.n == 2 * 213
     assert connectome.chemical.n_connections == 2 * (16_954 + 15_868)

@@ -20,21 +20,18 @@ import gzip
 import io
 import os
 import re
-import sys
 import tempfile
 from dataclasses import dataclass, field
-from importlib.metadata import EntryPoint
 from pathlib import Path
 from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from invariants import assert_valid_connectome
 
 import brainview
 from brainview.connectome.io import FormatError
-from brainview.plugins import Registry
-from invariants import assert_valid_connectome
 
 EXAMPLES = int(os.environ.get("BRAINVIEW_FUZZ_EXAMPLES", "100"))
 FUZZ = settings(
@@ -42,7 +39,6 @@ FUZZ = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
 )
-PLUGIN_DIR = Path(__file__).resolve().parents[3] / "plugins" / "brainview-allen-mouse"
 pytestmark = [  # what pandas and networkx say on the way to a FormatError
     pytest.mark.filterwarnings("ignore:invalid value encountered in cast:RuntimeWarning"),
     pytest.mark.filterwarnings("ignore:No key type for id:UserWarning"),
@@ -366,19 +362,6 @@ def engine(request):
             yield request.param
     else:
         yield request.param
-
-
-@pytest.fixture
-def allen_plugin(monkeypatch):
-    """The example plugin, announced through the entry-point group as when it is installed."""
-    monkeypatch.syspath_prepend(str(PLUGIN_DIR))
-    entry = EntryPoint(name="allen-mouse", value="brainview_allen_mouse:MANIFEST", group="brainview.plugins")
-    monkeypatch.setattr("brainview.plugins.entry_points", lambda group: [entry])
-    registry = Registry.discover()
-    monkeypatch.setattr("brainview.plugins.registry", lambda: registry)
-    yield registry
-    for name in [m for m in sys.modules if m.startswith("brainview_allen_mouse")]:
-        del sys.modules[name]
 
 
 # -- the properties ----------------------------------------------------------------------------
