@@ -24,7 +24,7 @@ from brainview.sim.kernels import NEVER, NORMAL, ChunkRecord, EngineState, Netwo
 from brainview.sim.lesions import Lesion, LesionBook, LesionHandle, LesionMode
 from brainview.sim.models import ShiuLIF
 from brainview.sim.monitors import ProbeRecord, RateMonitor, SpikeRecord
-from brainview.sim.network import checked_network, network_arrays, partition
+from brainview.sim.network import checked_network, input_sum_dtype, network_arrays, partition
 from brainview.sim.params import ShiuParams, check_dt, run_steps_of, steps_of
 from brainview.sim.stimuli import Stimulus, StimulusBook, StimulusHandle, StimulusKind
 from brainview.sim.targets import Target, resolve_target
@@ -78,6 +78,11 @@ class Simulation:
         steps with tens of thousands of synaptic events, see bench/bench_sim.py.
     parallel_min_events : int
         Synaptic events in one step from which their delivery is split over the threads.
+    dense_fraction : int
+        A step updates its cells in row order, rather than from the active list, once the
+        active cells reach ``1 / dense_fraction`` of all cells, and finds the cells its spikes
+        reach by a scan once the synaptic events do (0: always from lists). Results are the
+        same to the bit whatever the value; it only changes speed.
 
     Examples
     --------
@@ -100,6 +105,7 @@ class Simulation:
         network: Network | None = None,
         threads: int = 1,
         parallel_min_events: int = PARALLEL_MIN_EVENTS,
+        dense_fraction: int = kernels.DENSE_FRACTION,
     ) -> None:
         self.connectome = connectome
         self.model = ShiuLIF(params)
@@ -114,6 +120,9 @@ class Simulation:
             raise ParameterError(f"threads must be a whole number, at least 1; was {threads!r}")
         self._threads = int(threads)
         self._parallel_min_events = int(parallel_min_events)
+        if isinstance(dense_fraction, bool) or not isinstance(dense_fraction, numbers.Integral) or not 0 <= dense_fraction <= 2**30:
+            raise ParameterError(f"dense_fraction must be a whole number from 0 to 2**30; was {dense_fraction!r}")
+        self._dense_fraction = int(dense_fraction)
         self.constants = self.model.constants(self.dt_ms, float(np.max(self._gap_weight_sums(), initial=0.0)))
         self.quiet_table = self.model.quiet_table(self.dt_ms)
         self.refractory_steps = self.model.refractory_steps(self.dt_ms)
@@ -131,16 +140,22 @@ class Simulation:
     # -- state ------------------------------------------------------------------------------
     def _initial_state(self, n: int) -> EngineState:
         slots = self.constants.delay_steps + 1
+        # What a busy step reads of every cell it touches shares one 32-byte record, so that a
+        # cell costs one cache line rather than one per array (issue 11's dense profile).
+        cells = np.zeros(n, kernels.CELL_RECORD)
+        cells["v"] = self.constants.v_0
+        cells["last_spike"] = NEVER
+        cells["refractory_steps"] = self.refractory_steps
         return EngineState(
-            v=np.full(n, self.constants.v_0),
-            g=np.zeros(n),
+            v=cells["v"],
+            g=cells["g"],
             i_ext=np.zeros(n),
             last_update=np.full(n, -1, np.int64),
-            last_spike=np.full(n, NEVER, np.int64),
-            refractory_steps=np.full(n, self.refractory_steps, np.int64),
-            status=np.zeros(n, np.uint8),
-            pinned=np.zeros(n, np.uint8),
-            in_active=np.zeros(n, np.uint8),
+            last_spike=cells["last_spike"],
+            refractory_steps=cells["refractory_steps"],
+            status=cells["status"],
+            pinned=cells["pinned"],
+            in_active=cells["in_active"],
             active=np.zeros(n, np.int32),
             gap_forcing=np.zeros(n),
             spiking=np.zeros(n, np.int32),
@@ -149,8 +164,11 @@ class Simulation:
             counters=np.zeros(2, np.int64),
             partition=partition(self.network, self._threads, self._parallel_min_events),
             partition_counts=np.zeros(max(self._threads, 1), np.int64),
-            activated=np.zeros(n, np.int32),
+            input_sum=np.zeros(n, input_sum_dtype(self.network)),
+            received=cells["received"],
+            receivers=np.zeros(n, np.int32),
             parallel_min_events=self._parallel_min_events,
+            dense_fraction=self._dense_fraction,
         )
 
     @property

@@ -15,8 +15,27 @@ from brainview.connectome.synapses import check_rows
 from brainview.errors import InvalidConnectomeError, ParameterError
 from brainview.sim.kernels import Network
 
-_NETWORK_DTYPES = (np.int64, np.int32, np.float32, np.int64, np.int32, np.float64)
-"""dtype of each field of :class:`~brainview.sim.kernels.Network`, in order."""
+_NETWORK_DTYPES = (np.int64, np.int32, np.float32, np.int64, np.int32, np.float64, np.int32)
+"""dtype of each array field of :class:`~brainview.sim.kernels.Network`, in order."""
+
+
+def packed_events(targets: np.ndarray, signed_count: np.ndarray, n: int) -> tuple[np.ndarray, int]:
+    """Each connection's target and signed synapse count in one int32, when both fit.
+
+    A busy step reads the connections of every spiking cell from main memory; one 4-byte word
+    per connection instead of two halves that traffic. The count takes the high bits (its sign
+    kept by an arithmetic shift), the target the low ``target_bits``. Returns an empty array
+    when a count is not a whole number or too large for the bits left.
+    """
+    target_bits = max(int(n - 1).bit_length(), 1)
+    limit = 2 ** (31 - target_bits)
+    whole = signed_count.size == 0 or (
+        np.all(signed_count == np.round(signed_count)) and np.max(np.abs(signed_count)) < limit
+    )
+    if target_bits > 30 or not whole:
+        return np.zeros(0, np.int32), target_bits
+    packed = (signed_count.astype(np.int64) << target_bits) | targets.astype(np.int64)
+    return packed.astype(np.int32), target_bits
 
 
 def network_arrays(connectome: Connectome) -> Network:
@@ -28,7 +47,9 @@ def network_arrays(connectome: Connectome) -> Network:
     else:
         gap = connectome.gap
         gap_indptr, partners, weight = gap.indptr, gap.indices, gap.weight.astype(np.float64)
-    return Network(*(frozen(a) for a in (chemical.indptr, chemical.indices, signed, gap_indptr, partners, weight)))
+    packed, target_bits = packed_events(chemical.indices, signed, connectome.n)
+    arrays = (chemical.indptr, chemical.indices, signed, gap_indptr, partners, weight, packed)
+    return Network(*(frozen(a) for a in arrays), target_bits)
 
 
 def checked_network(network: Network, n: int) -> Network:
@@ -45,7 +66,7 @@ def checked_network(network: Network, n: int) -> Network:
     """
     if not isinstance(network, Network):
         raise ParameterError(f"network must be a brainview.sim.kernels.Network, was {type(network).__name__}")
-    for name, array, dtype in zip(Network._fields, network, _NETWORK_DTYPES):
+    for name, array, dtype in zip(Network._fields, network[:-1], _NETWORK_DTYPES):
         if not isinstance(array, np.ndarray) or array.dtype != dtype or array.ndim != 1:
             raise ParameterError(f"network.{name} must be a 1-D {np.dtype(dtype)} array")
     for what, indptr, indices, weight in (
@@ -60,7 +81,24 @@ def checked_network(network: Network, n: int) -> Network:
             raise ParameterError(f"the network's {what} are invalid: {error}") from None
         if weight.shape != indices.shape or not np.all(np.isfinite(weight)):
             raise ParameterError(f"the network's {what} need one finite weight per connection")
-    return Network(*(frozen(array) for array in network))
+    packed, target_bits = packed_events(network.targets, network.signed_count, n)
+    if network.packed.size and (network.target_bits != target_bits or not np.array_equal(network.packed, packed)):
+        raise ParameterError("network.packed does not match network.targets and network.signed_count")
+    return Network(*(frozen(array) for array in network[:-2]), frozen(network.packed), target_bits)
+
+
+def input_sum_dtype(network: Network) -> np.dtype:
+    """The dtype in which a step sums the signed synapse counts reaching each cell.
+
+    float32 (half the cache) when every sum is exact in it: whole counts whose absolute values
+    into any one cell total under 2**24; float64 otherwise.
+    """
+    n = network.indptr.shape[0] - 1
+    counts = network.signed_count
+    if counts.size and not np.all(counts == np.round(counts)):
+        return np.dtype(np.float64)
+    incoming = np.bincount(network.targets, weights=np.abs(counts), minlength=n)
+    return np.dtype(np.float32 if np.max(incoming, initial=0.0) < 2**24 else np.float64)
 
 
 def partition(network: Network, threads: int, parallel_min_events: int) -> np.ndarray:

@@ -264,7 +264,9 @@ def test_bad_input_is_refused_with_the_bad_value(connectome_factory):
 
 def test_connectivity_cannot_be_changed_under_a_simulation(tiny):
     sim = Simulation(tiny)
-    for array in (tiny.chemical.indices, *sim.network):
+    arrays = [array for array in sim.network if isinstance(array, np.ndarray)]
+    assert sim.network.packed.size == tiny.chemical.indices.size  # the packed copy is checked too
+    for array in (tiny.chemical.indices, *arrays):
         with pytest.raises(ValueError, match="read-only"):
             array[...] = 10**6
 

@@ -9,6 +9,7 @@ from naive import mix64_reference, shiu_reference, uniform_reference
 from brainview.sim import ShiuParams, Simulation
 from brainview.sim.kernels import mix64, uniform
 from brainview.sim.models import ShiuLIF, psp_kernel, quiet_table
+from brainview.sim.network import input_sum_dtype, network_arrays, packed_events
 from brainview.sim.stimuli import mix64 as mix64_python
 from brainview.sim.stimuli import mix64_array
 
@@ -135,3 +136,103 @@ def test_threads_are_used_only_where_a_step_can_have_enough_events(connectome_fa
     assert Simulation(connectome, threads=2, parallel_min_events=5781).delivery_threads == 2
     assert Simulation(connectome, threads=2, parallel_min_events=5782).delivery_threads == 1
     assert Simulation(connectome, threads=1, parallel_min_events=0).delivery_threads == 1
+
+
+# dense_fraction 0: every step from lists; 1: a scan once events or active cells reach n;
+# 2**30: a scan in every step with any event or active cell.
+@pytest.mark.parametrize("dense_fraction", [0, 1, 4, 2**30])
+def test_listed_and_scanned_steps_match_the_reference(connectome_factory, dense_fraction):
+    connectome = random_network(connectome_factory, n=60, n_edges=900, seed=6, gap_pairs=10, strength=30)
+    params = ShiuParams(g_gap_per_ms=0.01)
+    sim = Simulation(connectome, params, 0.1, seed=2, dense_fraction=dense_fraction)
+    sim.stimulate(np.arange(0, 60, 5), 300)
+    sim.set_probes([1, 2, 3])
+    sim.run(duration_ms=60)
+    silence = sim.lesion([7, 8], "silence")
+    sim.run(duration_ms=40)
+    sim.undo(silence)
+    sim.run(duration_ms=50)
+    steps, cells = sim.spikes.arrays()
+    drive = (sim._drive.cell, sim._drive.probability, sim._drive.key)
+    silenced = np.zeros(60)
+    silenced[[7, 8]] = 1
+    expected, trace = shiu_reference(
+        connectome, params, 0.1, 1500, drive=drive, status_at={600: silenced, 1000: np.zeros(60)}, probe=[1, 2, 3]
+    )
+    assert len(expected) > 500 and len({c for _, c in expected}) > 40  # the network is busy
+    assert sorted(zip(steps.tolist(), cells.tolist())) == sorted(expected)
+    np.testing.assert_allclose(sim.probes.segments()[-1].volts_mV, trace, rtol=0, atol=1e-9)
+
+
+def test_renumbering_the_cells_renumbers_the_spikes_and_changes_nothing_else(connectome_factory):
+    n = 80
+    rng = np.random.default_rng(11)
+    pre, post = rng.integers(0, n, 1500), rng.integers(0, n, 1500)
+    edges = [(int(a), int(b), float(rng.integers(1, 30)), 1 if rng.random() < 0.8 else -1) for a, b in zip(pre, post)]
+    edges = [e for e in edges if e[0] != e[1]]
+    injected = {0: 30.0, 13: 25.0, 40: 35.0}
+    order = rng.permutation(n)  # new row of old cell i: order[i]
+    results = []
+    for rows in (np.arange(n), order):
+        connectome = connectome_factory(n, edges=[(rows[a], rows[b], c, s) for a, b, c, s in edges])
+        sim = Simulation(connectome, ShiuParams(w_syn_mV=1.0), seed=0)
+        for cell, mV in injected.items():
+            sim.inject([rows[cell]], mV)
+        sim.run(duration_ms=200)
+        steps, cells = sim.spikes.arrays()
+        old_cell = np.argsort(rows)[cells]
+        results.append(np.sort(steps * n + old_cell))
+    assert results[0].size > 1000
+    np.testing.assert_array_equal(results[1], results[0])
+
+
+def test_packed_and_separate_connection_arrays_give_the_same_spikes(connectome_factory):
+    connectome = random_network(connectome_factory, n=200, n_edges=5000, seed=8, strength=20)
+    packed = network_arrays(connectome)
+    assert packed.packed.size == packed.targets.size
+    separate = packed._replace(packed=np.zeros(0, np.int32))
+    results = []
+    for network in (packed, separate):
+        sim = Simulation(connectome, seed=4, network=network, dense_fraction=2**30)
+        sim.stimulate(np.arange(0, 200, 9), 250)
+        sim.run(duration_ms=100)
+        results.append(sim.spikes.arrays())
+    assert results[0][0].size > 500
+    for got, expected in zip(results[1], results[0]):
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_packed_events_hold_target_and_signed_count_or_are_left_out():
+    targets = np.array([0, 5, 138_000, 139_254], np.int32)
+    counts = np.array([1, -3, 8191, -8191], np.float32)
+    packed, bits = packed_events(targets, counts, 139_255)
+    assert bits == 18
+    np.testing.assert_array_equal(packed & (2**bits - 1), targets)
+    np.testing.assert_array_equal(packed >> bits, counts)
+    assert packed_events(targets, np.array([1, 2, 8192, 1], np.float32), 139_255)[0].size == 0  # too large
+    assert packed_events(targets, np.array([1, 2.5, 3, 1], np.float32), 139_255)[0].size == 0  # not whole
+
+
+def test_input_sums_are_float32_only_where_they_are_exact(connectome_factory):
+    whole = network_arrays(random_network(connectome_factory, seed=1))
+    assert input_sum_dtype(whole) == np.float32
+    fractional = whole._replace(signed_count=whole.signed_count * np.float32(0.5) + np.float32(0.25))
+    assert input_sum_dtype(fractional) == np.float64
+    heavy = whole._replace(signed_count=np.full_like(whole.signed_count, 2.0**23))  # sums reach 2**24
+    assert input_sum_dtype(heavy) == np.float64
+
+
+def test_fractional_weights_match_the_reference(connectome_factory):
+    rng = np.random.default_rng(3)
+    pre, post = rng.integers(0, 40, 500), rng.integers(0, 40, 500)
+    edges = [(int(a), int(b), float(rng.uniform(1, 40)), 1 if rng.random() < 0.8 else -1) for a, b in zip(pre, post)]
+    connectome = connectome_factory(40, edges=[e for e in edges if e[0] != e[1]])
+    sim = Simulation(connectome, seed=3)
+    assert sim.network.packed.size == 0 and sim._state.input_sum.dtype == np.float64
+    sim.stimulate([0, 1, 2, 3], 200)
+    sim.run(duration_ms=150)
+    steps, cells = sim.spikes.arrays()
+    drive = (sim._drive.cell, sim._drive.probability, sim._drive.key)
+    expected, _ = shiu_reference(connectome, ShiuParams(), 0.1, 1500, drive=drive)
+    assert len(expected) > 100
+    assert sorted(zip(steps.tolist(), cells.tolist())) == sorted(expected)
