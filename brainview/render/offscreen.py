@@ -36,6 +36,10 @@ def render_offscreen(canvas, region: tuple[int, int, int, int] | None = None, bg
         color=gloo.RenderBuffer((height, width)),
         depth=gloo.Texture2D(shape=(height, width, 1), format="depth_component"),
     )
+    # vispy 0.17 resets the canvas-to-framebuffer step when the last FBO is popped, but keeps the
+    # mapping it replaced as the current one: pushing the same region again (a click where the
+    # cursor rested for a hover) would draw through the reset step, a region showing nothing
+    canvas.transforms._mappings["ct0"] = None
     canvas.push_fbo(framebuffer, offset, logical)
     try:
         canvas.context.clear(color=canvas.bgcolor if bgcolor is None else bgcolor, depth=True)

@@ -45,6 +45,21 @@ def test_picking_returns_the_neuron_at_its_projected_position(view, worm, pixels
     assert view.pick(5, 5) is None
 
 
+def test_a_second_pick_at_the_same_place_finds_the_same_neuron(view, worm, pixels):
+    from brainview.render.offscreen import render_offscreen
+
+    # a click where the cursor rested for a hover draws exactly the region the hover drew
+    view.set_connectome(worm)
+    view.set_view("side")
+    rows = pixels.isolated_rows(view, np.arange(worm.n), min_gap_px=6)[:5]
+    xy = view.project(rows)
+    assert [view.pick(x, y) for x, y in xy for _ in range(2)] == np.repeat(rows, 2).tolist()
+    region = (int(xy[0, 0]) - 4, int(xy[0, 1]) - 4, 9, 9)
+    first = render_offscreen(view.canvas, region)
+    assert not pixels.background_mask(first, view.settings.background)[4, 4]  # the neuron is there
+    assert np.array_equal(render_offscreen(view.canvas, region), first)
+
+
 def test_changing_the_colour_field_changes_the_pixels(view, worm, pixels):
     view.set_connectome(worm, color_by_field="nt")
     view.set_view("side")
