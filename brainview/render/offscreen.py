@@ -7,7 +7,20 @@ stairs). A depth *texture* with the unsized depth format gets the driver's full 
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
+
 import numpy as np
+
+
+def quietly(canvas) -> AbstractContextManager[None]:
+    """``canvas.quietly()`` where the canvas keeps frames (a
+    :class:`~brainview.render.kept_frame.KeptFrameCanvas`), else a context that does nothing.
+
+    An off-screen pass puts back everything it changes, so it must neither schedule a paint
+    nor make the canvas draw its kept frame again.
+    """
+    quiet = getattr(canvas, "quietly", None)
+    return quiet() if quiet is not None else nullcontext()
 
 
 def render_offscreen(canvas, region: tuple[int, int, int, int] | None = None, bgcolor=None) -> np.ndarray:
@@ -40,10 +53,11 @@ def render_offscreen(canvas, region: tuple[int, int, int, int] | None = None, bg
     # mapping it replaced as the current one: pushing the same region again (a click where the
     # cursor rested for a hover) would draw through the reset step, a region showing nothing
     canvas.transforms._mappings["ct0"] = None
-    canvas.push_fbo(framebuffer, offset, logical)
-    try:
-        canvas.context.clear(color=canvas.bgcolor if bgcolor is None else bgcolor, depth=True)
-        canvas.draw_visual(canvas.scene)
-        return framebuffer.read()
-    finally:
-        canvas.pop_fbo()
+    with quietly(canvas):
+        canvas.push_fbo(framebuffer, offset, logical)
+        try:
+            canvas.context.clear(color=canvas.bgcolor if bgcolor is None else bgcolor, depth=True)
+            canvas.draw_visual(canvas.scene)
+            return framebuffer.read()
+        finally:
+            canvas.pop_fbo()

@@ -13,6 +13,8 @@ SHADER_FILES = (
     "edges.frag.glsl",
     "outline_mesh.vert.glsl",
     "outline_mesh.frag.glsl",
+    "frame_copy.vert.glsl",
+    "frame_copy.frag.glsl",
 )
 """Every shader file the visuals use (the tests check that each one is shipped)."""
 

@@ -13,7 +13,9 @@ The public API the app (or a notebook, or ``brainview render``) uses::
     view.render_png("shot.png", size=(1600, 1000))
 
 Everything is uploaded only when it changes: colours, sizes and flags on user actions, and per
-frame only the new spikes (see :mod:`brainview.render.visuals.activity`).
+frame only the new spikes (see :mod:`brainview.render.visuals.activity`). Picks and hovers draw
+only the cells near the cursor: the canvas keeps its picture and a hover redraws the squares of
+the neurons it brightens and dims (see :mod:`brainview.render.kept_frame`).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from brainview.render.frames import PRESETS, UNKNOWN, BodyFrame, body_frame, def
 from brainview.render.interaction import Interaction
 from brainview.render.line_layers import SynapseLines
 from brainview.render.meshes import Mesh, read_mesh
-from brainview.render.offscreen import render_offscreen
+from brainview.render.offscreen import quietly, render_offscreen
 from brainview.render.picking import pick_row
 from brainview.render.placement import place_cells
 from brainview.render.settings import ViewSettings
@@ -68,12 +70,12 @@ class ConnectomeView:
         backend = choose_backend(settings.backend)
         if parent is not None and backend != "qt":
             raise GLUnavailableError(f"a view inside a Qt widget needs vispy's Qt backend; this process uses {backend}")
-        from vispy import scene
-
+        from brainview.render.footprints import ScreenFootprints
+        from brainview.render.kept_frame import KeptFrameCanvas
         from brainview.render.visuals import Activity, Neurons
 
         self.settings = settings
-        self.canvas = scene.SceneCanvas(size=settings.size, bgcolor=settings.background, parent=parent, show=show)
+        self.canvas = KeptFrameCanvas(size=settings.size, bgcolor=settings.background, parent=parent, show=show)
         self.gl_version = check_context(self.canvas)
         self.renderer = renderer_name(self.canvas)
         """The OpenGL renderer (``GL_RENDERER``), e.g. "llvmpipe (LLVM 15.0.6, 256 bits)"."""
@@ -82,6 +84,8 @@ class ConnectomeView:
         self._viewbox = self.canvas.central_widget.add_view()
         self.cameras = CameraRig(self._viewbox, settings.fov_deg)
         self._neurons = Neurons(parent=self._viewbox.scene)
+        self._footprints = ScreenFootprints(self._neurons)
+        self.canvas.area_pass = self._footprints.only_near
         self._lines = SynapseLines(self._viewbox.scene)
         self._activity = Activity(tau_ms=settings.glow_tau_ms, parent=self._viewbox.scene)
         for order, node in enumerate((self._neurons, *self._lines.nodes, self._activity)):
@@ -308,8 +312,21 @@ class ConnectomeView:
         return mapped[:, :2] / mapped[:, 3:4]
 
     def highlight(self, row: int | None) -> None:
-        """Draw ``row`` brightened (the neuron under the cursor), or none."""
-        self._neurons.hover_row = row
+        """Draw ``row`` brightened (the neuron under the cursor), or none.
+
+        The next paint redraws only the squares of this neuron and the one highlighted before,
+        with the cells that reach them. While live, the next live frame shows it: a paint of
+        its own would draw every cell once more.
+        """
+        before = self._neurons.hover_row
+        with quietly(self.canvas):
+            self._neurons.hover_row = row
+        if self._live:
+            return
+        for changed in {before, row} - {None}:
+            square = self._footprints.square(changed) if changed < self.n else None
+            if square is not None:
+                self.canvas.update_area(square)
 
     def set_camera_moving(self, moving: bool) -> None:
         """While True, a connectome above :attr:`moving_limit` cells draws only a sample."""
@@ -331,6 +348,7 @@ class ConnectomeView:
 
     def _draw_sample_if_busy(self) -> None:
         busy = self._camera_moving or self._live
+        self.canvas.keep_frames = not busy  # every frame differs: keeping them would cost a copy each
         if self._neurons.moving != busy:
             self._neurons.moving = busy
 
@@ -338,13 +356,9 @@ class ConnectomeView:
         """The row of the neuron drawn at canvas position (x, y), or None (an ID-colour pass)."""
         if self.n == 0:
             return None
-        moving = self._neurons.moving
-        self._neurons.moving = False
-        try:
-            others = [*self._lines.nodes, self._activity, *self._meshes]
-            return pick_row(self.canvas, self._neurons, others, x, y, radius)
-        finally:
-            self._neurons.moving = moving
+        # only the cells near the cursor are drawn, all of them even while the sample is shown
+        others = [*self._lines.nodes, self._activity, *self._meshes]
+        return pick_row(self.canvas, self._neurons, others, x, y, radius, self._footprints)
 
     # -- meshes -------------------------------------------------------------------------------
     def add_mesh(self, mesh: Mesh | str | os.PathLike, color=(0.62, 0.70, 0.85, 0.035), scale: float = 1.0):

@@ -7,6 +7,7 @@ suite under ``xvfb-run``) the view draws through Qt; without one through EGL whe
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import Self
 
 import numpy as np
 import pytest
@@ -110,3 +111,66 @@ def isolated_rows(view, rows, min_gap_px: float) -> np.ndarray:
 def pixels():
     """Pixel helpers: ``background_mask``, ``patch``, ``isolated_rows``."""
     return SimpleNamespace(background_mask=background_mask, patch=patch, isolated_rows=isolated_rows)
+
+
+def painted(canvas) -> np.ndarray:
+    """What the canvas's next paint puts on the screen, (h, w, 4) uint8, row 0 at the top.
+
+    The canvas's draw handler runs into an off-screen framebuffer: Qt never paints a hidden
+    widget, and this way the test sees exactly what the handler draws.
+    """
+    from vispy import gloo
+
+    width, height = (round(v) for v in canvas.physical_size)
+    framebuffer = gloo.FrameBuffer(
+        color=gloo.RenderBuffer((height, width)),
+        depth=gloo.Texture2D(shape=(height, width, 1), format="depth_component"),
+    )
+    canvas.set_current()
+    canvas.push_fbo(framebuffer, (0, 0), canvas.size)
+    try:
+        canvas.on_draw(None)
+        return framebuffer.read()
+    finally:
+        canvas.pop_fbo()
+
+
+class DrawnVertices:
+    """Counts the vertices one visual node submits to OpenGL: its DRAW commands at vispy's queue.
+
+    Use as a context manager; ``count`` holds the total so far.
+    """
+
+    def __init__(self, canvas, node) -> None:
+        self.count = 0
+        self._parser = canvas.context.shared.parser
+        self._program_id = node._program.id  # vispy keeps a node's own program there, unexposed
+
+    def __enter__(self) -> Self:
+        original = self._parser.parse
+
+        def parse(commands):
+            for command in commands:
+                if command[0] == "DRAW" and command[1] == self._program_id:
+                    self.count += int(command[3][-1])  # selection: (first, count) or (buffer, type, count)
+            return original(commands)
+
+        self._parser.parse = parse
+        return self
+
+    def __exit__(self, *exc) -> None:
+        del self._parser.parse  # back to the class's method
+
+
+def neuron_vertices(view) -> DrawnVertices:
+    """A :class:`DrawnVertices` for the neurons visual of ``view``."""
+    from brainview.render.visuals import NeuronsVisual
+
+    (neurons,) = [node for node in view.scene.children if isinstance(node, NeuronsVisual)]
+    return DrawnVertices(view.canvas, neurons)
+
+
+@pytest.fixture
+def screen():
+    """Paint helpers: ``painted(canvas)``, ``neuron_vertices(view)``."""
+    return SimpleNamespace(painted=painted, neuron_vertices=neuron_vertices)

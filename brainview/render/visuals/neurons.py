@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import numpy as np
 from vispy.gloo import IndexBuffer, VertexBuffer
 
@@ -34,9 +37,11 @@ class NeuronsVisual(ShaderVisual):
         Multiplies every radius when drawing (a size control that uploads nothing).
     min_radius_px : float
         Smallest radius on screen, in pixels, so that distant neurons stay visible.
+    ring_px : float
+        Width of the selection ring around a selected neuron, pixels.
     """
 
-    def __init__(self, radius_scale: float = 1.0, min_radius_px: float = 1.5) -> None:
+    def __init__(self, radius_scale: float = 1.0, min_radius_px: float = 1.5, ring_px: float = 2.5) -> None:
         ShaderVisual.__init__(self, "neurons")
         self._sphere = VertexBuffer(np.zeros((1, 4), np.float32))
         self._color = VertexBuffer(np.zeros((1, 4), np.float32))
@@ -51,14 +56,20 @@ class NeuronsVisual(ShaderVisual):
         self._subset = IndexBuffer(np.zeros(1, np.uint32))
         self._subset_size = 0
         self._moving = False
+        self._only = IndexBuffer(np.zeros(1, np.uint32))
+        self._only_empty = False
+        self._min_radius_px = float(min_radius_px)
+        self._ring_px = float(ring_px)
+        self.geometry_version = 0
+        """Grows whenever positions or radii change, so that screen footprints know to recompute."""
         program = self.shared_program
         program["a_sphere"] = self._sphere
         program["a_color"] = self._color
         program["a_state"] = self._state
         program["u_radius_scale"] = self._radius_scale
-        program["u_min_radius_px"] = float(min_radius_px)
+        program["u_min_radius_px"] = self._min_radius_px
         program["u_max_point_px"] = FALLBACK_MAX_POINT_PX
-        program["u_ring_px"] = 2.5
+        program["u_ring_px"] = self._ring_px
         program["u_picking"] = 0.0
         program["u_hover_row"] = -1.0
         program["u_light_dir"] = _unit((-0.45, 0.55, 0.70))
@@ -104,6 +115,7 @@ class NeuronsVisual(ShaderVisual):
         """New radii (micrometres), one per neuron; uploads the centre+radius buffer."""
         radii = np.broadcast_to(np.asarray(radii, np.float32), (self.n,))
         self._radii = np.ascontiguousarray(radii)
+        self.geometry_version += 1
         sphere = np.empty((self.n, 4), np.float32)
         sphere[:, :3] = self._positions
         sphere[:, 3] = self._radii
@@ -189,6 +201,27 @@ class NeuronsVisual(ShaderVisual):
         self._index_buffer = self._subset if (self._moving and self._subset_size) else None
         self.update()
 
+    @contextmanager
+    def drawing_only(self, rows: np.ndarray) -> Iterator[None]:
+        """Within the block, draws only ``rows`` (ascending, so in the order of a full draw).
+
+        For a pass that can only touch a small part of the screen (a pick, a hover patch): the
+        rows whose sprites reach it are drawn and the others cost nothing, not even their
+        vertex shader. Uploads ``4 * len(rows)`` bytes; nothing is drawn for no rows.
+        """
+        rows = np.asarray(rows, np.uint32).ravel()
+        saved = self._index_buffer
+        self._only_empty = rows.size == 0
+        if rows.size:
+            self._only.set_data(rows)
+            self.uploaded_bytes += rows.nbytes
+        self._index_buffer = self._only
+        try:
+            yield
+        finally:
+            self._index_buffer = saved
+            self._only_empty = False
+
     def _upload(self, buffer: VertexBuffer, data: np.ndarray) -> None:
         # an empty buffer cannot be bound; keep one dummy vertex and skip drawing instead
         buffer.set_data(data if len(data) else np.zeros((1, data.shape[1]), np.float32))
@@ -206,6 +239,16 @@ class NeuronsVisual(ShaderVisual):
         self._radius_scale = positive("radius_scale", value)
         self.shared_program["u_radius_scale"] = self._radius_scale
         self.update()
+
+    @property
+    def min_radius_px(self) -> float:
+        """Smallest radius drawn, framebuffer pixels."""
+        return self._min_radius_px
+
+    @property
+    def ring_px(self) -> float:
+        """Width of the selection ring around a selected neuron, framebuffer pixels."""
+        return self._ring_px
 
     @property
     def hover_row(self) -> int | None:
@@ -233,7 +276,7 @@ class NeuronsVisual(ShaderVisual):
 
     # -- vispy hooks ----------------------------------------------------------------------------
     def _prepare_draw(self, view) -> bool:
-        if self.n == 0:
+        if self.n == 0 or self._only_empty:
             return False
         self._prepare_sphere_uniforms(view)
         return True
