@@ -1,28 +1,42 @@
 """Simulation benchmark: the Shiu et al. 2024 model on the FlyWire-scale network, brainview vs Brian2.
 
 The network is the foundation benchmark's (bench/flywire_scale.py: 139,255 neurons with the
-real FlyWire v783 annotations and about 15 million synthetic connections). 50 excitatory
-neurons, picked with a fixed seed, get Poisson drive at 150 Hz; 1 s is simulated at dt = 0.1 ms.
-The same network and the same driven neurons run, each in a fresh process:
+real FlyWire v783 annotations and about 14.5 million synthetic connections); dt = 0.1 ms. Two
+regimes, both with 50 excitatory neurons (picked with a fixed seed) driven at 150 Hz and every
+Poisson event adding 68.75 mV to ``v`` (Shiu et al.'s ``w_syn x f_poi`` = 0.275 mV x 250, so
+``f_poi = 68.75 / w_syn``):
 
-* brainview on one thread, its default (after a warm-up call that loads the numba kernels
-  from their cache),
-* Brian2 runtime mode (cython code generation),
-* Brian2 cpp_standalone, on one thread and with OpenMP on every core (network construction,
-  code generation and compilation reported apart, as setup),
-* optionally Brian2's numpy mode.
+* **sparse**: Shiu et al.'s ``w_syn`` = 0.275 mV; activity stays near the driven cells
+  (default 1 s simulated, ``--duration``);
+* **dense**: ``w_syn`` = ``--dense-w-syn`` (0.9 mV by default), where the network ignites and most
+  cells fire (default 0.3 s, ``--dense-duration``). What matters is the regime, not the number:
+  the network of issue 11 ignited at 0.5 mV, this generator's synthetic wiring only near 0.9 mV
+  (about 130,000 cells active and 2.4 million spikes in 0.3 s).
 
-The Brian2 model is Shiu et al.'s: ``(unless refractory)`` equations integrated with the
-``exact`` method, ``on_pre: g += w`` with a 1.8 ms delay, one ``PoissonInput`` per driven neuron
-adding ``w_syn x f_poi`` to ``v``, no refractory period for driven neurons.
+Sections (``--only``, comma-separated; all by default):
 
-``--threads`` also measures brainview's spike delivery on one thread against all of them, on
-the light load above and on a heavy one (5,000 driven neurons), which is where splitting
-delivery over threads can pay. Prints a table; asserts nothing about time.
+* ``main``: sparse and dense, brainview on one thread beside Brian2 cpp_standalone on one thread,
+  with the same parameters;
+* ``drive``: 50, 500 and 5,000 driven neurons, sparse (brainview; Brian2 too with
+  ``--scaling-brian2``, driven through a PoissonGroup so that 5,000 inputs stay two code objects);
+* ``size``: networks of 10,000, 50,000 and 139,255 neurons, sparse and dense (a random subset of
+  the neurons with a fixed seed and the synapses among them, so the connections fall as the square
+  of the fraction kept, and a subset may not ignite at the dense weight);
+* ``threads``: brainview on 1 and 2 threads, sparse and dense, pinned to two CPUs, with the second
+  CPU idle and with it loaded by a busy loop (what a GUI or another program does to a second
+  thread);
+* ``profile``: brainview's dense step split into its parts (update, delivery...), timed on copies
+  of the engine state once the network has ignited (``--profile`` runs only this).
 
-Usage::
+Every measurement runs in a fresh process. Figures are per simulated second: loop wall time and
+CPU time (brainview: the process's CPU time around ``Simulation.run``, all threads; Brian2: timers
+put around the network run in its main.cpp). Prints the machine, the command, the network and the
+tables; asserts nothing about time.
 
-    python bench/bench_sim.py [--skip-cython] [--skip-standalone] [--numpy] [--threads]
+Usage (Brian2 needs the .venv-brian2 environment)::
+
+    python bench/bench_sim.py [--only main,drive,size,threads,profile] [--skip-brian2]
+        [--scaling-brian2] [--duration 1] [--dense-duration 0.3] [--dense-w-syn 0.9] [--profile]
 """
 
 from __future__ import annotations
@@ -32,183 +46,177 @@ import json
 import os
 import subprocess
 import sys
-import time
+from contextlib import contextmanager
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from flywire_scale import OUT_DIR, flywire_scale_connectome  # noqa: E402
-from machine import describe as describe_machine  # noqa: E402
+from machine import describe as describe_machine
+from sim_cases import (  # noqa: F401  (driven_rows: imported from here by other scripts)
+    DT_MS,
+    RATE_HZ,
+    SEED,
+    SPARSE_W_SYN,
+    W_POI_MV,
+    WORKERS,
+    driven_rows,
+    network,
+)
 
-DRIVEN = 50
-RATE_HZ = 150.0
-DURATION_S = 1.0
-DT_MS = 0.1
-SEED = 0
-
-
-def driven_rows(connectome, count: int = DRIVEN, seed: int = SEED) -> np.ndarray:
-    """``count`` neurons whose every outgoing connection is excitatory, drawn with ``seed``."""
-    chemical = connectome.chemical
-    out_degree = np.diff(chemical.indptr)
-    inhibitory_out = np.bincount(chemical.pre[chemical.sign < 0], minlength=connectome.n)
-    candidates = np.flatnonzero((out_degree > 0) & (inhibitory_out == 0))
-    return np.sort(np.random.default_rng(seed).choice(candidates, count, replace=False))
-
-
-def spike_figures(cells: np.ndarray) -> dict:
-    return {"spikes": int(cells.size), "active": int(np.unique(cells).size)}
+SECTIONS = ("main", "drive", "size", "threads", "profile")
+DRIVE_COUNTS = (50, 500, 5000)
+SIZES = (10_000, 50_000, None)  # None: the whole network
+HEADER = (f"{'case':<28} {'simulator':<34} {'sim s':>5} {'wall s/s':>9} {'CPU s/s':>9} {'spikes':>11}"
+          f" {'active':>8} {'setup s':>8} {'jit s':>7}")
 
 
-def run_brainview(threads: int = 1, count: int = DRIVEN) -> dict:
-    """brainview on the benchmark network; returns figures as a dict."""
-    from brainview.sim import Simulation
-
-    started = time.perf_counter()
-    connectome = flywire_scale_connectome()
-    load_s = time.perf_counter() - started
-    rows = driven_rows(connectome, count)
-    sim = Simulation(connectome, dt_ms=DT_MS, seed=SEED, threads=threads)
-    sim.stimulate(rows, RATE_HZ)
-    started = time.perf_counter()
-    sim.step(1)  # loads (or compiles) the kernels
-    sim.reset()
-    warmup_s = time.perf_counter() - started
-    started = time.perf_counter()
-    sim.run(duration_ms=DURATION_S * 1e3)
-    wall = time.perf_counter() - started
-    _, cells = sim.spikes.arrays()
-    return {"wall_s": wall, "setup_s": load_s, "compile_s": warmup_s, **spike_figures(cells)}
-
-
-def build_brian2(connectome, rows: np.ndarray):
-    """Shiu et al.'s Brian2 model on ``connectome`` with Poisson drive on ``rows``."""
-    import brian2 as b2
-
-    namespace = {
-        "v_0": -52 * b2.mV, "v_rst": -52 * b2.mV, "v_th": -45 * b2.mV, "t_mbr": 20 * b2.ms, "tau": 5 * b2.ms,
-    }
-    equations = """
-        dv/dt = (v_0 - v + g) / t_mbr : volt (unless refractory)
-        dg/dt = -g / tau : volt (unless refractory)
-        rfc : second
-    """
-    neurons = b2.NeuronGroup(
-        connectome.n, equations, threshold="v > v_th", reset="v = v_rst; g = 0*mV",
-        refractory="rfc", method="exact", namespace=namespace,
-    )
-    neurons.v = -52 * b2.mV
-    neurons.g = 0 * b2.mV
-    neurons.rfc = 2.2 * b2.ms
-    chemical = connectome.chemical
-    synapses = b2.Synapses(neurons, neurons, "w : volt", on_pre="g += w", delay=1.8 * b2.ms)
-    synapses.connect(i=chemical.pre, j=chemical.indices)
-    synapses.w = chemical.weight.astype(np.float64) * chemical.sign * 0.275 * b2.mV
-    inputs = []
-    for row in rows:
-        inputs.append(b2.PoissonInput(neurons[int(row):int(row) + 1], "v", 1, RATE_HZ * b2.Hz, 0.275 * 250 * b2.mV))
-        neurons[int(row)].rfc = 0 * b2.ms
-    monitor = b2.SpikeMonitor(neurons)
-    return b2.Network(neurons, synapses, monitor, *inputs), monitor
-
-
-def run_brian2(mode: str, threads: int = 1) -> dict:
-    """Brian2 in ``mode`` ("cython", "numpy" or "standalone" on ``threads``) on the benchmark network."""
-    import brian2 as b2
-
-    connectome = flywire_scale_connectome()
-    rows = driven_rows(connectome)
-    b2.defaultclock.dt = DT_MS * b2.ms
-    b2.seed(SEED)
-    directory = OUT_DIR / "brian2_standalone"
-    if mode == "standalone":
-        b2.set_device("cpp_standalone", directory=str(directory), build_on_run=False)
-        b2.prefs.devices.cpp_standalone.openmp_threads = threads if threads > 1 else 0
-    else:
-        b2.prefs.codegen.target = mode
-    started = time.perf_counter()
-    network, monitor = build_brian2(connectome, rows)
-    if mode == "standalone":
-        network.run(DURATION_S * b2.second)
-        b2.device.build(directory=str(directory), compile=True, run=True)
-        total = time.perf_counter() - started
-        wall = float(b2.device._last_run_time)
-        figures = {"wall_s": wall, "setup_s": total - wall, "compile_s": float("nan")}
-    else:
-        network.run(0 * b2.ms)  # code generation and compilation, kept out of the timing
-        setup = time.perf_counter() - started
-        started = time.perf_counter()
-        network.run(DURATION_S * b2.second)
-        figures = {"wall_s": time.perf_counter() - started, "setup_s": setup, "compile_s": float("nan")}
-    return {**figures, **spike_figures(np.asarray(monitor.i))}
-
-
-def in_subprocess(*worker: str) -> dict:
+def in_subprocess(case: dict) -> dict:
     """Run one measurement in a fresh process (clean memory, clean Brian2 device state)."""
-    command = [sys.executable, __file__, "--worker", *worker]
+    command = [sys.executable, __file__, "--worker", json.dumps(case)]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        return {"error": (done.stderr.strip().splitlines() or ["failed"])[-1]}
+        return {"error": (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]}
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def row(name: str, figures: dict) -> str:
+@contextmanager
+def busy_cpu(cpu: int | None):
+    """A process spinning on ``cpu`` (None: no load) while the block runs."""
+    if cpu is None:
+        yield
+        return
+    code = f"import os\nif hasattr(os, 'sched_setaffinity'): os.sched_setaffinity(0, {{{cpu}}})\nwhile True: pass"
+    spinner = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        yield
+    finally:
+        spinner.kill()
+        spinner.wait()
+
+
+def row(label: str, simulator: str, case: dict, figures: dict) -> str:
     if "error" in figures:
-        return f"{name:<34} failed: {figures['error']}"
-    per_second = figures["wall_s"] / DURATION_S
-    compile_text = "" if np.isnan(figures.get("compile_s", np.nan)) else f"{figures['compile_s']:8.2f}"
+        return f"{label:<28} {simulator:<34} failed: {figures['error']}"
+    seconds = case["duration_s"]
     return (
-        f"{name:<34} {per_second:10.3f} {1 / per_second:9.1f}x {figures['spikes']:>9,} {figures['active']:>8,}"
-        f" {figures['setup_s']:8.1f} {compile_text:>8}"
+        f"{label:<28} {simulator:<34} {seconds:5.2f} {figures['wall_s'] / seconds:9.3f} {figures['cpu_s'] / seconds:9.3f}"
+        f" {figures['spikes']:>11,} {figures['active']:>8,} {figures['setup_s']:8.1f} {figures['jit_s']:7.2f}"
     )
+
+
+def measure(label: str, simulator: str, case: dict, load_cpu: int | None = None) -> dict:
+    with busy_cpu(load_cpu):
+        figures = in_subprocess(case)
+    print(row(label, simulator, case, figures), flush=True)
+    return figures
+
+
+def brian2_name(case: dict) -> str:
+    return "Brian2 standalone, PoissonGroup" if case.get("poisson") == "group" else "Brian2 cpp_standalone (1 thread)"
+
+
+def print_profile(case: dict) -> None:
+    result = in_subprocess({**case, "sim": "profile"})
+    if "error" in result:
+        print(f"profile failed: {result['error']}")
+        return
+    for moment in result["moments"]:
+        print(f"  at step {moment['step']:>5}: {moment['active']:>7,} cells stepped, {moment['spikes_due']:>6,} spikes"
+              f" arriving with {moment['events_due']:>10,} synaptic events")
+    whole = result["parts_ms"].get("whole step (run_steps, 1 step)")
+    print(f"  {'part of the step (on a copy of the state)':<44} {'ms/step':>8} {'of whole':>9}")
+    for label, ms in result["parts_ms"].items():
+        share = f"{ms / whole:8.0%}" if whole else ""
+        print(f"  {label:<44} {ms:8.3f} {share:>9}")
+    for label, error in result["errors"].items():
+        print(f"  {label:<44} not measured: {error}")
+    print(f"  {'Simulation.step, the next ' + str(result['run_steps']) + ' steps':<44} {result['run_ms_per_step']:8.3f}")
+    print("  deliver includes gather, begin step includes update + threshold; each part is one call from")
+    print("  Python, whose unboxing of the state the call-overhead line estimates.")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--skip-cython", action="store_true", help="do not run Brian2 runtime (cython) mode")
-    parser.add_argument("--skip-standalone", action="store_true", help="do not run Brian2 cpp_standalone")
-    parser.add_argument("--numpy", action="store_true", help="also run Brian2's numpy mode (slow)")
-    parser.add_argument("--threads", action="store_true", help="compare brainview on one thread and on all")
-    parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument("--only", default=",".join(SECTIONS), help=f"sections to run, of {','.join(SECTIONS)}")
+    parser.add_argument("--profile", action="store_true", help="run only the profile of the dense case")
+    parser.add_argument("--skip-brian2", action="store_true", help="do not run Brian2 (no .venv-brian2 needed)")
+    parser.add_argument("--scaling-brian2", action="store_true", help="run Brian2 in the drive and size sections too (slow)")
+    parser.add_argument("--duration", type=float, default=1.0, help="simulated seconds of the sparse case (1)")
+    parser.add_argument("--dense-duration", type=float, default=0.3, help="simulated seconds of the dense case (0.3)")
+    parser.add_argument("--dense-w-syn", type=float, default=0.9,
+                        help="w_syn of the dense case, mV (0.9: where this synthetic network ignites)")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        kind, *rest = args.worker
-        if kind == "brainview":
-            print(json.dumps(run_brainview(int(rest[0]), int(rest[1]))))
-        else:
-            print(json.dumps(run_brian2(kind, *(int(r) for r in rest))))
+        case = json.loads(args.worker)
+        print(json.dumps(WORKERS[case["sim"]](case)))
         return
+    sections = ["profile"] if args.profile else [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = sorted(set(sections) - set(SECTIONS))
+    if unknown:
+        parser.error(f"unknown section(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
+    regimes = {
+        "sparse": {"w_syn": SPARSE_W_SYN, "driven": 50, "duration_s": args.duration},
+        "dense": {"w_syn": args.dense_w_syn, "driven": 50, "duration_s": args.dense_duration},
+    }
+    brian2 = not args.skip_brian2
+    scaling_brian2 = brian2 and args.scaling_brian2
 
-    connectome = flywire_scale_connectome()
+    connectome = network(None)
     print(f"machine: {describe_machine()}")
     print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
     print(f"network: {connectome}")
-    print(f"drive:   {DRIVEN} excitatory neurons at {RATE_HZ:g} Hz (seed {SEED}); {DURATION_S:g} s at dt = {DT_MS} ms")
+    print(f"drive:   excitatory neurons (seed {SEED}) at {RATE_HZ:g} Hz, {W_POI_MV:g} mV per Poisson event; dt = {DT_MS} ms")
+    for name, regime in regimes.items():
+        print(f"{name + ':':<8} w_syn = {regime['w_syn']:g} mV (f_poi = {W_POI_MV / regime['w_syn']:.4g}),"
+              f" {regime['duration_s']:g} s simulated")
+
+    if "main" in sections:
+        print(f"\n== sparse and dense, brainview beside Brian2 ==\n{HEADER}")
+        for name, regime in regimes.items():
+            measure(name, "brainview (1 thread)", {**regime, "sim": "brainview"})
+            if brian2:
+                case = {**regime, "sim": "brian2"}
+                measure(name, brian2_name(case), case)
+    if "drive" in sections:
+        print(f"\n== driven neurons (sparse) ==\n{HEADER}")
+        for count in DRIVE_COUNTS:
+            regime = {**regimes["sparse"], "driven": count}
+            measure(f"sparse, {count:,} driven", "brainview (1 thread)", {**regime, "sim": "brainview"})
+            if scaling_brian2:
+                case = {**regime, "sim": "brian2", "poisson": "group"}
+                measure(f"sparse, {count:,} driven", brian2_name(case), case)
+    if "size" in sections:
+        print(f"\n== network size (random subsets of the neurons, seed {SEED}) ==\n{HEADER}")
+        for size in SIZES:
+            cells = connectome.n if size is None else size
+            print(f"-- {cells:,} neurons, {network(size, connectome).chemical.indptr[-1]:,} connections")
+            for name, regime in regimes.items():
+                label = f"{name}, {cells // 1000}k cells"
+                measure(label, "brainview (1 thread)", {**regime, "size": size, "sim": "brainview"})
+                if scaling_brian2:
+                    case = {**regime, "size": size, "sim": "brian2"}
+                    measure(label, brian2_name(case), case)
+    if "threads" in sections:
+        cpus = sorted(os.sched_getaffinity(0))[:2] if hasattr(os, "sched_getaffinity") else list(range(os.cpu_count() or 1))[:2]
+        print(f"\n== threads, pinned to CPUs {cpus}: second CPU idle, then loaded by a busy loop ==\n{HEADER}")
+        if len(cpus) < 2:
+            print("skipped: fewer than two CPUs available")
+        else:
+            for load, load_cpu in (("idle", None), ("loaded", cpus[1])):
+                for name, regime in regimes.items():
+                    for threads in (1, 2):
+                        case = {**regime, "sim": "brainview", "threads": threads, "cpus": cpus}
+                        measure(f"{name}, 2nd CPU {load}", f"brainview ({threads} thread{'s' * (threads > 1)})",
+                                case, load_cpu)
+    if "profile" in sections:
+        print(f"\n== profile of the dense case (brainview, 1 thread, after {regimes['dense']['duration_s']:g} s) ==")
+        print_profile(regimes["dense"])
     print()
-    print(f"{'simulator':<34} {'wall s/s':>10} {'speed':>10} {'spikes':>9} {'active':>8} {'setup s':>8} {'jit s':>8}")
-    cores = os.cpu_count() or 1
-    runs = [("brainview (1 thread)", ("brainview", "1", str(DRIVEN)))]
-    if not args.skip_cython:
-        runs.append(("Brian2 runtime (cython)", ("cython",)))
-    if not args.skip_standalone:
-        runs.append(("Brian2 cpp_standalone (1 thread)", ("standalone", "1")))
-        if cores > 1:
-            runs.append((f"Brian2 cpp_standalone ({cores} threads)", ("standalone", str(cores))))
-    if args.numpy:
-        runs.append(("Brian2 runtime (numpy)", ("numpy",)))
-    for name, worker in runs:
-        print(row(name, in_subprocess(*worker)), flush=True)
-    if args.threads:
-        print()
-        for count in (DRIVEN, 5000):
-            for threads in (1, cores):
-                figures = in_subprocess("brainview", str(threads), str(count))
-                print(row(f"brainview, {count} driven, {threads} thread(s)", figures), flush=True)
-    print()
-    print("wall s/s: wall-clock seconds per simulated second (lower is faster); speed: x real time;")
-    print("active: neurons that spiked; setup: loading (brainview) or network construction, code")
-    print("generation and compilation (Brian2), not included in wall s/s; jit: brainview's first call.")
+    print("wall s/s, CPU s/s: seconds of the run loop per simulated second (lower is faster); CPU counts")
+    print("every thread of the process. spikes: in the whole run; active: neurons that spiked. setup:")
+    print("brainview's network loading; Brian2's network construction in Python plus its binary's time")
+    print("outside the loop (loading arrays, creating synapses, writing results). jit: brainview's first")
+    print("step (numba cache load or compilation); Brian2's code generation and C++ compilation.")
 
 
 if __name__ == "__main__":
