@@ -25,6 +25,7 @@ SUBCOMMANDS = {
     "convert": "Convert any supported input to native HDF5, GraphML, GEXF or SONATA (by the destination).",
     "simulate": "Run the spiking simulation headless; write the run as brainview-run, NWB or SONATA.",
     "render": "Draw a connectome off screen and write a PNG.",
+    "prepare": "Compile the simulation engine once after installing, so no first run waits for it.",
 }
 
 

@@ -83,6 +83,8 @@ def add_parser(subparsers, help_text: str) -> None:
     parser.add_argument("--dt", default="0.1ms", help="time step; must divide the 1.8 ms synaptic delay (default 0.1ms)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the Poisson drive (default 0)")
     parser.add_argument("--trials", type=int, default=1, help="independent trials, run in parallel (default 1)")
+    parser.add_argument("--threads", type=int, default=1, metavar="N",
+                        help="threads sharing each trial's busiest steps (default 1; more pays only on idle cores)")
     parser.add_argument("--stim", action="append", default=[], metavar="SELECTOR[@RATE_HZ]",
                         help="Poisson drive on the selected cells (default rate 150 Hz); repeatable")
     parser.add_argument("--current", action="append", default=[], metavar="SELECTOR@MV",
@@ -147,6 +149,8 @@ def run(args: argparse.Namespace) -> int:
         raise ParameterError(f"--trials must be at least 1, was {args.trials}")
     if args.seed < 0:
         raise ParameterError(f"--seed must be zero or positive, was {args.seed}")
+    if args.threads < 1:
+        raise ParameterError(f"--threads must be at least 1, was {args.threads}")
     protocol = build_protocol(args)
     params = ShiuParams().replace(**dict(parse_param(p) for p in args.param))
     connectome = load_connectome(args.path)
@@ -154,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
     dataset = DatasetInfo.of(connectome, source, connectome.meta.get("name", source.stem))
     result = run_protocol(
         connectome, protocol, params, dt_ms, args.seed, args.trials,
-        progress=ProgressBar(f"simulating {dataset.name}"),
+        progress=ProgressBar(f"simulating {dataset.name}"), threads_per_trial=args.threads,
     )
     written = write_run_file(out, result, dataset, chosen, connectome)
     print(format_summary(result, connectome.n, written[0] if len(written) == 1 else out))

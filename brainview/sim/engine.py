@@ -140,9 +140,7 @@ class Simulation:
     # -- state ------------------------------------------------------------------------------
     def _initial_state(self, n: int) -> EngineState:
         slots = self.constants.delay_steps + 1
-        # What a busy step reads of every cell it touches shares one 32-byte record, so that a
-        # cell costs one cache line rather than one per array (issue 11's dense profile).
-        cells = np.zeros(n, kernels.CELL_RECORD)
+        cells = np.zeros(n, kernels.CELL_RECORD)  # see CELL_RECORD for why one record per cell
         cells["v"] = self.constants.v_0
         cells["last_spike"] = NEVER
         cells["refractory_steps"] = self.refractory_steps
@@ -155,13 +153,15 @@ class Simulation:
             refractory_steps=cells["refractory_steps"],
             status=cells["status"],
             pinned=cells["pinned"],
-            in_active=cells["in_active"],
+            in_active=np.zeros(n, np.uint8),
             active=np.zeros(n, np.int32),
             gap_forcing=np.zeros(n),
             spiking=np.zeros(n, np.int32),
             queue=np.zeros((slots, n), np.int32),
             queue_len=np.zeros(slots, np.int64),
-            counters=np.zeros(2, np.int64),
+            counters=np.zeros(3, np.int64),
+            wheel=np.full(self.refractory_steps + 1, -1, np.int32),
+            next_sleeper=np.full(n, -1, np.int32),
             partition=partition(self.network, self._threads, self._parallel_min_events),
             partition_counts=np.zeros(max(self._threads, 1), np.int64),
             input_sum=np.zeros(n, input_sum_dtype(self.network)),
@@ -208,7 +208,7 @@ class Simulation:
     @property
     def n_active(self) -> int:
         """Cells stepped individually right now (the rest are at or near rest)."""
-        return int(self._state.counters[1])
+        return int(self._state.counters[1] + self._state.counters[2])
 
     def voltages_mV(self, rows: np.ndarray | None = None) -> np.ndarray:
         """Membrane potential of ``rows`` (all cells when None, else in the order given) now, mV."""
@@ -220,7 +220,7 @@ class Simulation:
                 raise ParameterError(f"cell rows must lie in [0, {self.n - 1}], got {cells.min()} .. {cells.max()}")
             cells = cells.astype(np.int32)
         out = np.empty(cells.size)
-        kernels.voltages_now(self.constants, self.quiet_table, self._state, cells, out)
+        kernels.catch_up(self.constants, self.quiet_table, self._state, cells, out, False)
         return out * 1e3
 
     # -- running ----------------------------------------------------------------------------
@@ -431,6 +431,11 @@ class Simulation:
         """Bring the engine arrays in line with the stimuli and lesions in force."""
         st, k = self._state, self.constants
         last = self.steps_done - 1
+        # Sleeping (refractory) cells rejoin the list; the next update puts them back to sleep
+        # under the refractory periods and lesions in force from now on.
+        st.in_active[st.in_active == kernels.SLEEPING] = kernels.STEPPED
+        st.wheel[:] = -1
+        st.counters[2] = 0
         status = self.lesions.status()
         changed = np.flatnonzero(status != st.status)
         if changed.size:  # newly lesioned cells are clamped; restored ones restart at rest
@@ -448,7 +453,7 @@ class Simulation:
         st.pinned[:] = pinned
         joining = np.flatnonzero(pinned & (st.in_active == 0)).astype(np.int32)
         if joining.size:
-            kernels.bring_up_to_date(k, self.quiet_table, st, joining)
+            kernels.catch_up(k, self.quiet_table, st, joining, np.empty(joining.size), True)
         st.in_active[joining] = 1
         st.in_active[status != NORMAL] = 0
         active = np.flatnonzero(st.in_active).astype(np.int32)

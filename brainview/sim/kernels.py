@@ -84,11 +84,16 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from llvmlite import ir
+from numba import njit, prange, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 from brainview.sim.state import (  # noqa: F401  (re-exported: the kernels' vocabulary)
     ABLATED,
     CELL_RECORD,
+    SLEEPING,
+    STEPPED,
     DENSE_FRACTION,
     NEVER,
     NORMAL,
@@ -140,7 +145,7 @@ def _may_fire(k, v, g):
     return k.v_0 + max(v - k.v_0, 0.0) + max(g, 0.0) * k.g_peak > k.quiet_below
 
 
-@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
 def _gap_forcing(net, k, st):
     """``t_mbr x`` gap current of every active cell, from the voltages at the start of the step."""
     gap_indptr, partners, weight = net.gap_indptr, net.gap_partners, net.gap_weight
@@ -156,7 +161,7 @@ def _gap_forcing(net, k, st):
         forcing[cell] = scale * total
 
 
-@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
 def _update_and_threshold(k, st, step):
     """State update and threshold of the active list; drops cells that can no longer fire.
 
@@ -165,28 +170,30 @@ def _update_and_threshold(k, st, step):
     read front to back rather than at random. The loop body is written without data-dependent
     branches (selects and counted appends), which a busy, irregular step would mispredict.
     """
-    v, g, i_ext, forcing = st.v, st.g, st.i_ext, st.gap_forcing
+    v, g, i_ext, forcing, input_sum = st.v, st.g, st.i_ext, st.gap_forcing, st.input_sum
     last_update, last_spike, refractory_steps = st.last_update, st.last_spike, st.refractory_steps
     status, pinned, in_active, active, spiking = st.status, st.pinned, st.in_active, st.active, st.spiking
+    wheel, next_sleeper = st.wheel, st.next_sleeper
     n = v.shape[0]
     n_listed = st.counters[1]
     if n_listed * st.dense_fraction >= n:
         n_listed = 0
         for cell in range(n):
             active[n_listed] = cell
-            n_listed += in_active[cell]
+            n_listed += in_active[cell] == STEPPED
     kept = 0
     n_spiking = 0
     for a in range(n_listed):
-        cell = active[a]
+        cell = np.uint32(active[a])  # unsigned: no negative-index wraparound per access
         if status[cell] != NORMAL:
             in_active[cell] = 0
             continue
+        g_old = g[cell]
         refractory = step - last_spike[cell] < refractory_steps[cell]
         is_pinned = pinned[cell] != 0
         # Only pinned cells have injected current or gap forcing; the rest read neither.
         drive = i_ext[cell] + forcing[cell] if is_pinned else 0.0
-        v_old, g_old = v[cell], g[cell]
+        v_old = v[cell]
         u = v_old - k.v_0
         v_new = k.v_0 + drive + (u - drive) * k.decay_v + g_old * k.g_to_v
         g_new = g_old * k.decay_g
@@ -198,12 +205,41 @@ def _update_and_threshold(k, st, step):
         keep = fired | is_pinned | refractory | _may_fire(k, v_new, g_new)
         spiking[n_spiking] = cell
         n_spiking += fired
+        if refractory:  # asleep until it can integrate again, see _wake
+            slot = (last_spike[cell] + refractory_steps[cell]) % wheel.shape[0]
+            next_sleeper[cell] = wheel[slot]
+            wheel[slot] = cell
+            st.counters[2] += 1
+            in_active[cell] = SLEEPING
+            continue
         active[kept] = cell
         kept += keep
         in_active[cell] = keep
-        last_update[cell] = step
+        if not keep:  # a stepped cell's last_update is read only once it has left the list
+            last_update[cell] = step
     st.counters[1] = kept
     return n_spiking
+
+
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
+def _wake(st, step):
+    """Cells whose refractory period ends at ``step`` rejoin the active list.
+
+    A refractory cell changes nothing (its ``v`` and ``g`` are frozen, its input is lost), so
+    rather than being visited every step of its refractory period it sleeps in the slot of a
+    timing wheel for the step it can integrate again: in a busy brain about half of the
+    active cells are refractory at any time. Sleeping cells keep ``in_active == SLEEPING``.
+    """
+    slot = step % st.wheel.shape[0]
+    cell = st.wheel[slot]
+    st.wheel[slot] = -1
+    while cell >= 0:
+        if st.in_active[cell] == SLEEPING:
+            st.in_active[cell] = STEPPED
+            st.active[st.counters[1]] = cell
+            st.counters[1] += 1
+            st.counters[2] -= 1
+        cell = st.next_sleeper[cell]
 
 
 @njit(cache=True, inline="always", no_cpython_wrapper=True, no_cfunc_wrapper=True)
@@ -218,7 +254,7 @@ def _first_at_least(targets, start, stop, cell):
     return start
 
 
-@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
 def _events_due(net, st, slot):
     """Synaptic events of the spikes in ring-buffer ``slot`` (lesioned sources included)."""
     n_events = 0
@@ -228,7 +264,7 @@ def _events_due(net, st, slot):
     return n_events
 
 
-@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
 def _gather_input(net, st, slot, low, high, listing):
     """Sum the signed synapse counts of ``slot``'s spikes onto their targets in ``[low, high)``.
 
@@ -256,7 +292,7 @@ def _gather_input(net, st, slot, low, high, listing):
                 input_sum[np.uint32(event & mask)] += event >> shift
         elif listing:
             for e in range(first, stop):
-                cell = targets[e]
+                cell = np.uint32(targets[e])
                 input_sum[cell] += signed_count[e]
                 if not received[cell]:
                     received[cell] = 1
@@ -264,11 +300,11 @@ def _gather_input(net, st, slot, low, high, listing):
                     n_listed += 1
         else:
             for e in range(first, stop):
-                input_sum[targets[e]] += signed_count[e]
+                input_sum[np.uint32(targets[e])] += signed_count[e]
     return n_listed
 
 
-@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
 def _deliver_span(net, k, table, st, step, low, high, dense, out, offset):
     """Deliver the spikes of this step's ring-buffer slot to the targets in ``[low, high)``.
 
@@ -292,21 +328,22 @@ def _deliver_span(net, k, table, st, step, low, high, dense, out, offset):
     # so that neither loop takes a branch that goes one way or the other at random.
     n_quiet = 0
     for i in range(n_listed):
-        cell = receivers[low + i]
-        received[cell] = 0
+        cell = np.uint32(receivers[low + i])
+        if not dense:  # a scan lists cells without marking them
+            received[cell] = 0
         total = input_sum[cell]
-        input_sum[cell] = 0
         if status[cell] != NORMAL:
+            input_sum[cell] = 0
             continue
         stepped = in_active[cell] != 0
         receptive = stepped & (step - last_spike[cell] >= refractory_steps[cell])
         g[cell] = g[cell] + np.float64(total) * k.w_syn if receptive else g[cell]
         receivers[low + n_quiet] = cell
-        input_sum[cell] = 0 if stepped else total
+        input_sum[cell] = 0 if stepped else total  # kept for the second pass
         n_quiet += not stepped
     count = 0
     for i in range(n_quiet):
-        cell = receivers[low + i]
+        cell = np.uint32(receivers[low + i])
         total = input_sum[cell]
         input_sum[cell] = 0
         n = step - last_update[cell]
@@ -337,11 +374,50 @@ def _deliver_parallel(net, k, table, st, step, dense):
             st.counters[1] += 1
 
 
-@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@intrinsic
+def _prefetch(typingctx, array, index):
+    """Ask the CPU to start loading ``array[index]`` into its caches; no result, no wait."""
+
+    def codegen(context, builder, signature, args):
+        array_type = signature.args[0]
+        view = context.make_array(array_type)(context, builder, args[0])
+        pointer = cgutils.get_item_pointer(context, builder, array_type, view, [args[1]], wraparound=False)
+        byte_pointer = ir.IntType(8).as_pointer()
+        int32 = ir.IntType(32)
+        function_type = ir.FunctionType(ir.VoidType(), [byte_pointer, int32, int32, int32])
+        function = builder.module.declare_intrinsic("llvm.prefetch", [byte_pointer], function_type)
+        # read, keep in all cache levels, data cache
+        builder.call(function, [builder.bitcast(pointer, byte_pointer), int32(0), int32(3), int32(1)])
+        return context.get_dummy_value()
+
+    return types.void(array, index), codegen
+
+
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
+def _prefetch_rows(net, st, slot):
+    """Start loading the connections of the spikes in ring-buffer ``slot`` from main memory.
+
+    Called one step ahead: the loads run while this step works, and the next step's delivery
+    finds its rows in the cache (a busy step's rows are about a megabyte, read at random).
+    """
+    indptr = net.indptr
+    row_data = net.packed if net.packed.shape[0] else net.targets
+    for q in range(st.queue_len[slot]):
+        source = st.queue[slot, q]
+        stop = indptr[source + 1]
+        for e in range(indptr[source], stop, 16):  # one 64-byte line per 16 entries
+            _prefetch(row_data, e)
+        if not net.packed.shape[0]:
+            for e in range(indptr[source], stop, 16):
+                _prefetch(net.signed_count, e)
+
+
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
 def _deliver_serial(net, k, table, st, step):
     """Spikes of step ``step - delay`` reach their targets' ``g``, on the calling thread."""
     slot = step % st.queue.shape[0]
     dense = _events_due(net, st, slot) * st.dense_fraction >= st.v.shape[0]
+    _prefetch_rows(net, st, (step + 1) % st.queue.shape[0])
     n_active = st.counters[1]
     st.counters[1] += _deliver_span(net, k, table, st, step, 0, st.v.shape[0], dense, st.active, n_active)
     st.queue_len[slot] = 0
@@ -354,13 +430,14 @@ def _deliver_threaded(net, k, table, st, step):
     slot = step % st.queue.shape[0]
     n_events = _events_due(net, st, slot)
     if st.partition.shape[0] > 2 and n_events >= st.parallel_min_events:
+        _prefetch_rows(net, st, (step + 1) % st.queue.shape[0])
         _deliver_parallel(net, k, table, st, step, n_events * st.dense_fraction >= st.v.shape[0])
         st.queue_len[slot] = 0
     else:
         _deliver_serial(net, k, table, st, step)
 
 
-@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
 def _poisson_events(k, st, drive, step):
     v, status = st.v, st.status
     for m in range(drive.cell.shape[0]):
@@ -369,80 +446,68 @@ def _poisson_events(k, st, drive, step):
             v[cell] += k.w_poi
 
 
-@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
-def _sift_down(values, root, end):
-    while True:
-        child = 2 * root + 1
-        if child >= end:
-            return
-        if child + 1 < end and values[child + 1] > values[child]:
-            child += 1
-        if values[root] >= values[child]:
-            return
-        values[root], values[child] = values[child], values[root]
-        root = child
-
-
-# numba's own ndarray.sort costs about a second of compilation on a first run; this one, 0.07 s.
-@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
-def _heap_sort(values, count):
-    """Sort ``values[:count]`` in place, ascending (O(n log n) in the worst case)."""
-    for root in range(count // 2 - 1, -1, -1):
-        _sift_down(values, root, count)
-    for end in range(count - 1, 0, -1):
-        values[0], values[end] = values[end], values[0]
-        _sift_down(values, 0, end)
-
-
-@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
-def _begin_step(net, k, st, step):
-    """Steps 1 and 2 of a step, and this step's spikes into the ring buffer; returns how many."""
-    if net.gap_partners.shape[0] > 0:
-        _gap_forcing(net, k, st)
-    n_spiking = _update_and_threshold(k, st, step)
-    # A canonical spike order makes every later sum run in the same order, however the
-    # active list happens to be ordered, so serial and parallel delivery agree to the bit.
-    _heap_sort(st.spiking, n_spiking)
-    push = (step + k.delay_steps) % st.queue.shape[0]
-    for q in range(n_spiking):
-        st.queue[push, st.queue_len[push] + q] = st.spiking[q]
-    st.queue_len[push] += n_spiking
-    return n_spiking
-
-
-@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
-def _end_step(k, table, st, drive, rec, s, step, n_spiking):
-    """Poisson events, resets, the record of spikes and probes; then the step is done."""
-    _poisson_events(k, st, drive, step)
-    for q in range(n_spiking):
-        cell = st.spiking[q]
-        st.v[cell] = k.v_rst
-        st.g[cell] = 0.0
-        st.last_spike[cell] = step
-        rec.spike_step[rec.n_spikes[0]] = step
-        rec.spike_cell[rec.n_spikes[0]] = cell
-        rec.n_spikes[0] += 1
-    for p in range(rec.probe_cells.shape[0]):
-        rec.probe_v[s, p] = _voltage_now(k, table, st, rec.probe_cells[p], step)
-    st.counters[0] = step + 1
+# numba's own ndarray.sort costs about a second of compilation on a first run; this, 0.1 s.
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
+def _sort_cells(values, count):
+    """Sort ``values[:count]`` in place, ascending: Shell's sort with Knuth's gaps, at worst
+    O(n**1.5), and one pass when already in order (as after a busy step's row-order update)."""
+    gap = 1
+    while gap < count // 3:
+        gap = 3 * gap + 1
+    while gap >= 1:
+        for i in range(gap, count):
+            value = values[i]
+            j = i
+            while j >= gap and values[j - gap] > value:
+                values[j] = values[j - gap]
+                j -= gap
+            values[j] = value
+        gap //= 3
 
 
 @njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def run_steps(net, k, table, st, drive, rec, n_steps):
     """Run up to ``n_steps`` steps on the calling thread; returns how many ran.
 
+    One step runs groups, thresholds, synapses and resets as the module docstring says.
     ``table`` is :func:`brainview.sim.models.quiet_table` for this model and ``dt``. Stops
     early, before a step, when the spike buffer could overflow in it (a step cannot produce
     more spikes than there are active cells); the caller empties the buffer and calls again.
     """
     capacity = rec.spike_step.shape[0]
     for s in range(n_steps):
-        if capacity - rec.n_spikes[0] < st.counters[1]:
+        if capacity - rec.n_spikes[0] < st.counters[1] + st.counters[2]:
             return s
         step = st.counters[0]
-        n_spiking = _begin_step(net, k, st, step)
-        _deliver_serial(net, k, table, st, step)
-        _end_step(k, table, st, drive, rec, s, step, n_spiking)
+        _wake(st, step)
+        if net.gap_partners.shape[0] > 0:
+            _gap_forcing(net, k, st)
+        n_spiking = _update_and_threshold(k, st, step)
+        # A canonical spike order makes every later sum run in the same order, however the
+        # active list happens to be ordered, so serial and parallel delivery agree to the bit.
+        _sort_cells(st.spiking, n_spiking)
+        push = (step + k.delay_steps) % st.queue.shape[0]
+        for q in range(n_spiking):
+            st.queue[push, st.queue_len[push] + q] = st.spiking[q]
+        st.queue_len[push] += n_spiking
+        slot = step % st.queue.shape[0]  # as _deliver_serial, written out: see run_steps_threaded
+        dense = _events_due(net, st, slot) * st.dense_fraction >= st.v.shape[0]
+        _prefetch_rows(net, st, (step + 1) % st.queue.shape[0])
+        n_active = st.counters[1]
+        st.counters[1] += _deliver_span(net, k, table, st, step, 0, st.v.shape[0], dense, st.active, n_active)
+        st.queue_len[slot] = 0
+        _poisson_events(k, st, drive, step)
+        for q in range(n_spiking):  # resets, and the record
+            cell = st.spiking[q]
+            st.v[cell] = k.v_rst
+            st.g[cell] = 0.0
+            st.last_spike[cell] = step
+            rec.spike_step[rec.n_spikes[0]] = step
+            rec.spike_cell[rec.n_spikes[0]] = cell
+            rec.n_spikes[0] += 1
+        for p in range(rec.probe_cells.shape[0]):
+            rec.probe_v[s, p] = _voltage_now(k, table, st, rec.probe_cells[p], step)
+        st.counters[0] = step + 1
     return n_steps
 
 
@@ -451,18 +516,41 @@ def run_steps_threaded(net, k, table, st, drive, rec, n_steps):
     """:func:`run_steps` with the delivery of busy steps shared by the threads of ``st.partition``.
 
     Compiled in each process at first use, never cached (see "Caching" above); the results are
-    the same to the bit as :func:`run_steps`. The loop repeats :func:`run_steps`' few lines
-    rather than taking the delivery as an argument: a function argument would make the cached
-    kernel depend on the uncached parallel one, which is what must not happen.
+    the same to the bit as :func:`run_steps`. The loop repeats :func:`run_steps`' lines but
+    for the delivery, rather than taking it as an argument: a function argument would make the
+    cached kernel depend on the uncached parallel one, which is what must not happen; and
+    shared step functions, one call level deeper, cost the first run a third of a second more
+    compilation (numba optimises each callee again at every level).
     """
     capacity = rec.spike_step.shape[0]
     for s in range(n_steps):
-        if capacity - rec.n_spikes[0] < st.counters[1]:
+        if capacity - rec.n_spikes[0] < st.counters[1] + st.counters[2]:
             return s
         step = st.counters[0]
-        n_spiking = _begin_step(net, k, st, step)
+        _wake(st, step)
+        if net.gap_partners.shape[0] > 0:
+            _gap_forcing(net, k, st)
+        n_spiking = _update_and_threshold(k, st, step)
+        # A canonical spike order makes every later sum run in the same order, however the
+        # active list happens to be ordered, so serial and parallel delivery agree to the bit.
+        _sort_cells(st.spiking, n_spiking)
+        push = (step + k.delay_steps) % st.queue.shape[0]
+        for q in range(n_spiking):
+            st.queue[push, st.queue_len[push] + q] = st.spiking[q]
+        st.queue_len[push] += n_spiking
         _deliver_threaded(net, k, table, st, step)
-        _end_step(k, table, st, drive, rec, s, step, n_spiking)
+        _poisson_events(k, st, drive, step)
+        for q in range(n_spiking):  # resets, and the record
+            cell = st.spiking[q]
+            st.v[cell] = k.v_rst
+            st.g[cell] = 0.0
+            st.last_spike[cell] = step
+            rec.spike_step[rec.n_spikes[0]] = step
+            rec.spike_cell[rec.n_spikes[0]] = cell
+            rec.n_spikes[0] += 1
+        for p in range(rec.probe_cells.shape[0]):
+            rec.probe_v[s, p] = _voltage_now(k, table, st, rec.probe_cells[p], step)
+        st.counters[0] = step + 1
     return n_steps
 
 
@@ -476,21 +564,20 @@ def _voltage_now(k, table, st, cell, step):
 
 
 @njit(cache=True, no_cfunc_wrapper=True)
-def voltages_now(k, table, st, cells, out):
-    """``out[i]`` = ``v`` of ``cells[i]`` after the last step done, in volts."""
-    step = st.counters[0] - 1
-    for i in range(cells.shape[0]):
-        out[i] = _voltage_now(k, table, st, cells[i], step)
+def catch_up(k, table, st, cells, out, advance):
+    """``out[i]`` = ``v`` of ``cells[i]`` after the last step done, in volts.
 
-
-@njit(cache=True, no_cfunc_wrapper=True)
-def bring_up_to_date(k, table, st, cells):
-    """Advance ``cells`` (which are not stepped) to the state after the last step done."""
+    With ``advance``, cells left alone are also moved to that state (as before they are
+    stepped again); without, nothing changes. One kernel for both, so a first run compiles one.
+    """
     step = st.counters[0] - 1
     v, g, last_update = st.v, st.g, st.last_update
     for i in range(cells.shape[0]):
         cell = cells[i]
-        n = step - last_update[cell]
-        if n > 0:
-            v[cell], g[cell] = _quiet_state(k, table, v[cell], g[cell], n)
-            last_update[cell] = step
+        out[i] = v[cell]
+        if st.in_active[cell] or st.status[cell] != NORMAL or last_update[cell] >= step:
+            continue  # stepped, held at rest, or up to date: v is the state now
+        v_now, g_now = _quiet_state(k, table, v[cell], g[cell], step - last_update[cell])
+        out[i] = v_now
+        if advance:
+            v[cell], g[cell], last_update[cell] = v_now, g_now, step

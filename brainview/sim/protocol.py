@@ -175,6 +175,7 @@ def run_protocol(
     trials: int = 1,
     progress=None,
     workers: int | None = None,
+    threads_per_trial: int = 1,
 ) -> RunResult:
     """Run every trial of ``protocol``; see :func:`prepare` for the errors raised up front.
 
@@ -183,8 +184,11 @@ def run_protocol(
     progress : callable, optional
         ``progress(fraction, message)``, called from this thread.
     workers : int, optional
-        Threads running trials at once (default: one per core, at most ``trials``). Cores
-        left over (fewer trials than cores) help each trial deliver its busiest steps.
+        Threads running trials at once (default: one per core, at most ``trials``).
+    threads_per_trial : int
+        Threads sharing the delivery of each trial's busy steps (see :class:`Simulation`).
+        The default, 1, is never slower: a second thread paid only when its core was idle,
+        and made a busy fly-scale run slower when that core had other work (bench/bench_sim.py).
     """
     params = params if params is not None else ShiuParams()
     if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
@@ -195,9 +199,7 @@ def run_protocol(
     lock = threading.Lock()
     cancelled = threading.Event()
 
-    cores = os.cpu_count() or 1
-    workers = max(1, min(trials, workers or cores))
-    threads_per_trial = max(1, cores // workers)
+    workers = max(1, min(trials, workers or os.cpu_count() or 1))
 
     def one_trial(trial: int) -> TrialResult:
         sim = Simulation(connectome, params, dt_ms, seed, trial, network=network, threads=threads_per_trial)

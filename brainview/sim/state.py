@@ -13,17 +13,23 @@ import numpy as np
 NORMAL, SILENCED, ABLATED = 0, 1, 2
 """Values of ``EngineState.status``."""
 
+STEPPED, SLEEPING = 1, 2
+"""Values of ``EngineState.in_active`` besides 0 (left alone): in the active list, or refractory
+and asleep in the timing wheel (``wheel``, ``next_sleeper``) until it can integrate again."""
+
 NEVER = -(2**62)
 """``last_spike`` of a cell that has never spiked."""
 
 CELL_RECORD = np.dtype(
     [
         ("v", np.float64), ("g", np.float64), ("last_spike", np.int64), ("refractory_steps", np.int32),
-        ("status", np.uint8), ("pinned", np.uint8), ("in_active", np.uint8), ("received", np.uint8),
+        ("status", np.uint8), ("pinned", np.uint8), ("received", np.uint8),
     ],
     align=True,
 )
-"""One cell's hot state: :class:`EngineState` holds views of the fields of one such array."""
+"""One cell's hot state, 32 bytes: :class:`EngineState` holds views of the fields of one array
+of these, so a busy step that reads a cell loads one cache line rather than one per array.
+``in_active`` stays a separate byte array: a busy step scans it for every cell."""
 
 DENSE_FRACTION = 4
 """Default ``EngineState.dense_fraction``: a step works on the cells in row order, rather than
@@ -77,13 +83,15 @@ class EngineState(NamedTuple):
     refractory_steps: np.ndarray  # int32
     status: np.ndarray  # uint8: NORMAL, SILENCED, ABLATED
     pinned: np.ndarray  # uint8: stepped every step whatever its voltage
-    in_active: np.ndarray  # uint8: 1 while in the active list
+    in_active: np.ndarray  # uint8: 0, STEPPED or SLEEPING
     active: np.ndarray  # int32: the active list (first counters[1] entries)
     gap_forcing: np.ndarray  # float64 scratch: t_mbr x gap current, volts
     spiking: np.ndarray  # int32 scratch: cells spiking in the current step
     queue: np.ndarray  # int32 (delay + 1, N): spiking cells per ring-buffer slot
     queue_len: np.ndarray  # int64 (delay + 1)
-    counters: np.ndarray  # int64 (2): [steps done, active list length]
+    counters: np.ndarray  # int64 (3): [steps done, active list length, cells asleep]
+    wheel: np.ndarray  # int32 (max refractory steps + 1): first cell asleep per wake step, or -1
+    next_sleeper: np.ndarray  # int32 (N): the next cell in the same wheel slot, or -1
     partition: np.ndarray  # int64 (T + 1): cell spans delivered by T threads at once
     partition_counts: np.ndarray  # int64 (T) scratch: cells activated per span
     input_sum: np.ndarray  # float32 or float64 (N) scratch: signed synapse counts arriving now

@@ -53,6 +53,22 @@ def test_simulate_runs_the_embedded_worm_by_default(tmp_path, capsys):
     assert record.config["n_cells"] == 449 and record.spikes["step"].size > 0
 
 
+def test_more_threads_give_the_same_run(tmp_path, connectome_factory):
+    rng = np.random.default_rng(2)
+    pre, post = rng.integers(0, 300, 25_000), rng.integers(0, 300, 25_000)
+    edges = [(int(a), int(b), float(rng.integers(1, 10)), 1) for a, b in zip(pre, post) if a != b]
+    network = write_native(connectome_factory(300, edges=edges), tmp_path / "net.h5")
+    spikes = []
+    for threads in ("1", "2"):
+        out = tmp_path / f"run{threads}.h5"
+        assert main(["simulate", str(network), "--duration", "30ms", "--stim", "kind:neuron@40", "--threads", threads,
+                     "--out", str(out)]) == 0
+        spikes.append(read_run(out).spikes)
+    assert spikes[0]["step"].size > 1000  # 25,000 connections: the threaded kernel runs with --threads 2
+    np.testing.assert_array_equal(spikes[1]["step"], spikes[0]["step"])
+    np.testing.assert_array_equal(spikes[1]["neuron"], spikes[0]["neuron"])
+
+
 @pytest.mark.parametrize(
     ("options", "message"),
     [
@@ -69,6 +85,7 @@ def test_simulate_runs_the_embedded_worm_by_default(tmp_path, capsys):
         (["--current", "N1"], "give the amplitude"),
         (["--param", "w_syn=3"], "unknown model parameter"),
         (["--trials", "0"], "--trials must be at least 1"),
+        (["--threads", "0"], "--threads must be at least 1"),
     ],
 )
 def test_bad_input_fails_cleanly_without_a_file(network_file, tmp_path, capsys, options, message):

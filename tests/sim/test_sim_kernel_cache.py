@@ -60,3 +60,32 @@ def test_two_processes_compile_the_cache_at_once_and_later_runs_use_it(tmp_path,
     assert serial == threaded, "serial and two-thread runs must agree to the bit"
     assert int(serial.split(":")[1]) > 0
     assert set(first) == set(later) == {first[0]}
+
+
+FIRST_RUN = """
+from brainview import load_default
+from brainview.sim import Simulation, kernels
+sim = Simulation(load_default(), seed=1)
+sim.stimulate("type:ASH", rate_Hz=150.0)
+sim.inject("type:AVA", 10.0)
+sim.set_probes("type:AVB")
+sim.run(duration_ms=5.0)
+sim.voltages_mV()
+for name in ("run_steps", "catch_up"):
+    stats = getattr(kernels, name).stats
+    print(name, sum(stats.cache_hits.values()), sum(stats.cache_misses.values()))
+"""
+
+
+@pytest.mark.slow
+def test_after_prepare_a_first_run_compiles_nothing(tmp_path):
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba-cache"))
+    prepared = subprocess.run(
+        [sys.executable, "-m", "brainview", "prepare"], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert prepared.returncode == 0, prepared.stderr[-3000:]
+    assert "the simulation engine is ready" in prepared.stdout
+    first = subprocess.run([sys.executable, "-c", FIRST_RUN], env=env, capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr[-3000:]
+    loaded = {name: (int(hits), int(misses)) for name, hits, misses in (line.split() for line in first.stdout.split("\n") if line)}
+    assert loaded == {"run_steps": (1, 0), "catch_up": (1, 0)}, loaded

@@ -236,3 +236,22 @@ def test_fractional_weights_match_the_reference(connectome_factory):
     expected, _ = shiu_reference(connectome, ShiuParams(), 0.1, 1500, drive=drive)
     assert len(expected) > 100
     assert sorted(zip(steps.tolist(), cells.tolist())) == sorted(expected)
+
+
+def test_cells_are_sorted_like_numpy_sorts_them():
+    from numba import njit
+
+    from brainview.sim import kernels
+
+    @njit
+    def sort_cells(values, count):  # the kernel has no Python entry point of its own
+        kernels._sort_cells(values, count)
+
+    rng = np.random.default_rng(0)
+    for count in (0, 1, 2, 3, 7, 40, 1000, 5000):
+        for values in (rng.integers(0, 60, count + 3), np.arange(count + 3)[::-1], np.arange(count + 3)):
+            values = values.astype(np.int32)
+            expected = values.copy()
+            expected[:count] = np.sort(expected[:count])
+            sort_cells(values, count)
+            np.testing.assert_array_equal(values, expected)

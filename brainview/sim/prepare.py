@@ -1,0 +1,58 @@
+"""Compile the engine's kernels into numba's on-disk cache before the first real run.
+
+A first simulation in a fresh install otherwise spends about three seconds compiling before its
+first step (issue 11). ``brainview prepare`` (run once after installing) calls
+:func:`compile_engine`, which runs two tiny networks through every path a simulation takes on
+one thread: whole and fractional synapse weights (float32 and float64 input sums), gap
+junctions, Poisson drive, injected current, a lesion, probes and voltages. Later processes
+load the cached machine code in a fraction of a second. The cache is keyed by the kernels'
+source, so a new version of brainview simply compiles again once.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from brainview.connectome import Connectome, SynapseCSR
+
+
+def _network(n: int, weights: np.ndarray, seed: int) -> Connectome:
+    rng = np.random.default_rng(seed)
+    pre, post = rng.integers(0, n, weights.size), rng.integers(0, n, weights.size)
+    keep = pre != post
+    sign = np.where(rng.random(weights.size) < 0.8, 1, -1).astype(np.int8)[keep]
+    chemical = SynapseCSR.from_edges(pre[keep], post[keep], weights[keep], n, sign)
+    gap = SynapseCSR.from_edges(np.array([0, 1]), np.array([1, 0]), np.array([1.0, 1.0]), n)
+    columns = {
+        "id": np.arange(n, dtype=np.int64),
+        "name": [f"n{i}" for i in range(n)],
+        "kind": ["neuron"] * n,
+        "cell_type": [f"t{i % 4}" for i in range(n)],
+    }
+    return Connectome(columns, rng.uniform(-10, 10, (n, 3)), chemical, gap, {"name": "engine warm-up"})
+
+
+def compile_engine() -> float:
+    """Run every single-thread path of the engine once, so its kernels are compiled and cached.
+
+    Returns
+    -------
+    float
+        Wall-clock seconds it took (about 3 s on a fresh install, well under 1 s afterwards).
+    """
+    from brainview.sim import Simulation
+
+    started = time.perf_counter()
+    rng = np.random.default_rng(0)
+    for weights in (rng.integers(1, 20, 400).astype(float), rng.uniform(0.5, 20.0, 400)):
+        sim = Simulation(_network(40, weights, seed=1), seed=0)
+        sim.stimulate([2, 3, 4], 200.0)
+        sim.inject([5], 20.0)
+        sim.set_probes([0, 1, 6])
+        sim.run(duration_ms=20)
+        sim.lesion([7], "ablate")
+        sim.run(duration_ms=5)
+        sim.voltages_mV()
+    return time.perf_counter() - started
