@@ -130,7 +130,7 @@ def print_profile(case: dict) -> None:
     for label, error in result["errors"].items():
         print(f"  {label:<44} not measured: {error}")
     print(f"  {'Simulation.step, the next ' + str(result['run_steps']) + ' steps':<44} {result['run_ms_per_step']:8.3f}")
-    print("  deliver includes gather, begin step includes update + threshold; each part is one call from")
+    print("  deliver includes gather (its rows not prefetched, unlike in a run); each part is one call from")
     print("  Python, whose unboxing of the state the call-overhead line estimates.")
 
 

@@ -261,7 +261,9 @@ def profile_dense(case: dict, samples: int = 5, repeats: int = 5, gap_steps: int
     parts = [
         ("whole step (run_steps, 1 step)", "run_steps", lambda st: (net, k, table, st, sim._drive, record(st), 1)),
         ("update + threshold", "_update_and_threshold", lambda st: (k, st, int(st.counters[0]))),
-        ("begin step (update, sort, push)", "_begin_step", lambda st: (net, k, st, int(st.counters[0]))),
+        ("wake refractory cells due", "_wake", lambda st: (st, int(st.counters[0]))),
+        ("prefetch the next step's rows", "_prefetch_rows",
+         lambda st: (net, st, (int(st.counters[0]) + 1) % st.queue.shape[0])),
         ("gather input (sum per target)", "_gather_input", lambda st: (net, st, slot_of(st), 0, n, not dense(st))),
         ("deliver (gather + apply)", "_deliver_span",
          lambda st: (net, k, table, st, int(st.counters[0]), 0, n, dense(st), st.active, int(st.counters[1]))),

@@ -124,8 +124,11 @@ def upstream(connectome: Connectome, rows: Iterable[int] | int, min_count: float
 
 def _partners(csr, rows, min_count: float) -> np.ndarray:
     rows = np.atleast_1d(np.asarray(rows, dtype=np.int64))
-    found = [csr.indices[csr.row(r)][csr.weight[csr.row(r)] >= min_count] for r in rows]
-    return np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
+    n = csr.indptr.shape[0] - 1
+    if rows.size and (rows.min() < 0 or rows.max() >= n):
+        raise ParameterError(f"cell rows must lie in [0, {n - 1}], got {rows.min()} .. {rows.max()}")
+    edges = csr.edges_of(rows)  # the rows' connections only, without a Python loop per row
+    return np.unique(csr.indices[edges][csr.weight[edges] >= min_count]).astype(np.int64)
 
 
 @dataclass(frozen=True)

@@ -179,12 +179,12 @@ def _update_and_threshold(k, st, step):
     if n_listed * st.dense_fraction >= n:
         n_listed = 0
         for cell in range(n):
-            active[n_listed] = cell
-            n_listed += in_active[cell] == STEPPED
+            active[np.uint64(n_listed)] = cell
+            n_listed += in_active[np.uint64(cell)] == STEPPED
     kept = 0
     n_spiking = 0
     for a in range(n_listed):
-        cell = np.uint32(active[a])  # unsigned: no negative-index wraparound per access
+        cell = np.uint32(active[np.uint64(a)])  # unsigned: no negative-index wraparound per access
         if status[cell] != NORMAL:
             in_active[cell] = 0
             continue
@@ -203,7 +203,7 @@ def _update_and_threshold(k, st, step):
         g[cell] = g_new
         fired = (not refractory) & (v_new > k.v_th)
         keep = fired | is_pinned | refractory | _may_fire(k, v_new, g_new)
-        spiking[n_spiking] = cell
+        spiking[np.uint64(n_spiking)] = cell
         n_spiking += fired
         if refractory:  # asleep until it can integrate again, see _wake
             slot = (last_spike[cell] + refractory_steps[cell]) % wheel.shape[0]
@@ -212,7 +212,7 @@ def _update_and_threshold(k, st, step):
             st.counters[2] += 1
             in_active[cell] = SLEEPING
             continue
-        active[kept] = cell
+        active[np.uint64(kept)] = cell
         kept += keep
         in_active[cell] = keep
         if not keep:  # a stepped cell's last_update is read only once it has left the list
@@ -288,19 +288,19 @@ def _gather_input(net, st, slot, low, high, listing):
             stop = _first_at_least(targets, first, stop, high)
         if packed.shape[0] and whole and not listing:  # half the bytes read per event
             for e in range(first, stop):
-                event = packed[e]
-                input_sum[np.uint32(event & mask)] += event >> shift
+                event = packed[np.uint64(e)]  # unsigned indices: no negative-index wraparound
+                input_sum[np.uint32(event & mask)] += np.float32(event >> shift)
         elif listing:
             for e in range(first, stop):
-                cell = np.uint32(targets[e])
-                input_sum[cell] += signed_count[e]
+                cell = np.uint32(targets[np.uint64(e)])
+                input_sum[cell] += signed_count[np.uint64(e)]
                 if not received[cell]:
                     received[cell] = 1
                     receivers[low + n_listed] = cell
                     n_listed += 1
         else:
             for e in range(first, stop):
-                input_sum[np.uint32(targets[e])] += signed_count[e]
+                input_sum[np.uint32(targets[np.uint64(e)])] += signed_count[np.uint64(e)]
     return n_listed
 
 
@@ -322,13 +322,13 @@ def _deliver_span(net, k, table, st, step, low, high, dense, out, offset):
     n_listed = _gather_input(net, st, slot, low, high, not dense)
     if dense:  # list the targets in row order, without a branch per cell
         for cell in range(low, high):
-            receivers[low + n_listed] = cell
-            n_listed += input_sum[cell] != 0
+            receivers[np.uint64(low + n_listed)] = cell
+            n_listed += input_sum[np.uint64(cell)] != 0
     # Stepped targets first, without branches; the others are set aside for a second pass,
     # so that neither loop takes a branch that goes one way or the other at random.
     n_quiet = 0
     for i in range(n_listed):
-        cell = np.uint32(receivers[low + i])
+        cell = np.uint32(receivers[np.uint64(low + i)])
         if not dense:  # a scan lists cells without marking them
             received[cell] = 0
         total = input_sum[cell]
@@ -338,12 +338,12 @@ def _deliver_span(net, k, table, st, step, low, high, dense, out, offset):
         stepped = in_active[cell] != 0
         receptive = stepped & (step - last_spike[cell] >= refractory_steps[cell])
         g[cell] = g[cell] + np.float64(total) * k.w_syn if receptive else g[cell]
-        receivers[low + n_quiet] = cell
+        receivers[np.uint64(low + n_quiet)] = cell
         input_sum[cell] = 0 if stepped else total  # kept for the second pass
         n_quiet += not stepped
     count = 0
     for i in range(n_quiet):
-        cell = np.uint32(receivers[low + i])
+        cell = np.uint32(receivers[np.uint64(low + i)])
         total = input_sum[cell]
         input_sum[cell] = 0
         n = step - last_update[cell]
