@@ -74,7 +74,7 @@ compiled once per process, and only by runs that ask for more than one thread.
 tests/sim/test_sim_kernel_cache.py compiles the cache from two processes at once and runs from it.
 Functions only ever called from other kernels are built without numba's Python and C entry
 points (``no_cpython_wrapper``, ``no_cfunc_wrapper``), and spiking cells are put in order by a
-small heap sort rather than ``ndarray.sort``: together that halves the first run's compilation.
+small Shell sort rather than ``ndarray.sort``: together that halves the first run's compilation.
 Every compiled function lives in this one file because numba's cache checks only the source
 file of the function it loads: a cached caller would not notice a changed callee elsewhere.
 """
