@@ -23,17 +23,20 @@ MANIFEST = Manifest(
             ("connections.csv*", "connections_no_threshold.csv*"),
             ("connections.csv*", "connections_no_threshold.csv*"),
             "FlyWire Codex download (a folder, or its connections file)",
+            companion_files=("neurons.csv*", "classification.csv*", "consolidated_cell_types.csv*", "coordinates.csv*"),
         ),
         ReaderContribution(
             "shiu", f"{_IO}.shiu:read_shiu",
             ("Connectivity_*.parquet", "Connectivity_*.csv*"),
             ("Connectivity_*.parquet", "Connectivity_*.csv*"),
             "Shiu et al. 2024 model inputs (Completeness + Connectivity)",
+            companion_files=("Completeness_*.csv*",),
         ),
         ReaderContribution(
             "neuprint", f"{_IO}.neuprint:read_neuprint",
             ("traced-total-connections.csv*",), ("traced-total-connections.csv*",),
             "neuPrint flat export (traced-neurons + traced-total-connections)",
+            companion_files=("traced-neurons.csv*", "traced-roi-connections.csv*"),
         ),
         ReaderContribution(
             "graphml", f"{_IO}.graphs:read_graphml", ("*.graphml", "*.graphml.gz"), (), "GraphML",

@@ -41,6 +41,10 @@ class ReaderContribution:
     directory_markers : tuple of str
         Patterns of which at least one must name a file inside a folder for this reader to
         accept the folder.
+    companion_files : tuple of str
+        Patterns of the other files of such a folder (a Codex download's ``neurons.csv*``):
+        a folder that has some of them but no marker is one of this kind with a table missing,
+        and the error says which.
     description : str
         One line for menus and ``--help``.
     fallback : bool
@@ -54,6 +58,7 @@ class ReaderContribution:
     directory_markers: tuple[str, ...] = ()
     description: str = ""
     fallback: bool = False
+    companion_files: tuple[str, ...] = ()
 
     def accepts(self, path: Path) -> bool:
         """True if this reader claims ``path`` (a file by name, a folder by its contents)."""
@@ -135,8 +140,25 @@ class Registry:
         for reader in self.readers:
             if reader.accepts(path):
                 return reader
-        kinds = "; ".join(f"{r.name}: {', '.join(r.filename_patterns or r.directory_markers)}" for r in self.readers)
-        raise ParameterError(f"{path}: no reader recognises this {'folder' if path.is_dir() else 'file'} ({kinds})")
+        if path.is_dir():
+            raise ParameterError(self._folder_not_recognised(path))
+        kinds = "; ".join(f"{r.name}: {', '.join(r.filename_patterns)}" for r in self.readers if r.filename_patterns)
+        raise ParameterError(f"{path}: no reader recognises this file ({kinds})")
+
+    def _folder_not_recognised(self, path: Path) -> str:
+        """What a folder no reader accepts lacks: the missing table of the kind it looks like,
+        or else the file each kind of folder needs (not file-name patterns, which its other
+        files may well match)."""
+        names = sorted(p.name for p in path.iterdir())
+        for reader in self.readers:
+            present = sorted({n for pattern in reader.companion_files for n in fnmatch.filter(names, pattern)})
+            if present:
+                return (
+                    f"{path}: no connections table in this {reader.name} folder (it has "
+                    f"{', '.join(present)}): add {' or '.join(reader.directory_markers)}"
+                )
+        kinds = "; ".join(f"{r.name}: {', '.join(r.directory_markers)}" for r in self.readers if r.directory_markers)
+        return f"{path}: no reader recognises this folder; a folder is read when it holds one of ({kinds})"
 
     def model(self, name: str) -> Any:
         """The neuron model class called ``name``, imported now."""

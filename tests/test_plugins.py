@@ -42,3 +42,24 @@ def test_import_command_resolves_lazily():
     assert import_command("json:loads")("[1]") == [1]
     with pytest.raises(ValueError, match="module:attr"):
         import_command("json")
+
+
+def test_a_folder_missing_its_connections_table_is_told_what_is_missing(tmp_path):
+    registry = Registry.discover()
+    (tmp_path / "neurons.csv.gz").touch()  # matches the edge list's "*.csv.gz" too
+    (tmp_path / "classification.csv.gz").touch()
+    with pytest.raises(ValueError) as caught:
+        registry.reader_for(tmp_path)
+    message = str(caught.value)
+    assert "no connections table in this codex folder (it has classification.csv.gz, neurons.csv.gz)" in message
+    assert "add connections.csv* or connections_no_threshold.csv*" in message
+    assert "*.csv.gz" not in message  # no list of patterns its own files match
+
+
+def test_an_unknown_folder_lists_what_each_kind_of_folder_needs(tmp_path):
+    (tmp_path / "readme.txt").touch()
+    with pytest.raises(ValueError) as caught:
+        Registry.discover().reader_for(tmp_path)
+    message = str(caught.value)
+    assert "a folder is read when it holds one of" in message and "codex: connections.csv*" in message
+    assert "edgelist" not in message and "graphml" not in message  # file readers never read a folder
