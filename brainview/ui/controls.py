@@ -29,6 +29,10 @@ CLOCK_INTERVAL_MS = 200
 come up to 60 times a second, and a number changing faster than this cannot be read anyway."""
 
 
+PLAY_TIP = "Play or pause the simulation (Space)"
+PENDING_TIP = "Plays as soon as the simulation engine is ready; press again (Space) to cancel"
+
+
 def format_clock(t_ms: float) -> str:
     """Simulated time as ``0.250 s`` (ms resolution)."""
     return f"t = {t_ms / 1000.0:8.3f} s"
@@ -58,7 +62,7 @@ class SimulationControls(QObject):
         super().__init__(parent)
         self.running = False
         self.play_action = QAction("Play", self, checkable=True, shortcut=QKeySequence(Qt.Key.Key_Space))
-        self.play_action.setToolTip("Play or pause the simulation (Space)")
+        self.play_action.setToolTip(PLAY_TIP)
         self.play_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         self.step_action = QAction(f"Step {STEP_MS:g} ms", self, shortcut=QKeySequence(Qt.Key.Key_Period))
         self.step_action.setToolTip(f"Advance {STEP_MS:g} ms of simulated time and pause (.)")
@@ -131,7 +135,23 @@ class SimulationControls(QObject):
         self.play_action.blockSignals(True)
         self.play_action.setChecked(running)
         self.play_action.setText("Pause" if running else "Play")
+        self.play_action.setIconText(self.play_action.text())
+        self.play_action.setToolTip(PLAY_TIP)
         self.play_action.blockSignals(False)
+
+    def set_pending(self, pending: bool) -> None:
+        """Show a press of Play that waits for the engine ("Starting...", checked), or drop it.
+
+        The worker is not playing meanwhile, so :attr:`running` stays False and the clock stays put.
+        """
+        self.set_running(False)
+        if pending:
+            self.play_action.blockSignals(True)
+            self.play_action.setChecked(True)  # so that the next press unchecks it: a cancel
+            self.play_action.setText("Starting...")
+            self.play_action.setIconText("Starting...")  # the toolbar would drop the dots of a plain text
+            self.play_action.setToolTip(PENDING_TIP)
+            self.play_action.blockSignals(False)
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         """Update the clock and the real-time factor (while running, at most every CLOCK_INTERVAL_MS)."""

@@ -22,6 +22,7 @@ from brainview.experiment import DatasetChangedError, DatasetNotFoundError, Data
 from brainview.ui import experiment_files
 from brainview.ui.commands import Pause, Play, Reset, SetPacing, Snapshot, Step
 from brainview.ui.controls import SimulationControls
+from brainview.ui.engine_status import EngineStatus
 from brainview.ui.inspector import Inspector
 from brainview.ui.lesson import TOUCH_CIRCUIT, Lesson
 from brainview.ui.lesson_panel import LessonBanner, LessonPanel
@@ -53,10 +54,10 @@ class MainWindow(QMainWindow):
         self.experiment_path: str | None = None
         self.progress: QProgressDialog | None = None
         self.error_box: QMessageBox | None = None
-        self.engine_ready = False
         self.setWindowTitle("brainview")
         self.resize(1500, 950)
         self.controls = SimulationControls(settings.pacing(), self)
+        self.engine = EngineStatus(self.controls, self)
         self.view = ViewPanel(self)
         self.browser = CellTypeBrowser()
         self.inspector = Inspector()
@@ -90,7 +91,13 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         self._layout_restored = state is not None and self.restoreState(state)
+        self.statusBar().addPermanentWidget(self.engine.label)
         self.statusBar().showMessage("Loading...")
+
+    @property
+    def engine_ready(self) -> bool:
+        """The current dataset's simulation engine is built and compiled."""
+        return self.engine.ready
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
         super().showEvent(event)
@@ -126,6 +133,7 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.controls.playToggled.connect(self._on_play_toggled)
+        self.engine.playRequested.connect(lambda: self._send(Play()))
         self.controls.stepRequested.connect(lambda ms: self._send(Step(ms)))
         self.controls.resetRequested.connect(lambda: self._send(Reset()))
         self.controls.pacingChanged.connect(self._on_pacing_changed)
@@ -225,6 +233,7 @@ class MainWindow(QMainWindow):
                 self.open_experiment(path, chosen)
             return
         self.statusBar().showMessage(f"Could not open {job.name}")
+        self.engine.load_failed()
         self.show_error(f"Could not open {job.name}", message, details)
 
     def set_connectome(self, connectome: Connectome, experiment: Experiment | None = None,
@@ -241,10 +250,8 @@ class MainWindow(QMainWindow):
         worker.published.connect(self._on_snapshot)
         worker.stateChanged.connect(self.controls.set_running)
         worker.errored.connect(self._on_worker_error)
-        worker.ready.connect(self._on_worker_ready)
         worker.exported.connect(self._on_exported)
-        self.engine_ready = False
-        self.controls.set_running(False)
+        self.engine.attach(worker)
         # Bound methods, not lambdas: Qt drops them when the window goes, before the session's last signals.
         session.historyChanged.connect(self._on_history_changed)
         self._on_history_changed()
@@ -290,6 +297,8 @@ class MainWindow(QMainWindow):
             self.worker.submit(command)
 
     def _on_play_toggled(self, on: bool) -> None:
+        if self.engine.hold(on):  # no engine yet: it plays when ready, or a waiting Play is cancelled
+            return
         self._send(Play() if on else Pause())
         if on:
             self.statusBar().clearMessage()
@@ -317,10 +326,6 @@ class MainWindow(QMainWindow):
         self.traces.add_snapshot(snapshot)
         self.view.show_snapshot(snapshot)
         self.worker.acknowledge()
-
-    def _on_worker_ready(self, description: str) -> None:
-        self.engine_ready = True
-        self.statusBar().showMessage(f"Simulation ready ({description}). Press Space to play.", 8000)
 
     def _on_exported(self, written: list, problem: str) -> None:
         if problem:

@@ -22,6 +22,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from brainview.connectome import Connectome
 from brainview.ui import commands as cmd
 from brainview.ui.commands import Change, Pacer, Pacing, Snapshot
+from brainview.ui.engine_status import warm_up_engine
 
 PUBLISH_HZ = 60.0
 """Most snapshots published per second."""
@@ -76,9 +77,16 @@ class SimulationWorker(QObject):
     make_simulation : callable, optional
         ``make_simulation(connectome, overrides)`` builds the engine inside the worker thread
         (numba compiles there, not on the GUI thread); :func:`default_simulation` by default.
+    warm_up : callable or None, optional
+        Called in the worker thread before each build; returns True if it had to compile
+        (:func:`~brainview.ui.engine_status.warm_up_engine`, numba's cache, by default).
 
     Signals
     -------
+    preparing(float)
+        A build began, at this ``time.monotonic()``.
+    warmedUp(bool)
+        The warm-up before a build ended; True if it compiled (a cold cache).
     published(Snapshot)
         What happened since the previous snapshot.
     stateChanged(bool)
@@ -96,6 +104,8 @@ class SimulationWorker(QObject):
     that carries a lesion or stimulus change is not held back.
     """
 
+    preparing = Signal(float)
+    warmedUp = Signal(bool)
     published = Signal(object)
     stateChanged = Signal(bool)
     ready = Signal(str)
@@ -103,10 +113,12 @@ class SimulationWorker(QObject):
     exported = Signal(list, str)
 
     def __init__(self, connectome: Connectome, pacing: Pacing = Pacing(),
-                 make_simulation: Callable[[Connectome, dict], object] = default_simulation) -> None:
+                 make_simulation: Callable[[Connectome, dict], object] = default_simulation,
+                 warm_up: Callable[[], bool] | None = warm_up_engine) -> None:
         super().__init__()
         self.connectome = connectome
         self.make_simulation = make_simulation
+        self.warm_up = warm_up
         self.commands: queue.Queue = queue.Queue()
         self.pacer = Pacer(pacing, MAX_CHUNK_MS)
         self.thread = QThread()
@@ -177,7 +189,10 @@ class SimulationWorker(QObject):
 
     def _build(self, overrides: dict[str, float]):
         """A compiled engine with ``overrides``, or None (the error reported) if it cannot be built."""
+        self.preparing.emit(time.monotonic())
         try:
+            # Apart from the build, on tiny networks: the window can tell compiling from building.
+            self.warmedUp.emit(bool(self.warm_up()) if self.warm_up is not None else False)
             sim = self.make_simulation(self.connectome, dict(overrides))
             sim.step(1)  # compile the kernels now, in this thread, while the user looks around
             sim.reset()
