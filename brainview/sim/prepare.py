@@ -34,19 +34,26 @@ def _network(n: int, weights: np.ndarray, seed: int) -> Connectome:
     return Connectome(columns, rng.uniform(-10, 10, (n, 3)), chemical, gap, {"name": "engine warm-up"})
 
 
-def compile_engine() -> float:
+def compile_engine(fractional: bool = True) -> float:
     """Run every single-thread path of the engine once, so its kernels are compiled and cached.
+
+    Parameters
+    ----------
+    fractional : bool
+        Also the variant for fractional synapse weights (a weighted matrix: float64 input
+        sums). Whole synapse counts, as every cell-level connectome has, use the other.
 
     Returns
     -------
     float
-        Wall-clock seconds it took (about 3 s on a fresh install, well under 1 s afterwards).
+        Wall-clock seconds it took (3 s per variant on a fresh install, well under 1 s afterwards).
     """
     from brainview.sim import Simulation
 
     started = time.perf_counter()
     rng = np.random.default_rng(0)
-    for weights in (rng.integers(1, 20, 400).astype(float), rng.uniform(0.5, 20.0, 400)):
+    variants = [rng.integers(1, 20, 400).astype(float)] + [rng.uniform(0.5, 20.0, 400)] * fractional
+    for weights in variants:
         sim = Simulation(_network(40, weights, seed=1), seed=0)
         sim.stimulate([2, 3, 4], 200.0)
         sim.inject([5], 20.0)

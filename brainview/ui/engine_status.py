@@ -33,7 +33,8 @@ ENTRY_KERNELS = ("run_steps", "catch_up")
 
 
 def warm_up_engine() -> bool:
-    """Run every single-thread engine path on tiny networks, compiling what numba's cache lacks.
+    """Run the single-thread engine paths of whole-count networks on tiny ones, compiling what
+    numba's cache lacks.
 
     Returns
     -------
@@ -43,7 +44,9 @@ def warm_up_engine() -> bool:
     from brainview.sim.prepare import compile_engine
 
     before = _compiled_count()
-    compile_engine()
+    # Whole synapse counts only: a weighted matrix's variant compiles in its own build, and a
+    # first launch on the worm should not wait for it (brainview prepare compiles both).
+    compile_engine(fractional=False)
     return _compiled_count() > before
 
 
