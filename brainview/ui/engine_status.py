@@ -122,6 +122,9 @@ class EngineStatus(QObject):
         elif not on and self.pending:
             self.pending = False
         else:
+            if on and self.state == "ready":
+                self._fade.stop()
+                self.label.clear()  # "ready ... Press Space to play" is over once it plays
             return False
         self.controls.set_pending(self.pending)
         if not self.pending:

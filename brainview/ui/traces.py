@@ -12,6 +12,7 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from brainview.sim.params import ShiuParams
@@ -83,6 +84,8 @@ class TracesPanel(QWidget):
         self._new_serials: list[int] = []
         self.graphics = _TimedGraphics()
         self.raster_plot = self.graphics.addPlot(row=0, col=0)
+        self._row_groups: list[tuple[float, str]] = []
+        self.raster_plot.getViewBox().sigResized.connect(self._place_row_labels)
         self.rate_plot = self.graphics.addPlot(row=1, col=0)
         self.voltage_plot = self.graphics.addPlot(row=2, col=0)
         self.graphics.ci.layout.setRowStretchFactor(0, 3)
@@ -172,12 +175,28 @@ class TracesPanel(QWidget):
     def _label_rows(self, shown: np.ndarray) -> None:
         leaves = self.session.tree.leaf_index[shown]
         starts = np.flatnonzero(np.r_[True, leaves[1:] != leaves[:-1]]) if shown.size else np.zeros(0, int)
-        axis = self.raster_plot.getAxis("left")
         if 0 < starts.size <= MAX_TYPE_TICKS:
-            ticks = [(float(s), self.session.tree.leaves[int(leaves[s])].label) for s in starts]
-            axis.setTicks([ticks, []])
+            self._row_groups = [(float(s), self.session.tree.leaves[int(leaves[s])].label) for s in starts]
         else:
+            self._row_groups = []
+        self._place_row_labels()
+
+    def _place_row_labels(self) -> None:
+        """Label the raster's type bands, leaving out a label that would overlap the one above
+        it at the plot's present height (called again when the plot is resized)."""
+        axis = self.raster_plot.getAxis("left")
+        if not self._row_groups:
             axis.setTicks(None)
+            return
+        rows = max(self.raster.shown_rows.size, 1) if self.raster is not None else 1
+        pixels = max(self.raster_plot.getViewBox().height(), 1.0)
+        gap_rows = QFontMetrics(axis.font()).height() * rows / pixels  # one line of text, in rows
+        kept, last = [], -np.inf
+        for start, label in self._row_groups:
+            if start - last >= gap_rows:
+                kept.append((start, label))
+                last = start
+        axis.setTicks([kept, []])
 
     def _on_groups_changed(self) -> None:
         self.rates = History(tuple(t.label for t in self.session.groups.values()))

@@ -99,6 +99,7 @@ def test_a_second_press_before_the_engine_is_ready_cancels_the_waiting_play(qtbo
     assert "Press Space to play" in label()
     qtbot.keyClick(window, Qt.Key.Key_Space)  # ready: a press plays at once
     qtbot.waitUntil(lambda: controls.running and window.traces.now_ms > 0, timeout=30_000)
+    assert "Press Space to play" not in label()  # not while it plays
 
 
 def test_a_build_that_fails_drops_the_waiting_play(qtbot, window, gates):

@@ -210,3 +210,32 @@ def test_zero_rates_sit_on_an_axis_from_0_hz(qtbot, worm_session):
     traces.redraw()
     low, high = traces.rate_plot.getViewBox().viewRange()[1]
     assert low >= 0 and high - low >= RATE_AXIS_MIN_HZ - 1e-9
+
+
+def test_raster_type_labels_never_overlap_and_come_back_when_there_is_room(qtbot, worm_session):
+    from PySide6.QtGui import QFontMetrics
+
+    traces = TracesPanel(window_ms=500.0)
+    qtbot.addWidget(traces)
+    traces.set_session(worm_session)
+    sensory = worm_session.connectome.columns["cell_class"] == "sensory"
+    traces.set_focus(np.flatnonzero(sensory))  # a few dozen types, a few cells each
+    types = len(traces._row_groups)
+    assert 10 < types <= 40
+
+    def labels_at(height):
+        traces.resize(500, height)
+        traces.show()
+        qtbot.wait(50)
+        ticks = traces.raster_plot.getAxis("left")._tickLevels[0]
+        box = traces.raster_plot.getViewBox()
+        rows_per_pixel = traces.raster.shown_rows.size / box.height()
+        line = QFontMetrics(traces.raster_plot.getAxis("left").font()).height()
+        starts = [t for t, _ in ticks]
+        assert all(b - a >= line * rows_per_pixel - 1e-9 for a, b in zip(starts, starts[1:]))
+        return len(ticks)
+
+    few = labels_at(260)
+    many = labels_at(1400)
+    assert 0 < few < types  # a short plot keeps only labels that fit
+    assert many > few  # a tall one has room for more
