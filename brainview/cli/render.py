@@ -12,11 +12,15 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from pathlib import Path
 
 from brainview.cli._common import fail, load_connectome
 from brainview.errors import ParameterError
 
 VIEWS = ("front", "side", "top", "fit")
+
+LEGEND_ENTRIES = 20
+"""At most this many legend entries are drawn under the picture (then "... N more"); all are printed."""
 
 
 def add_parser(subparsers, help_text: str) -> None:
@@ -43,7 +47,8 @@ def add_parser(subparsers, help_text: str) -> None:
                         help="multiply mesh coordinates by F to get micrometres (0.001 for nanometres)")
     parser.add_argument("--backend", choices=("auto", "qt", "egl"), default="auto",
                         help="OpenGL window system: Qt (needs a display) or EGL (none needed)")
-    parser.add_argument("--legend", action="store_true", help="print the colour legend")
+    parser.add_argument("--legend", action="store_true",
+                        help="draw the colour legend in a strip under the picture, and print it")
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -83,15 +88,47 @@ def run(args: argparse.Namespace) -> int:
         for mesh in args.mesh:
             view.add_mesh(mesh, scale=args.mesh_scale)
         view.set_view(args.view or view.default_view())
-        written = view.render_png(args.out)
+        if args.legend and _qt_painting_available():
+            written = _write_with_legend(view.render(), view.legend(), connectome.meta.get("name", ""), args.out)
+        else:
+            written = view.render_png(args.out)
     except OSError as error:
         return fail(f"cannot write {args.out}: {error.strerror or error}")
     finally:
         view.close()
     mapping = view.legend()
+    if args.legend and not _qt_painting_available():
+        print("brainview: note: PySide6 is not installed, so the legend is printed, not drawn", file=sys.stderr)
     print(f"wrote {written} ({size[0]}x{size[1]}, {connectome.n:,} cells, "
           f"{args.view or view.default_view()} view)")
     if args.legend:
         for label, rgba in mapping:
             print(f"  #{''.join(f'{round(255 * c):02x}' for c in rgba[:3])}  {label}")
     return 0
+
+
+def _qt_painting_available() -> bool:
+    """True when PySide6's QtGui can be imported, to draw the legend strip."""
+    try:
+        import PySide6.QtGui  # noqa: F401 (only asked whether it imports)
+    except ImportError:
+        return False
+    return True
+
+
+def _write_with_legend(rgba, legend, name: str, path: str) -> Path:
+    """Write ``rgba`` with the legend strip of the app's Save picture (:mod:`brainview.ui.picture`)."""
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication
+
+    from brainview.ui.picture import compose_picture
+
+    if QGuiApplication.instance() is None:
+        # QPainter's text needs a Qt application; drawn with EGL there is none, and no display
+        # may be there either: the offscreen platform draws into images without one. A
+        # QApplication, not a QGuiApplication, so that widgets made later in the process work.
+        QApplication(["brainview", "-platform", "offscreen"])
+    image = compose_picture(rgba, legend, name, max_entries=LEGEND_ENTRIES)
+    if not image.save(path, "PNG"):
+        raise OSError("the PNG could not be written (is the folder there and writable?)")
+    return Path(path)

@@ -17,7 +17,7 @@ SHORTCUTS = (
     ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo a lesion or stimulus"),
     ("L / Shift+L", "silence / ablate the browser's current group"),
     ("Ctrl+F", "search the cell-type browser"), ("V", "trace the voltage of the selected cell"),
-    ("Esc", "clear the selection"), ("Ctrl+O / Ctrl+Shift+O", "open a file / a folder of tables"),
+    ("Esc", "clear the selection"), ("Ctrl+O / Ctrl+Shift+O", "open a file / a folder of tables"), ("Ctrl+Shift+P", "save a picture of the 3D view"),
     ("F1", "this list"),
 )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 
-from brainview.ui import experiment_files
+from brainview.ui import experiment_files, picture
 from brainview.ui.lesson import LESSONS, Lesson
 
 
@@ -29,6 +29,7 @@ def build_menus(window) -> None:
     _action(window, file_menu, "Save experiment &as...", QKeySequence.StandardKey.SaveAs,
         lambda: experiment_files.save(window))
     _action(window, file_menu, "E&xport run...", QKeySequence("Ctrl+E"), lambda: experiment_files.export_run(window))
+    _action(window, file_menu, "Save &picture...", QKeySequence("Ctrl+Shift+P"), lambda: picture.save_picture(window))
     window.restore_action = _action(window, file_menu, "Restore the last experiment on launch", None,
                      window.settings.set_restore_last_experiment)
     window.restore_action.setCheckable(True)

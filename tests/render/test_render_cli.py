@@ -74,5 +74,27 @@ def test_render_writes_a_png_of_the_default_dataset(gl_backend, worm, tmp_path, 
     assert "ACh" in printed and "GABA" in printed
     data = out.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    assert int.from_bytes(data[16:20], "big") == 400 and int.from_bytes(data[20:24], "big") == 240
+    assert int.from_bytes(data[16:20], "big") == 400
+    assert int.from_bytes(data[20:24], "big") > 240  # --legend adds its strip under the picture
     assert len(data) > 2000  # not a blank image (blank ones compress to a few hundred bytes)
+
+
+@pytest.mark.gl
+def test_the_legend_is_drawn_under_the_picture_and_still_printed(gl_backend, tmp_path, capsys):
+    from PySide6.QtGui import QImage
+
+    from brainview.ui.picture import LINE_PX, MARGIN_PX, strip_height
+
+    plain, legend = tmp_path / "plain.png", tmp_path / "legend.png"
+    assert main(["render", "--out", str(plain), "--size", "640x200", "--color-by", "nt"]) == 0
+    assert main(["render", "--out", str(legend), "--size", "640x200", "--color-by", "nt", "--legend"]) == 0
+    printed = capsys.readouterr().out
+    assert "ACh" in printed and "GABA" in printed
+    with_strip, without = QImage(str(legend)), QImage(str(plain))
+    assert (without.width(), without.height()) == (640, 200)
+    # the neurotransmitters fit on one line at 640 pixels, then the dataset's name
+    assert (with_strip.width(), with_strip.height()) == (640, 200 + strip_height(2))
+    assert strip_height(2) == 2 * MARGIN_PX + 2 * LINE_PX
+    assert with_strip.copy(0, 0, 640, 200) == without.copy(0, 0, 640, 200)  # the same view above the strip
+    swatch = with_strip.pixelColor(MARGIN_PX + 6, 200 + MARGIN_PX + LINE_PX // 2)  # the first entry's disc
+    assert swatch.red() > 200 and swatch.blue() < 100  # ACh's orange, the largest group

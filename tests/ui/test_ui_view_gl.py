@@ -117,3 +117,41 @@ def test_the_legend_lists_every_entry_and_wraps_instead_of_cutting(qtbot, gl_win
         assert label in text
     assert panel.legend.wordWrap()
     assert panel.legend.heightForWidth(150) > panel.legend.heightForWidth(1500) > 0
+
+
+def test_save_picture_writes_the_view_at_twice_its_size_with_the_legend_and_time(qtbot, gl_window, tmp_path,
+                                                                                 monkeypatch):
+    from PySide6.QtGui import QImage
+    from PySide6.QtWidgets import QFileDialog
+
+    from brainview.ui.picture import PICTURE_SCALE
+
+    window = gl_window
+    panel = window.view
+    window.stimuli.selector.setText("ALML,ALMR,AVM")
+    window.stimuli.drive_button.click()
+    window.controls.step_action.trigger()
+    qtbot.waitUntil(lambda: panel.clock_ms > 0, timeout=20_000)
+    asked = []
+
+    def answer(parent, title, start, filters):
+        asked.append(start)
+        return str(tmp_path / "shot"), filters
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", answer)
+    action = next(a for a in window.actions() if a.text() == "Save &picture...")
+    assert action.shortcut().toString() == "Ctrl+Shift+P"
+    action.trigger()
+    assert asked and asked[0].endswith(f"_t{panel.clock_ms / 1000:.3f}s.png")
+    written = tmp_path / "shot.png"  # the suffix is added
+    image = QImage(str(written))
+    width, height = panel.view.canvas.size
+    assert image.width() == PICTURE_SCALE * width
+    assert image.height() > PICTURE_SCALE * height  # the view, then the caption strip
+    assert window.statusBar().currentMessage() == f"Picture saved: {written}"
+    assert panel.view.canvas.size == (width, height)  # drawn at twice the size, the widget untouched
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda *args: (str(tmp_path / "no-such-folder" / "x.png"), ""))
+    action.trigger()
+    assert window.error_box is not None and "no-such-folder/x.png" in window.error_box.text()
