@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from flywire_scale import flywire_scale_or_random  # noqa: E402
 from machine import describe  # noqa: E402
 
 
@@ -43,20 +44,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--random", type=int, metavar="N", help="N random points instead of the FlyWire-scale data")
     parser.add_argument("--backend", choices=("auto", "qt", "egl"), default="auto")
     return parser.parse_args(argv)
-
-
-def load_cells(args):
-    """The connectome to draw: FlyWire-scale (cached in bench/out) or N random points."""
-    if args.random is None:
-        from flywire_scale import flywire_scale_connectome
-
-        return flywire_scale_connectome()
-    from brainview.connectome import Connectome, SynapseCSR
-
-    rng = np.random.default_rng(0)
-    n = args.random
-    position = rng.normal(size=(n, 3)) * [250.0, 120.0, 90.0]
-    return Connectome({"id": np.arange(n)}, position, SynapseCSR.empty(n), None, {"name": f"{n} random points"})
 
 
 class Counters:
@@ -132,7 +119,7 @@ def main(argv=None) -> int:
     from brainview.render import ConnectomeView, ViewSettings
 
     size = parse_size(args.size)
-    connectome = load_cells(args)
+    connectome = flywire_scale_or_random(args.random)
     view = ConnectomeView(settings=ViewSettings(size=size, backend=args.backend), show=True)
     view.set_connectome(connectome)
     canvas = view.canvas

@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from flywire_scale import flywire_scale_or_random  # noqa: E402
 from machine import describe  # noqa: E402
 
 
@@ -47,20 +48,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--backend", choices=("auto", "qt", "egl"), default="auto")
     parser.add_argument("--skip-markers", action="store_true", help="do not measure vispy's Markers")
     return parser.parse_args(argv)
-
-
-def load_cells(args):
-    """The connectome to draw: FlyWire-scale (cached in bench/out) or N random points."""
-    if args.random is None:
-        from flywire_scale import flywire_scale_connectome
-
-        return flywire_scale_connectome()
-    from brainview.connectome import Connectome, SynapseCSR
-
-    rng = np.random.default_rng(0)
-    n = args.random
-    position = rng.normal(size=(n, 3)) * [250.0, 120.0, 90.0]
-    return Connectome({"id": np.arange(n)}, position, SynapseCSR.empty(n), None, {"name": f"{n} random points"})
 
 
 class UploadCounter:
@@ -245,7 +232,7 @@ def main(argv=None) -> int:
 
     size = parse_size(args.size)
     start = time.perf_counter()
-    connectome = load_cells(args)
+    connectome = flywire_scale_or_random(args.random)
     load_s = time.perf_counter() - start
     view = ConnectomeView(settings=ViewSettings(size=size, backend=args.backend), show=True)
     start = time.perf_counter()

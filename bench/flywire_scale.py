@@ -164,3 +164,15 @@ def flywire_scale_connectome():
 
 if __name__ == "__main__":
     print(flywire_scale_connectome())
+
+
+def flywire_scale_or_random(random: int | None):
+    """The connectome a rendering benchmark draws: FlyWire-scale, or ``random`` random points."""
+    if random is None:
+        return flywire_scale_connectome()
+    from brainview.connectome import Connectome, SynapseCSR
+
+    rng = np.random.default_rng(0)
+    position = rng.normal(size=(random, 3)) * [250.0, 120.0, 90.0]
+    return Connectome({"id": np.arange(random)}, position, SynapseCSR.empty(random), None,
+                      {"name": f"{random} random points"})

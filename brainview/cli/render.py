@@ -74,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
         return fail(f"{args.path or 'the default dataset'} has no cells; there is nothing to render")
     flags = {key: resolve(connectome, getattr(args, key)) if getattr(args, key) else None
              for key in ("select", "lesion", "hide")}
+    draw_legend = args.legend and _qt_painting_available()
     try:
         view = ConnectomeView(settings=ViewSettings(size=size, backend=args.backend))
     except GLUnavailableError as error:
@@ -88,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
         for mesh in args.mesh:
             view.add_mesh(mesh, scale=args.mesh_scale)
         view.set_view(args.view or view.default_view())
-        if args.legend and _qt_painting_available():
+        if draw_legend:
             written = _write_with_legend(view.render(), view.legend(), connectome.meta.get("name", ""), args.out)
         else:
             written = view.render_png(args.out)
@@ -97,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         view.close()
     mapping = view.legend()
-    if args.legend and not _qt_painting_available():
+    if args.legend and not draw_legend:
         print("brainview: note: PySide6 is not installed, so the legend is printed, not drawn", file=sys.stderr)
     print(f"wrote {written} ({size[0]}x{size[1]}, {connectome.n:,} cells, "
           f"{args.view or view.default_view()} view)")

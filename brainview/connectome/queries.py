@@ -114,19 +114,20 @@ def _is_pattern(label: str) -> bool:
 
 def downstream(connectome: Connectome, rows: Iterable[int] | int, min_count: float = 1) -> np.ndarray:
     """Cells that receive at least ``min_count`` synapses from any of ``rows``."""
-    return _partners(connectome.chemical, rows, min_count)
+    return _partners(connectome.chemical, _checked_rows(connectome, rows), min_count)
 
 
 def upstream(connectome: Connectome, rows: Iterable[int] | int, min_count: float = 1) -> np.ndarray:
     """Cells that send at least ``min_count`` synapses to any of ``rows``."""
-    return _partners(connectome.chemical.transposed, rows, min_count)
+    return _partners(connectome.chemical.transposed, _checked_rows(connectome, rows), min_count)
 
 
-def _partners(csr, rows, min_count: float) -> np.ndarray:
-    rows = np.atleast_1d(np.asarray(rows, dtype=np.int64))
-    n = csr.indptr.shape[0] - 1
-    if rows.size and (rows.min() < 0 or rows.max() >= n):
-        raise ParameterError(f"cell rows must lie in [0, {n - 1}], got {rows.min()} .. {rows.max()}")
+def _checked_rows(connectome: Connectome, rows: Iterable[int] | int) -> np.ndarray:
+    """``rows`` (one or many row numbers) as :func:`rows_of` checks them."""
+    return rows_of(connectome, np.atleast_1d(np.asarray(rows, dtype=np.int64)))
+
+
+def _partners(csr, rows: np.ndarray, min_count: float) -> np.ndarray:
     edges = csr.edges_of(rows)  # the rows' connections only, without a Python loop per row
     return np.unique(csr.indices[edges][csr.weight[edges] >= min_count]).astype(np.int64)
 

@@ -123,6 +123,7 @@ class Simulation:
         if isinstance(dense_fraction, bool) or not isinstance(dense_fraction, numbers.Integral) or not 0 <= dense_fraction <= 2**30:
             raise ParameterError(f"dense_fraction must be a whole number from 0 to 2**30; was {dense_fraction!r}")
         self._dense_fraction = int(dense_fraction)
+        self._input_sum_dtype = input_sum_dtype(self.network)  # a pass over every connection: once
         self.constants = self.model.constants(self.dt_ms, float(np.max(self._gap_weight_sums(), initial=0.0)))
         self.quiet_table = self.model.quiet_table(self.dt_ms)
         self.refractory_steps = self.model.refractory_steps(self.dt_ms)
@@ -164,7 +165,7 @@ class Simulation:
             next_sleeper=np.full(n, -1, np.int32),
             partition=partition(self.network, self._threads, self._parallel_min_events),
             partition_counts=np.zeros(max(self._threads, 1), np.int64),
-            input_sum=np.zeros(n, input_sum_dtype(self.network)),
+            input_sum=np.zeros(n, self._input_sum_dtype),
             received=cells["received"],
             receivers=np.zeros(n, np.int32),
             parallel_min_events=self._parallel_min_events,

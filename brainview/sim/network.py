@@ -28,14 +28,16 @@ def packed_events(targets: np.ndarray, signed_count: np.ndarray, n: int) -> tupl
     when a count is not a whole number or too large for the bits left.
     """
     target_bits = max(int(n - 1).bit_length(), 1)
-    limit = 2 ** (31 - target_bits)
-    whole = signed_count.size == 0 or (
-        np.all(signed_count == np.round(signed_count)) and np.max(np.abs(signed_count)) < limit
-    )
-    if target_bits > 30 or not whole:
+    fits = signed_count.size == 0 or np.max(np.abs(signed_count)) < 2 ** (31 - target_bits)
+    if target_bits > 30 or not (_whole_numbers(signed_count) and fits):
         return np.zeros(0, np.int32), target_bits
     packed = (signed_count.astype(np.int64) << target_bits) | targets.astype(np.int64)
     return packed.astype(np.int32), target_bits
+
+
+def _whole_numbers(counts: np.ndarray) -> bool:
+    """True when every signed synapse count is a whole number (so sums of them are exact)."""
+    return bool(np.all(counts == np.round(counts)))
 
 
 def network_arrays(connectome: Connectome) -> Network:
@@ -95,7 +97,7 @@ def input_sum_dtype(network: Network) -> np.dtype:
     """
     n = network.indptr.shape[0] - 1
     counts = network.signed_count
-    if counts.size and not np.all(counts == np.round(counts)):
+    if not _whole_numbers(counts):
         return np.dtype(np.float64)
     incoming = np.bincount(network.targets, weights=np.abs(counts), minlength=n)
     return np.dtype(np.float32 if np.max(incoming, initial=0.0) < 2**24 else np.float64)
