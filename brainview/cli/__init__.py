@@ -25,6 +25,9 @@ SUBCOMMANDS = {
     "convert": "Convert any supported input to native HDF5, GraphML, GEXF or SONATA (by the destination).",
     "simulate": "Run the spiking simulation headless; write the run as brainview-run, NWB or SONATA.",
     "render": "Draw a connectome off screen and write a PNG.",
+    "compare": "Compare the control with lesion conditions over trials, with statistics.",
+    "screen": "Lesion each cell type (or cell) of a selection in turn and rank the effects.",
+    "experiment": "Run the conditions of an experiment file against its control, with statistics.",
     "prepare": "Compile the simulation engine once after installing, so no first run waits for it.",
 }
 
