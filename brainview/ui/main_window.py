@@ -21,6 +21,7 @@ from brainview.ui.browser import CellTypeBrowser
 from brainview.experiment import DatasetChangedError, DatasetNotFoundError, DatasetRef, Experiment, write_experiment
 from brainview.ui import experiment_files
 from brainview.ui.commands import Pause, Play, Reset, SetPacing, Snapshot, Step
+from brainview.ui.compare_panel import install_compare_dock
 from brainview.ui.controls import SimulationControls
 from brainview.ui.engine_status import EngineStatus
 from brainview.ui.inspector import Inspector
@@ -84,6 +85,7 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["stimuli"], self.docks["lesson"])
         self.docks["stimuli"].raise_()
         self.docks["lesson"].hide()
+        self.compare = install_compare_dock(self)
         self.addToolBar(self.controls.toolbar(self))
         build_menus(self)
         self._connect()
@@ -257,7 +259,7 @@ class MainWindow(QMainWindow):
         self._on_history_changed()
         self._last_generation = -1
         self.controls.show_params(session.experiment.params)
-        for panel in (self.browser, self.inspector, self.stimuli, self.traces, self.view):
+        for panel in (self.browser, self.inspector, self.stimuli, self.traces, self.view, self.compare):
             panel.set_session(session)
         fitting = set()
         for action, lesson in self.lesson_actions:
@@ -411,6 +413,7 @@ class MainWindow(QMainWindow):
                 pass  # nothing to restore next time; closing must not fail for it
         self.settings.save_window_state(self.saveGeometry(), self.saveState())
         self.settings.sync()
+        self.compare.shutdown()
         self._stop_worker()
         if self.load_job is not None:
             self.load_job.cancel()
