@@ -75,8 +75,8 @@ def format_report(result, rows_shown: int = 30) -> str:
         "Each lesion condition against the control, per readout: the difference of mean rates "
         "(condition - control) with a 95 % bootstrap confidence interval (BCa; trials resampled "
         "within each condition), Cliff's delta as effect size (-1: every lesioned trial below every "
-        "control trial), a two-sided permutation test of the difference of means over trials "
-        "(exact when the trials allow few enough relabellings), and Benjamini-Hochberg "
+        "control trial), a two-sided test over trials (the exact permutation test of the difference "
+        "of means up to 8 trials against 8, Mann-Whitney U beyond), and Benjamini-Hochberg "
         f"q-values over all {n} comparisons."
     )
     lines.append("")
