@@ -99,3 +99,10 @@ def test_a_damaged_condition_file_is_an_error_naming_it(relay, tmp_path):
 def test_an_unknown_scheduler_is_an_error(relay):
     with pytest.raises(ParameterError, match="tcp://HOST:PORT"):
         run_comparison(relay_comparison(relay), scheduler="somewhere")
+
+
+def test_progress_says_trials_done_of_the_total_and_the_time_left(relay):
+    reports = []
+    run_comparison(relay_comparison(relay, trials=2), scheduler="serial", progress=lambda f, m: reports.append((f, m)))
+    assert [f for f, _ in reports] == pytest.approx([i / 6 for i in range(1, 7)])
+    assert reports[0][1].startswith("1/6 trials, ") and reports[-1][1] == "6/6 trials, 0 s left"
