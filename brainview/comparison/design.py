@@ -144,6 +144,10 @@ class Comparison:
             raise ParameterError("a comparison needs at least one readout: the cells whose rates are compared")
         if not self.conditions:
             raise ParameterError("a comparison needs at least one lesion condition to compare with the control")
+        labels = [r.label for r in self.readouts]
+        for label in labels:
+            if labels.count(label) > 1:
+                raise ParameterError(f"two readouts are called {label!r}; each readout needs its own label")
         names = [c.name for c in self.conditions]
         for name in names:
             if not name.strip() or name == CONTROL or names.count(name) > 1:

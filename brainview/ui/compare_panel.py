@@ -50,7 +50,8 @@ HEADER_TIPS = (
     "Mean rate per cell with the lesions, over the trials",
     "Lesioned minus control, with its 95% bootstrap interval (BCa)",
     "Cliff's delta: -1 when every lesioned trial fired less than every control trial, +1 when more",
-    f"Mann-Whitney p, corrected for the number of rows (Benjamini-Hochberg); bold below {Q_LEVEL:g}",
+    "p of a two-sided test over trials (exact permutation up to 8 against 8, Mann-Whitney beyond), "
+    f"corrected for the number of rows (Benjamini-Hochberg); bold below {Q_LEVEL:g}",
 )
 
 IDLE_TEXT = ("Runs the stimuli that are on without and with the current lesions, in the background, "

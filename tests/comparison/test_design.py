@@ -54,3 +54,10 @@ def test_fingerprints_tell_designs_and_lesions_apart(relay):
     assert base.fingerprint != relay_comparison(relay, seed=1).fingerprint
     a = cells(relay, "A", DRIVEN)
     assert Condition("x", (Lesion(a),)).fingerprint != Condition("x", (Lesion(a, "ablate"),)).fingerprint
+
+
+def test_readouts_need_distinct_labels(relay):
+    comparison = relay_comparison(relay)
+    with pytest.raises(ParameterError, match="two readouts are called 'A'"):
+        type(comparison)(relay, comparison.dataset, comparison.stimuli, comparison.readouts[:1] * 2,
+                         comparison.conditions)
