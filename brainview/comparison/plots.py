@@ -116,7 +116,7 @@ def plot_rates(
     figure = Figure(figsize=(n_columns * panel_w, n_rows * panel_h + 0.5), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
 
-    title = f"Rates by condition (control: {control})"
+    title = "Mean rate per cell in each trial, by condition" + (f" (control: {control})" if control != "control" else "")
     if n_conditions > shown:
         title += f": the {shown} of {n_conditions} conditions with the lowest q per readout"
     figure.suptitle(f"{title}; red: q < {SIGNIFICANT_Q:g}", fontsize=10)
