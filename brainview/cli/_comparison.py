@@ -25,7 +25,8 @@ def add_execution_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, default=None, metavar="N",
                         help="worker processes of the local cluster (default: one per core)")
     parser.add_argument("--serial", action="store_true",
-                        help="run the trials one after another in this process, without Dask")
+                        help="run the trials one after another in this process, without Dask: faster for short "
+                             "runs on few cores (a local cluster takes seconds to start and to receive the network)")
 
 
 def add_design_options(parser: argparse.ArgumentParser) -> None:
