@@ -267,7 +267,7 @@ def profile_dense(case: dict, samples: int = 5, repeats: int = 5, gap_steps: int
         return fraction > 0 and events_due(st) * fraction >= n
 
     parts = [
-        ("whole step (run_steps, 1 step)", "run_steps", lambda st: (net, k, table, st, sim._drive, record(st), 1)),
+        ("whole step (run_steps, 1 step)", "run_steps", lambda st: (net, k, table, st, sim._drive, record(st), sim._plasticity, 1)),
         ("update + threshold", "_update_and_threshold", lambda st: (k, st, int(st.counters[0]))),
         ("wake refractory cells due", "_wake", lambda st: (st, int(st.counters[0]))),
         ("prefetch the next step's rows", "_prefetch_rows",

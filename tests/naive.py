@@ -55,6 +55,7 @@ def shiu_reference(
     drive=None,
     status_at=None,
     probe=None,
+    plastic=None,
 ):
     """Step the Shiu model on every cell, every step, with dense arrays.
 
@@ -68,11 +69,16 @@ def shiu_reference(
         Lesion status per cell (0 normal, 1 silenced, 2 ablated) from a step on.
     probe : array of int, optional
         Cells whose ``v`` (mV) is returned after every step.
+    plastic : dict, optional
+        The three-factor rule: ``pre``, ``post`` (one entry per plastic connection), ``gates``
+        (``(modulator, connection, sign)`` triples), ``tau_e_ms``, ``eta_mV``, ``w_min_mV``,
+        ``w_max_mV``. The trace of every cell decays every step by ``exp(-dt / tau_e)``.
 
     Returns
     -------
     spikes : list of (step, cell)
     probes : array (n_steps, len(probe)), mV
+    weights : array (n_steps, connections), mV, after every step (only with ``plastic``)
     """
     n = connectome.n
     p = params
@@ -100,7 +106,12 @@ def shiu_reference(
     g = np.zeros(n)
     last_spike = np.full(n, -(2**62))
     queue = [[] for _ in range(n_steps + delay + 1)]
-    spikes, trace = [], []
+    spikes, trace, weight_trace = [], [], []
+    if plastic is not None:
+        w_syn = p.w_syn_mV
+        weights = signed_counts[plastic["pre"], plastic["post"]] * w_syn
+        eligibility = np.zeros(n)
+        decay_e = np.exp(-dt_ms / plastic["tau_e_ms"])
     for step in range(n_steps):
         if step in status_at:
             new = np.asarray(status_at[step], np.uint8)
@@ -115,6 +126,14 @@ def shiu_reference(
         v = np.where(integrating, v_0 + forcing + (u - forcing) * decay_v + g * g_to_v, v)
         g = np.where(integrating, g * decay_g, g)
         spiking = np.flatnonzero(integrating & (v > v_th))
+        if plastic is not None:  # eligibility first, then the modulators; arrivals see the new weights
+            eligibility *= decay_e
+            eligibility[np.intersect1d(spiking, plastic["pre"])] += 1.0
+            for modulator, connection, sign in plastic["gates"]:
+                if modulator in spiking:
+                    changed = weights[connection] + sign * plastic["eta_mV"] * eligibility[plastic["pre"][connection]]
+                    weights[connection] = min(max(changed, plastic["w_min_mV"]), plastic["w_max_mV"])
+            signed_counts[plastic["pre"], plastic["post"]] = weights / w_syn
         queue[step + delay].extend(spiking.tolist())
         receptive = normal & (step - last_spike >= refractory_steps)
         # A step's input is w_syn times the sum of the signed synapse counts arriving: whole
@@ -131,6 +150,10 @@ def shiu_reference(
         spikes.extend((step, int(cell)) for cell in spiking)
         if probe is not None:
             trace.append(v[np.asarray(probe)] * 1e3)
+        if plastic is not None:
+            weight_trace.append(weights.copy())
+    if plastic is not None:
+        return spikes, np.array(trace), np.array(weight_trace)
     return spikes, np.array(trace)
 
 

@@ -26,6 +26,7 @@ from brainview.sim.models import ShiuLIF
 from brainview.sim.monitors import ProbeRecord, RateMonitor, SpikeRecord
 from brainview.sim.network import checked_network, input_sum_dtype, network_arrays, partition
 from brainview.sim.params import ShiuParams, check_dt, run_steps_of, steps_of
+from brainview.sim.plasticity import PlasticityRule, PlasticSynapses, WeightMonitor, no_plasticity, plastic_network
 from brainview.sim.stimuli import Stimulus, StimulusBook, StimulusHandle, StimulusKind
 from brainview.sim.targets import Target, resolve_target
 
@@ -83,6 +84,10 @@ class Simulation:
         active cells reach ``1 / dense_fraction`` of all cells, and finds the cells its spikes
         reach by a scan once the synaptic events do (0: always from lists). Results are the
         same to the bit whatever the value; it only changes speed.
+    plasticity : PlasticityRule, optional
+        Dopamine-gated plasticity on the connections it names (:mod:`brainview.sim.plasticity`);
+        the simulation then holds its own copy of the weights (:attr:`plastic`,
+        :meth:`plastic_weights_mV`, :meth:`add_weight_monitor`).
 
     Examples
     --------
@@ -106,6 +111,7 @@ class Simulation:
         threads: int = 1,
         parallel_min_events: int = PARALLEL_MIN_EVENTS,
         dense_fraction: int = kernels.DENSE_FRACTION,
+        plasticity: PlasticityRule | None = None,
     ) -> None:
         self.connectome = connectome
         self.model = ShiuLIF(params)
@@ -123,7 +129,14 @@ class Simulation:
         if isinstance(dense_fraction, bool) or not isinstance(dense_fraction, numbers.Integral) or not 0 <= dense_fraction <= 2**30:
             raise ParameterError(f"dense_fraction must be a whole number from 0 to 2**30; was {dense_fraction!r}")
         self._dense_fraction = int(dense_fraction)
-        self._input_sum_dtype = input_sum_dtype(self.network)  # a pass over every connection: once
+        self.plastic: PlasticSynapses | None = None
+        self._plasticity = no_plasticity(connectome.n)
+        if plasticity is not None:  # this simulation's own weights: a copy of the network's
+            self.network, self._plasticity, self.plastic = plastic_network(
+                connectome, self.network, plasticity, self.params.w_syn_mV, self.dt_ms
+            )
+        # A pass over every connection, once; plastic weights leave whole numbers: float64 sums.
+        self._input_sum_dtype = np.dtype(np.float64) if self.plastic is not None else input_sum_dtype(self.network)
         self.constants = self.model.constants(self.dt_ms, float(np.max(self._gap_weight_sums(), initial=0.0)))
         self.quiet_table = self.model.quiet_table(self.dt_ms)
         self.refractory_steps = self.model.refractory_steps(self.dt_ms)
@@ -133,6 +146,7 @@ class Simulation:
         self.spikes = SpikeRecord(self.dt_ms, connectome)
         self.probes = ProbeRecord()
         self.rates: dict[str, RateMonitor] = {}
+        self.weight_monitors: list[WeightMonitor] = []
         self.log: list[LogEntry] = []
         self._state = self._initial_state(n)
         self._drive = self.stimuli.poisson_drive(self.dt_ms, self.seed, self.trial)
@@ -264,7 +278,11 @@ class Simulation:
             raise ParameterError(f"the number of steps must be a whole number, zero or more; was {n_steps!r}")
         done = 0
         while done < n_steps:
-            done += self._run_chunk(min(CHUNK_STEPS, n_steps - done))
+            chunk = min(CHUNK_STEPS, n_steps - done, *(m.steps_to_next(self.steps_done) for m in self.weight_monitors))
+            done += self._run_chunk(chunk)
+            for monitor in self.weight_monitors:
+                if monitor.due(self.steps_done):
+                    monitor.sample(self)
             if progress is not None:
                 progress(done / n_steps, f"{self.time_ms:.0f} ms simulated")
         return n_steps
@@ -282,7 +300,7 @@ class Simulation:
         while done < n_steps:
             done += run_steps(
                 self.network, self.constants, self.quiet_table, self._state, self._drive,
-                record._replace(probe_v=probe_v[done:]), n_steps - done,
+                record._replace(probe_v=probe_v[done:]), self._plasticity, n_steps - done,
             )
             if done < n_steps:  # the spike buffer filled up: keep what it holds, then go on
                 self._take_spikes(record)
@@ -378,6 +396,31 @@ class Simulation:
         rows = np.zeros(0, np.int64) if target is None else resolve_target(self.connectome, target)[0]
         self.probes.set_rows(rows, self.steps_done)
 
+    def plastic_weights_mV(self) -> np.ndarray:
+        """The weight of each plastic connection now (``plastic.pre[i] -> plastic.post[i]``), mV."""
+        if self.plastic is None:
+            raise ParameterError("this simulation has no plastic synapses: give Simulation(plasticity=...)")
+        return self.network.signed_count[self.plastic.edges].astype(np.float64) * self.params.w_syn_mV
+
+    def reset_weights(self) -> None:
+        """Plastic weights back to their starting values and eligibility to 0 (no-op without plasticity)."""
+        if self.plastic is not None:
+            self.network.signed_count[self.plastic.edges] = self.plastic.initial
+            self._plasticity.trace[:] = 0.0
+            self._plasticity.trace_step[:] = self.steps_done
+            for monitor in self.weight_monitors:
+                monitor.sample(self)
+
+    def add_weight_monitor(self, by: str = "cell_type", every_ms: float = 10.0) -> WeightMonitor:
+        """Record the plastic weights summed per label of the postsynaptic cells' column ``by``
+        every ``every_ms`` from now on (and at once); see :class:`~brainview.sim.plasticity.WeightMonitor`."""
+        if self.plastic is None:
+            raise ParameterError("this simulation has no plastic synapses: give Simulation(plasticity=...)")
+        monitor = WeightMonitor(self.connectome, self.plastic, by, steps_of(every_ms, self.dt_ms, "the weight interval"))
+        monitor.sample(self)
+        self.weight_monitors.append(monitor)
+        return monitor
+
     def add_rate_monitor(
         self, by: str = "cell_type", bin_ms: float = 10.0,
         groups: Mapping[str, Target] | Sequence[tuple[str, Target]] | None = None,
@@ -416,6 +459,9 @@ class Simulation:
             self.lesions.clear()
             self.stimuli.clear()
         self._state = self._initial_state(self.n)
+        for monitor in self.weight_monitors:
+            monitor.clear()
+        self.reset_weights()
         self.spikes.clear(0)
         self.probes.clear(0)
         for monitor in self.rates.values():

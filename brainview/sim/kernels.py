@@ -102,6 +102,7 @@ from brainview.sim.state import (  # noqa: F401  (re-exported: the kernels' voca
     EngineState,
     ModelConstants,
     Network,
+    Plasticity,
     PoissonDrive,
 )
 
@@ -446,6 +447,33 @@ def _poisson_events(k, st, drive, step):
             v[cell] += k.w_poi
 
 
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
+def _plasticity_step(pl, spiking, n_spiking, step):
+    """The three-factor rule at ``step`` (:mod:`brainview.sim.plasticity`), for its spikes in order.
+
+    First each spiking presynaptic cell's eligibility decays to this step and rises by 1; then
+    each spiking modulator changes every plastic connection it gates by ``sign x eta x``
+    eligibility (of the connection's presynaptic cell, now), clipped to ``[w_min, w_max]``. The
+    new weight acts on every spike that arrives from this step on.
+    """
+    if pl.gate_indptr.shape[0] == 0:
+        return
+    trace, trace_step, weights = pl.trace, pl.trace_step, pl.weights  # weights is net.signed_count
+    for q in range(n_spiking):
+        cell = spiking[q]
+        if pl.is_pre[cell]:
+            trace[cell] = trace[cell] * math.exp(-(step - trace_step[cell]) * pl.dt_over_tau_e) + 1.0
+            trace_step[cell] = step
+    for q in range(n_spiking):
+        modulator = spiking[q]
+        for j in range(pl.gate_indptr[modulator], pl.gate_indptr[modulator + 1]):
+            pre = pl.gate_pre[j]
+            eligibility = trace[pre] * math.exp(-(step - trace_step[pre]) * pl.dt_over_tau_e)
+            edge = pl.gate_edge[j]
+            weight = weights[edge] + pl.gate_sign[j] * pl.eta * eligibility
+            weights[edge] = min(max(weight, pl.w_min), pl.w_max)
+
+
 # numba's own ndarray.sort costs about a second of compilation on a first run; this, 0.1 s.
 @njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
 def _sort_cells(values, count):
@@ -466,10 +494,11 @@ def _sort_cells(values, count):
 
 
 @njit(cache=True, nogil=True, no_cfunc_wrapper=True)
-def run_steps(net, k, table, st, drive, rec, n_steps):
+def run_steps(net, k, table, st, drive, rec, pl, n_steps):
     """Run up to ``n_steps`` steps on the calling thread; returns how many ran.
 
-    One step runs groups, thresholds, synapses and resets as the module docstring says.
+    One step runs groups, thresholds, synapses and resets as the module docstring says, and
+    the plasticity rule of ``pl`` (:class:`Plasticity`; empty arrays: no plastic synapses).
     ``table`` is :func:`brainview.sim.models.quiet_table` for this model and ``dt``. Stops
     early, before a step, when the spike buffer could overflow in it (a step cannot produce
     more spikes than there are active cells); the caller empties the buffer and calls again.
@@ -486,6 +515,7 @@ def run_steps(net, k, table, st, drive, rec, n_steps):
         # A canonical spike order makes every later sum run in the same order, however the
         # active list happens to be ordered, so serial and parallel delivery agree to the bit.
         _sort_cells(st.spiking, n_spiking)
+        _plasticity_step(pl, st.spiking, n_spiking, step)
         push = (step + k.delay_steps) % st.queue.shape[0]
         for q in range(n_spiking):
             st.queue[push, st.queue_len[push] + q] = st.spiking[q]
@@ -512,7 +542,7 @@ def run_steps(net, k, table, st, drive, rec, n_steps):
 
 
 @njit(nogil=True, no_cfunc_wrapper=True)
-def run_steps_threaded(net, k, table, st, drive, rec, n_steps):
+def run_steps_threaded(net, k, table, st, drive, rec, pl, n_steps):
     """:func:`run_steps` with the delivery of busy steps shared by the threads of ``st.partition``.
 
     Compiled in each process at first use, never cached (see "Caching" above); the results are
@@ -534,6 +564,7 @@ def run_steps_threaded(net, k, table, st, drive, rec, n_steps):
         # A canonical spike order makes every later sum run in the same order, however the
         # active list happens to be ordered, so serial and parallel delivery agree to the bit.
         _sort_cells(st.spiking, n_spiking)
+        _plasticity_step(pl, st.spiking, n_spiking, step)
         push = (step + k.delay_steps) % st.queue.shape[0]
         for q in range(n_spiking):
             st.queue[push, st.queue_len[push] + q] = st.spiking[q]

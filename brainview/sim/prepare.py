@@ -4,7 +4,7 @@ A first simulation in a fresh install otherwise spends about three seconds compi
 first step (issue 11). ``brainview prepare`` (run once after installing) calls
 :func:`compile_engine`, which runs two tiny networks through every path a simulation takes on
 one thread: whole and fractional synapse weights (float32 and float64 input sums), gap
-junctions, Poisson drive, injected current, a lesion, probes and voltages. Later processes
+junctions, Poisson drive, injected current, a lesion, probes and voltages, and plastic synapses. Later processes
 load the cached machine code in a fraction of a second. The cache is keyed by the kernels'
 source, so a new version of brainview simply compiles again once.
 """
@@ -18,11 +18,11 @@ import numpy as np
 from brainview.connectome import Connectome, SynapseCSR
 
 
-def _network(n: int, weights: np.ndarray, seed: int) -> Connectome:
+def _network(n: int, weights: np.ndarray, seed: int, inhibitory: float = 0.2) -> Connectome:
     rng = np.random.default_rng(seed)
     pre, post = rng.integers(0, n, weights.size), rng.integers(0, n, weights.size)
     keep = pre != post
-    sign = np.where(rng.random(weights.size) < 0.8, 1, -1).astype(np.int8)[keep]
+    sign = np.where(rng.random(weights.size) >= inhibitory, 1, -1).astype(np.int8)[keep]
     chemical = SynapseCSR.from_edges(pre[keep], post[keep], weights[keep], n, sign)
     gap = SynapseCSR.from_edges(np.array([0, 1]), np.array([1, 0]), np.array([1.0, 1.0]), n)
     columns = {
@@ -62,4 +62,17 @@ def compile_engine(fractional: bool = True) -> float:
         sim.lesion([7], "ablate")
         sim.run(duration_ms=5)
         sim.voltages_mV()
+    _run_plastic(rng)
     return time.perf_counter() - started
+
+
+def _run_plastic(rng: np.random.Generator) -> None:
+    """The plastic variant: its own writable weights and float64 input sums compile separately."""
+    from brainview.sim import Simulation
+    from brainview.sim.plasticity import PlasticityRule
+
+    connectome = _network(40, rng.integers(1, 20, 400).astype(float), seed=2, inhibitory=0.0)
+    rule = PlasticityRule(pre=np.arange(0, 20), post=np.arange(20, 35), modulators=np.arange(35, 40))
+    sim = Simulation(connectome, seed=0, plasticity=rule)
+    sim.stimulate([2, 3, 36], 200.0)
+    sim.run(duration_ms=10)

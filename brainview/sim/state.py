@@ -72,6 +72,26 @@ class ModelConstants(NamedTuple):
     delay_steps: int
 
 
+class Plasticity(NamedTuple):
+    """The three-factor rule's state (:mod:`brainview.sim.plasticity`); every array is empty
+    when the simulation has no plastic synapses. ``weights`` is the simulation's own
+    ``Network.signed_count`` (synapse-count units: ``w_syn`` volts each), which the rule changes
+    where it is plastic; a separate field because the shared network's arrays are read-only."""
+
+    trace: np.ndarray  # float64 (N): eligibility of each cell's outgoing plastic synapses, at trace_step
+    trace_step: np.ndarray  # int64 (N): the step ``trace`` was last brought up to
+    is_pre: np.ndarray  # uint8 (N): the cell has outgoing plastic synapses
+    gate_indptr: np.ndarray  # int64 (N + 1) or (0,): per modulator cell, its range of gate_*
+    gate_edge: np.ndarray  # int64 (G): index into signed_count of a gated plastic connection
+    gate_pre: np.ndarray  # int32 (G): that connection's presynaptic cell
+    gate_sign: np.ndarray  # float64 (G): +1 potentiation, -1 depression
+    weights: np.ndarray  # float32 (E) or (0,): the simulation's Network.signed_count itself, writable
+    dt_over_tau_e: float  # dt / tau_e: the trace decays by exp(-n dt / tau_e) over n steps
+    eta: float  # weight change per modulator spike per unit of eligibility, synapse counts
+    w_min: float  # bounds of a plastic weight, synapse counts
+    w_max: float
+
+
 class EngineState(NamedTuple):
     """Everything that changes during a run, one entry per cell unless noted."""
 
