@@ -29,6 +29,7 @@ SUBCOMMANDS = {
     "screen": "Lesion each cell type (or cell) of a selection in turn and rank the effects.",
     "experiment": "Run the conditions of an experiment file against its control, with statistics.",
     "prepare": "Compile the simulation engine once after installing, so no first run waits for it.",
+    "example": "Build an example connectome offline (mushroom-body) from published anatomy and write it.",
 }
 
 
