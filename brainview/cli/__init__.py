@@ -28,6 +28,7 @@ SUBCOMMANDS = {
     "compare": "Compare the control with lesion conditions over trials, with statistics.",
     "screen": "Lesion each cell type (or cell) of a selection in turn and rank the effects.",
     "experiment": "Run the conditions of an experiment file against its control, with statistics.",
+    "condition": "Pair odour A with reward under dopamine-gated plasticity and report the learning index.",
     "prepare": "Compile the simulation engine once after installing, so no first run waits for it.",
     "example": "Build an example connectome offline (mushroom-body) from published anatomy and write it.",
 }

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -148,18 +148,25 @@ def _outcomes(
 ) -> Iterator[TrialOutcome]:
     """Each trial of ``todo`` as it finishes (in order for ``"serial"``, as they come for Dask)."""
     if not todo:
-        return
+        return iter(())
+    return map_tasks(run_trial, TrialContext.of(comparison), todo, scheduler, workers,
+                     f"brainview-trial-{comparison.fingerprint[:12]}")
+
+
+def map_tasks(function, context, tasks: list[tuple], scheduler: str = "serial", workers: int | None = None,
+              prefix: str = "brainview-task") -> Iterator:
+    """``function(context, *task)`` for every task, yielded as each finishes.
+
+    ``"serial"`` runs them here in order; otherwise on a Dask cluster (module docstring), with
+    ``context`` sent to each worker once and the tasks queued in order. Interrupting the
+    iteration cancels what is still queued.
+    """
     if scheduler == "serial":
-        context = TrialContext.of(comparison)
-        for name, trial in todo:
-            yield run_trial(context, name, trial)
-        return
-    yield from _dask_outcomes(comparison, todo, scheduler, workers)
+        return (function(context, *task) for task in tasks)
+    return _dask_map(function, context, tasks, scheduler, workers, prefix)
 
 
-def _dask_outcomes(
-    comparison: Comparison, todo: list[tuple[str, int]], scheduler: str, workers: int | None
-) -> Iterable[TrialOutcome]:
+def _dask_map(function, context, tasks, scheduler, workers, prefix) -> Iterator:
     from distributed import Client, LocalCluster, as_completed
 
     cluster = None
@@ -167,40 +174,41 @@ def _dask_outcomes(
         n_workers = workers or os.cpu_count() or 1
         if n_workers < 1:
             raise ParameterError(f"the local cluster needs at least 1 worker, was {n_workers}")
-        cluster = LocalCluster(
-            n_workers=n_workers, threads_per_worker=1, processes=True,
-            dashboard_address=None, silence_logs=logging.ERROR,
-        )
-        address = cluster.scheduler_address
-    elif scheduler.startswith(("tcp://", "tls://", "inproc://", "ws://", "wss://", "ucx://")):
-        address = scheduler
-    else:
+    elif not scheduler.startswith(("tcp://", "tls://", "inproc://", "ws://", "wss://", "ucx://")):
         raise ParameterError(
             f"--scheduler {scheduler!r}: give the address of a Dask scheduler (tcp://HOST:PORT), 'local' or 'serial'"
         )
-    try:
+
+    def results():
+        nonlocal cluster
+        if scheduler == "local":
+            cluster = LocalCluster(
+                n_workers=n_workers, threads_per_worker=1, processes=True,
+                dashboard_address=None, silence_logs=logging.ERROR,
+            )
+        address = cluster.scheduler_address if cluster is not None else scheduler
         try:
-            client = Client(address, timeout="10s")
-        except (OSError, TimeoutError) as error:
-            raise ParameterError(f"--scheduler {scheduler}: no Dask scheduler answers there ({error})") from None
-        with client:
-            if not client.scheduler_info().get("workers"):
-                client.wait_for_workers(1, timeout=60)
-            # Scattered once with broadcast: every worker holds one copy, and tasks refer to it.
-            context = client.scatter(TrialContext.of(comparison), broadcast=True, hash=False)
-            prefix = f"brainview-trial-{comparison.fingerprint[:12]}"
-            futures = [
-                client.submit(run_trial, context, name, trial, key=f"{prefix}-{index}", pure=False)
-                for index, (name, trial) in enumerate(todo)
-            ]
             try:
-                for future in as_completed(futures):
-                    yield future.result()
-            finally:  # interrupted or failed: stop what is still queued
-                client.cancel([f for f in futures if not f.done()])
-    finally:
-        if cluster is not None:
-            cluster.close()
+                client = Client(address, timeout="10s")
+            except (OSError, TimeoutError) as error:
+                raise ParameterError(f"--scheduler {scheduler}: no Dask scheduler answers there ({error})") from None
+            with client:
+                if not client.scheduler_info().get("workers"):
+                    client.wait_for_workers(1, timeout=60)
+                # Scattered once with broadcast: every worker holds one copy, and tasks refer to it.
+                shared = client.scatter(context, broadcast=True, hash=False)
+                futures = [client.submit(function, shared, *task, key=f"{prefix}-{index}", pure=False)
+                           for index, task in enumerate(tasks)]
+                try:
+                    for future in as_completed(futures):
+                        yield future.result()
+                finally:  # interrupted or failed: stop what is still queued
+                    client.cancel([f for f in futures if not f.done()])
+        finally:
+            if cluster is not None:
+                cluster.close()
+
+    return results()
 
 
 class _Clock:

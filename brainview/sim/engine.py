@@ -348,13 +348,16 @@ class Simulation:
         self._note(f"undo {lesion.mode.value}", lesion.label, lesion.rows.size)
         self._refresh()
 
-    def stimulate(self, target: Target, rate_Hz: float | None = None, stream: int | None = None) -> StimulusHandle:
+    def stimulate(
+        self, target: Target, rate_Hz: float | None = None, stream: int | None = None, frozen: bool = False
+    ) -> StimulusHandle:
         """Drive each cell of ``target`` with its own Poisson train (``r_poi_Hz`` by default).
 
         ``stream`` (a whole number in ``[0, 2**63)``) names the trains' random stream, so that
         the same stimulus added at another moment or in another order draws the same trains;
-        by default stimuli are numbered in the order they are added. Returns a handle for
-        :meth:`remove`.
+        by default stimuli are numbered in the order they are added. With ``frozen``, the trains
+        of a named stream are counted from the stimulus' start: started again later, it repeats
+        them spike for spike (the same odour presented twice). Returns a handle for :meth:`remove`.
         """
         rate = self.params.r_poi_Hz if rate_Hz is None else rate_Hz
         if not _is_finite_number(rate) or rate < 0:
@@ -362,7 +365,7 @@ class Simulation:
         if stream is not None and (not isinstance(stream, numbers.Integral) or not 0 <= stream < 2**63):
             raise ParameterError(f"a stimulus stream must be a whole number in [0, 2**63), was {stream!r}")
         self.model.poisson_probability(rate, self.dt_ms)
-        return self._add_stimulus(target, StimulusKind.POISSON, float(rate), f"{rate:g} Hz", stream)
+        return self._add_stimulus(target, StimulusKind.POISSON, float(rate), f"{rate:g} Hz", stream, bool(frozen))
 
     def inject(self, target: Target, amplitude_mV: float) -> StimulusHandle:
         """Inject a current step into ``target``: ``amplitude_mV`` (``R x I``) joins ``v_0 - v + g``.
@@ -374,10 +377,11 @@ class Simulation:
         return self._add_stimulus(target, StimulusKind.CURRENT, float(amplitude_mV), f"{amplitude_mV:g} mV")
 
     def _add_stimulus(
-        self, target: Target, kind: StimulusKind, value: float, detail: str, stream: int | None = None
+        self, target: Target, kind: StimulusKind, value: float, detail: str, stream: int | None = None,
+        frozen: bool = False,
     ) -> StimulusHandle:
         rows, label = resolve_target(self.connectome, target)
-        handle = self.stimuli.add(Stimulus(rows, kind, value, label, self.steps_done, stream))
+        handle = self.stimuli.add(Stimulus(rows, kind, value, label, self.steps_done, stream, frozen))
         self._note(f"{kind.value} on", label, rows.size, detail)
         self._refresh()
         return handle

@@ -19,7 +19,7 @@ from enum import Enum
 
 import numpy as np
 
-from brainview.sim.kernels import PoissonDrive
+from brainview.sim.kernels import _GOLDEN, PoissonDrive
 
 _MASK = 0xFFFFFFFFFFFFFFFF
 
@@ -44,6 +44,8 @@ class Stimulus:
 
     ``value`` is the rate in Hz (Poisson) or the amplitude in mV (current). ``stream`` names
     its random stream (a whole number below 2**63); None numbers it by the order of addition.
+    ``frozen`` trains depend on the steps since ``step`` rather than on the step itself: the
+    same frozen stimulus started again (an odour presented twice) draws the same trains.
     """
 
     rows: np.ndarray
@@ -52,6 +54,7 @@ class Stimulus:
     label: str
     step: int
     stream: int | None = None
+    frozen: bool = False
 
 
 def mix64(x: int) -> int:
@@ -121,7 +124,11 @@ class StimulusBook:
             base = stream_key(seed, trial, serial if stimulus.stream is None else stimulus.stream | 1 << 63)
             cells.append(stimulus.rows.astype(np.int32))
             probability.append(np.full(stimulus.rows.size, stimulus.value * dt_ms * 1e-3))
-            keys.append(mix64_array(np.uint64(base) ^ stimulus.rows.astype(np.uint64)))
+            key = mix64_array(np.uint64(base) ^ stimulus.rows.astype(np.uint64))
+            if stimulus.frozen:  # uniform(key, step) mixes key + step x golden: shift the origin to the start
+                with np.errstate(over="ignore"):
+                    key = key - np.uint64(stimulus.step) * _GOLDEN
+            keys.append(key)
         if not cells:
             return PoissonDrive(np.zeros(0, np.int32), np.zeros(0), np.zeros(0, np.uint64))
         return PoissonDrive(np.concatenate(cells), np.concatenate(probability), np.concatenate(keys))

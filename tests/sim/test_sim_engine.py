@@ -330,3 +330,22 @@ def test_rate_monitors_of_overlapping_groups_count_a_spike_in_each(connectome_fa
     assert monitor.complete_bins == 5 and monitor.n_bins == 6
     np.testing.assert_allclose(monitor.rates_Hz()[:, 1], expected[:, 1] / 3 / 0.01)
     assert sim.rates["watched"] is monitor
+
+
+def test_a_frozen_stimulus_started_again_repeats_its_trains(connectome_factory):
+    sim = Simulation(connectome_factory(4, edges=[]), seed=3)
+    first = sim.stimulate([0, 1], 300.0, stream=7, frozen=True)
+    sim.run(duration_ms=50)
+    sim.remove(first)
+    sim.run(duration_ms=20)
+    again = sim.stimulate([0, 1], 300.0, stream=7, frozen=True)
+    sim.run(duration_ms=50)
+    sim.remove(again)
+    steps, cells = sim.spikes.arrays()
+    early, late = steps < 500, steps >= 700
+    assert early.sum() > 10
+    assert (steps[late] - 700).tolist() == steps[early].tolist() and cells[late].tolist() == cells[early].tolist()
+    unfrozen = Simulation(connectome_factory(4, edges=[]), seed=3)
+    unfrozen.stimulate([0, 1], 300.0, stream=7)
+    unfrozen.run(duration_ms=50)
+    assert unfrozen.spikes.arrays()[0].tolist() != steps[late].tolist()
