@@ -54,5 +54,9 @@ MANIFEST = Manifest(
     ),
     models=(
         ModelContribution("shiu_lif", "brainview.sim.models:ShiuLIF", "Shiu et al. 2024 leaky integrate-and-fire"),
+        ModelContribution(
+            "shiu_lif_plastic", "brainview.sim.models:PlasticShiuLIF",
+            "Shiu et al. 2024 leaky integrate-and-fire with dopamine-gated plasticity",
+        ),
     ),
 )

@@ -22,7 +22,7 @@ from brainview.errors import ParameterError
 from brainview.sim import kernels
 from brainview.sim.kernels import NEVER, NORMAL, ChunkRecord, EngineState, Network
 from brainview.sim.lesions import Lesion, LesionBook, LesionHandle, LesionMode
-from brainview.sim.models import ShiuLIF
+from brainview.sim.models import model_from_registry
 from brainview.sim.monitors import ProbeRecord, RateMonitor, SpikeRecord
 from brainview.sim.network import checked_network, input_sum_dtype, network_arrays, partition
 from brainview.sim.params import ShiuParams, check_dt, run_steps_of, steps_of
@@ -88,6 +88,10 @@ class Simulation:
         Dopamine-gated plasticity on the connections it names (:mod:`brainview.sim.plasticity`);
         the simulation then holds its own copy of the weights (:attr:`plastic`,
         :meth:`plastic_weights_mV`, :meth:`add_weight_monitor`).
+    model : str, optional
+        The neuron model's name in the plugin registry (:func:`brainview.plugins.registry`):
+        ``"shiu_lif"`` by default, ``"shiu_lif_plastic"`` with ``plasticity``; a plugin's model
+        must give the constants of the same kernels (:class:`~brainview.sim.models.ShiuLIF`).
 
     Examples
     --------
@@ -112,9 +116,12 @@ class Simulation:
         parallel_min_events: int = PARALLEL_MIN_EVENTS,
         dense_fraction: int = kernels.DENSE_FRACTION,
         plasticity: PlasticityRule | None = None,
+        model: str | None = None,
     ) -> None:
         self.connectome = connectome
-        self.model = ShiuLIF(params)
+        self.model = model_from_registry(model or ("shiu_lif_plastic" if plasticity is not None else "shiu_lif"), params)
+        if plasticity is not None and not getattr(self.model, "plastic", False):
+            raise ParameterError(f"model {self.model.name!r} has no plastic synapses; use 'shiu_lif_plastic'")
         self.params = self.model.params
         self.dt_ms = check_dt(dt_ms)
         if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:

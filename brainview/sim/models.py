@@ -164,3 +164,34 @@ class ShiuLIF:
                 f"use a rate up to {1e3 / dt_ms:g} Hz or a smaller dt"
             )
         return probability
+
+
+def model_from_registry(name: str, params: ShiuParams | None = None):
+    """The neuron model called ``name`` in the plugin registry, made with ``params``.
+
+    Raises
+    ------
+    ParameterError
+        When no plugin registers ``name``, or its class cannot run on the engine's kernels
+        (it must provide what :class:`ShiuLIF` does: ``constants``, ``quiet_table``,
+        ``refractory_steps``, ``delay_steps`` and ``poisson_probability``).
+    """
+    from brainview.plugins import registry
+
+    model = registry().model(name)(params)
+    missing = [m for m in ("constants", "quiet_table", "refractory_steps", "delay_steps", "poisson_probability")
+               if not callable(getattr(model, m, None))]
+    if missing:
+        raise ParameterError(f"model {name!r} cannot run on brainview's engine: it lacks {', '.join(missing)}")
+    return model
+
+
+class PlasticShiuLIF(ShiuLIF):
+    """The Shiu model with dopamine-gated plasticity (:mod:`brainview.sim.plasticity`) on the
+    synapses a :class:`~brainview.sim.plasticity.PlasticityRule` names; unchanged otherwise."""
+
+    name = "shiu_lif_plastic"
+    plastic = True
+
+    def __repr__(self) -> str:
+        return f"PlasticShiuLIF({self.params})"

@@ -20,7 +20,7 @@ from brainview.connectome import Connectome
 from brainview.errors import ParameterError
 from brainview.sim.engine import LogEntry, Simulation, network_arrays
 from brainview.sim.lesions import LesionMode
-from brainview.sim.models import ShiuLIF
+from brainview.sim.models import model_from_registry
 from brainview.sim.monitors import RateMonitor
 from brainview.sim.params import ShiuParams, check_dt, steps_of
 from brainview.sim.stimuli import StimulusKind
@@ -108,7 +108,9 @@ class RunResult:
     wall_s: float
 
 
-def prepare(connectome: Connectome, protocol: Protocol, params: ShiuParams, dt_ms: float) -> Plan:
+def prepare(
+    connectome: Connectome, protocol: Protocol, params: ShiuParams, dt_ms: float, model: str = "shiu_lif"
+) -> Plan:
     """Check ``protocol`` against ``connectome``; nothing is simulated.
 
     Raises
@@ -122,7 +124,7 @@ def prepare(connectome: Connectome, protocol: Protocol, params: ShiuParams, dt_m
     dt_ms = check_dt(dt_ms)
     if not np.isfinite(protocol.duration_ms) or protocol.duration_ms <= 0:
         raise ParameterError(f"the duration must be positive, was {protocol.duration_ms:g} ms")
-    model = ShiuLIF(params)
+    model = model_from_registry(model, params)
     model.delay_steps(dt_ms)
     n_steps = steps_of(protocol.duration_ms, dt_ms, "the duration")
     events: list[_Event] = []
@@ -176,6 +178,7 @@ def run_protocol(
     progress=None,
     workers: int | None = None,
     threads_per_trial: int = 1,
+    model: str = "shiu_lif",
 ) -> RunResult:
     """Run every trial of ``protocol``; see :func:`prepare` for the errors raised up front.
 
@@ -189,11 +192,13 @@ def run_protocol(
         Threads sharing the delivery of each trial's busy steps (see :class:`Simulation`).
         The default, 1, is never slower: a second thread paid only when its core was idle,
         and made a busy fly-scale run slower when that core had other work (bench/bench_sim.py).
+    model : str
+        The neuron model's name in the plugin registry.
     """
     params = params if params is not None else ShiuParams()
     if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
         raise ParameterError(f"the number of trials must be at least 1, was {trials!r}")
-    plan = prepare(connectome, protocol, params, dt_ms)
+    plan = prepare(connectome, protocol, params, dt_ms, model)
     network = network_arrays(connectome)
     done = np.zeros(trials)
     lock = threading.Lock()
@@ -202,7 +207,7 @@ def run_protocol(
     workers = max(1, min(trials, workers or os.cpu_count() or 1))
 
     def one_trial(trial: int) -> TrialResult:
-        sim = Simulation(connectome, params, dt_ms, seed, trial, network=network, threads=threads_per_trial)
+        sim = Simulation(connectome, params, dt_ms, seed, trial, network=network, threads=threads_per_trial, model=model)
 
         def report(fraction: float, _message: str) -> None:
             if cancelled.is_set():  # checked between chunks of steps
