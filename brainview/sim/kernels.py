@@ -468,9 +468,11 @@ def _plasticity_step(pl, spiking, n_spiking, step):
         modulator = spiking[q]
         for j in range(pl.gate_indptr[modulator], pl.gate_indptr[modulator + 1]):
             pre = pl.gate_pre[j]
-            eligibility = trace[pre] * math.exp(-(step - trace_step[pre]) * pl.dt_over_tau_e)
+            if trace_step[pre] != step:  # decayed to now once, then shared by the cell's other gates
+                trace[pre] *= math.exp(-(step - trace_step[pre]) * pl.dt_over_tau_e)
+                trace_step[pre] = step
             edge = pl.gate_edge[j]
-            weight = weights[edge] + pl.gate_sign[j] * pl.eta * eligibility
+            weight = weights[edge] + pl.gate_sign[j] * pl.eta * trace[pre]
             weights[edge] = min(max(weight, pl.w_min), pl.w_max)
 
 
