@@ -98,3 +98,33 @@ def test_bad_specifications_say_what_is_missing(body, body_file, capsys, extra, 
             "--reward", REWARD, "--readout", "class:MBON", *extra]
     assert main(argv) == 1
     assert words in capsys.readouterr().err
+
+
+def test_the_protocol_runs_unchanged_on_the_larval_connectome(shared_data):
+    """Winding et al. 2023's larva (the paired-neuron subset in ../shared/data): KC, MBON, MBIN."""
+    import pandas as pd
+
+    from brainview.connectome import Connectome
+
+    folder = shared_data / "larva_subset_bgm"
+    meta = pd.read_csv(folder / "meta_data.csv.gz")
+    meta = meta.rename(columns={meta.columns[0]: "node_id"})
+    nodes = pd.read_csv(folder / "maggot_subset_nodes.csv.gz").merge(meta, on="node_id", how="left")
+    edges = pd.read_csv(folder / "maggot_subset_edgelist.csv.gz", header=None, names=["source", "target", "weight"])
+    cells = pd.DataFrame({"id": nodes.node_id, "name": nodes.name + " " + nodes.node_id.astype(str),
+                          "cell_class": nodes.class1, "cell_type": nodes.class2})
+    larva = Connectome.from_dataframes(cells, edges)
+    select = lambda text: cells_from_selector(larva, text)  # noqa: E731
+    pns = select("class:uPN").rows
+    odours = CellSet("odour:A", "A", pns[::2]), CellSet("odour:B", "B", pns[1::2])
+    rule = PlasticityRule(pre="class:KC", post="class:MBON", modulators="class:MBIN", eta_mV=0.01)
+
+    def run(lesions):
+        return run_conditioning(Conditioning(
+            larva, *odours, select("class:MBIN"), select("class:MBON"), rule,
+            tuple(Lesion(select(t)) for t in lesions), trials=2, params={"w_syn_mV": 1.0},
+        ))
+
+    taught, untaught = run(()), run(("class:MBIN",))
+    assert np.isfinite(taught.learning_index) and taught.learning_index != 0
+    assert untaught.learning_index == 0
