@@ -26,11 +26,15 @@ _LAZY = {
 """Public names defined elsewhere, by the module that defines them."""
 
 
-def load(path, reader=None, progress=None):
-    """Read a connectome from ``path``; see :func:`brainview.connectome.io.load`."""
+def load(path, reader=None, progress=None, rules=None):
+    """Read a connectome from ``path``; see :func:`brainview.connectome.io.load`.
+
+    ``rules`` chooses the subsystem rules: a shipped rule set (``"celegans"``, ``"flywire"``)
+    or one's own rule file.
+    """
     from brainview.connectome.io import load as _load
 
-    return _load(path, reader=reader, progress=progress)
+    return _load(path, reader=reader, progress=progress, rules=rules)
 
 
 def load_default():

@@ -35,3 +35,13 @@ def default_dataset_path() -> Path:
 def subsystem_rules_path(dataset: str) -> Path:
     """The subsystem rule file ``assets/subsystems/<dataset>.toml``."""
     return resource("assets", f"subsystems/{dataset}.toml")
+
+
+def subsystem_rule_names() -> tuple[str, ...]:
+    """The shipped subsystem rule sets, by name (the file stems of ``assets/subsystems``)."""
+    names: set[str] = set()
+    for root in (Path(str(files("brainview"))) / "assets", Path(__file__).resolve().parent.parent / "assets"):
+        folder = root / "subsystems"
+        if folder.is_dir():
+            names.update(path.stem for path in folder.glob("*.toml"))
+    return tuple(sorted(names))

@@ -22,6 +22,7 @@ DEBUG_HELP = "show the Python traceback of an internal error (for a bug report)"
 
 SUBCOMMANDS = {
     "info": "Summarise a connectome (the default dataset when PATH is omitted).",
+    "subsystems": "List the subsystem groups and the cell-type diversity per region; --plot draws the figure.",
     "convert": "Convert any supported input to native HDF5, GraphML, GEXF or SONATA (by the destination).",
     "simulate": "Run the spiking simulation headless; write the run as brainview-run, NWB or SONATA.",
     "render": "Draw a connectome off screen and write a PNG.",

@@ -69,10 +69,47 @@ class ProgressBar:
         self.stream.flush()
 
 
-def load_connectome(path: str | None, progress: Callable[[float, str], None] | None = None) -> Connectome:
-    """The connectome at ``path``, or the embedded default dataset when ``path`` is None."""
+def load_connectome(
+    path: str | None, progress: Callable[[float, str], None] | None = None, rules: str | None = None
+) -> Connectome:
+    """The connectome at ``path``, or the embedded default dataset when ``path`` is None.
+
+    ``rules`` (``--rules NAME|FILE``) classifies the cells with a shipped subsystem rule set or
+    one's own rule file instead of the rules the dataset came with.
+    """
     from brainview import load
     from brainview.resources import default_dataset_path
 
     source = Path(path) if path else default_dataset_path()
-    return load(source, progress=progress or ProgressBar(f"reading {source.name}"))
+    return load(source, progress=progress or ProgressBar(f"reading {source.name}"), rules=rules)
+
+
+RULES_HELP = (
+    "subsystem rules to classify the cells with: a shipped rule set by name ({names}) or the path "
+    "of one's own rule file (default: the rules the dataset comes with, e.g. flywire for a Codex folder)"
+)
+
+
+def add_rules_option(parser) -> None:
+    """``--rules NAME|FILE`` on a sub-command's parser."""
+    from brainview.resources import subsystem_rule_names
+
+    parser.add_argument("--rules", metavar="NAME|FILE",
+                        help=RULES_HELP.format(names=", ".join(subsystem_rule_names())))
+
+
+def no_rules_line(connectome: Connectome) -> str | None:
+    """One line for a dataset whose cells no subsystem rule set classified, else None."""
+    if connectome.meta.get("subsystem_rules") or connectome["subsystem"].counts():
+        return None
+    return no_rules_message()
+
+
+def no_rules_message() -> str:
+    """What a dataset no subsystem rule set fits says, instead of drawing every cell grey."""
+    from brainview.resources import subsystem_rule_names
+
+    return (
+        "subsystems: no rule set fits this dataset, so its cells have none; choose one with "
+        f"--rules NAME|FILE (shipped: {', '.join(subsystem_rule_names())})"
+    )

@@ -1,4 +1,7 @@
-"""``brainview info [PATH] [--json]``: what a connectome (or a brainview-run file) holds, in counts.
+"""``brainview info [PATH] [--rules NAME|FILE] [--json]``: what a connectome (or a brainview-run file) holds, in counts.
+
+The subsystems are listed with the rule set that made them (``meta["subsystem_rules"]``); a
+dataset no rule set fits says so in one line instead of listing nothing.
 
 A brainview-run file (an HDF5 file whose root attribute ``format`` is ``brainview-run``) is
 summarised as a run: duration, trials, spikes, the most active cells and groups, the
@@ -12,7 +15,7 @@ import json
 
 import numpy as np
 
-from brainview.cli._common import load_connectome, visible
+from brainview.cli._common import add_rules_option, load_connectome, no_rules_message, visible
 from brainview.connectome import Connectome
 
 TOP = 15
@@ -26,6 +29,7 @@ def add_parser(subparsers, help_text: str) -> None:
     )
     parser.add_argument("path", nargs="?",
                         help="file or folder to read, or a brainview-run file (default: the embedded C. elegans)")
+    add_rules_option(parser)
     parser.add_argument("--json", action="store_true", help="print the full summary as JSON")
 
 
@@ -38,6 +42,7 @@ def summarise(connectome: Connectome) -> dict:
         "citation": connectome.meta.get("citation", ""),
         "license": connectome.meta.get("license", ""),
         "positions": connectome.meta.get("positions", "measured"),
+        "subsystem_rules": connectome.meta.get("subsystem_rules") or None,
         "cells": connectome.n,
         "kinds": connectome["kind"].counts(),
         "chemical": {
@@ -77,7 +82,11 @@ def format_text(summary: dict) -> str:
     }
     for key, title in titles.items():
         entry = summary[key]
+        if key == "subsystem" and summary.get("subsystem_rules"):
+            title = f"subsystems (rules: {summary['subsystem_rules']})"
         if not entry["distinct"]:
+            if key == "subsystem" and not summary.get("subsystem_rules"):
+                lines.append(f"  {no_rules_message()}")
             continue
         shown = dict(list(entry["counts"].items())[:TOP])
         more = f", ... {entry['distinct'] - TOP} more" if entry["distinct"] > TOP else ""
@@ -102,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
         summary = summarise_run(read_run(args.path))
         print(json.dumps(summary, indent=2) if args.json else visible(format_run_text(summary)))
         return 0
-    summary = summarise(load_connectome(args.path))
+    summary = summarise(load_connectome(args.path, rules=args.rules))
     # JSON escapes control characters itself; the text report shows them escaped.
     print(json.dumps(summary, indent=2) if args.json else visible(format_text(summary)))
     return 0

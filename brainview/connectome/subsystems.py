@@ -286,16 +286,76 @@ def classify(connectome: Connectome, rules: SubsystemRules) -> Categorical:
 def apply_subsystems(connectome: Connectome, rules: SubsystemRules) -> Connectome:
     """A copy of ``connectome`` whose ``subsystem`` column holds :func:`classify`'s labels.
 
-    ``meta["subsystem_rules"]`` records the rule file's stem (``"celegans"``), the name
-    :func:`rules_for` takes, so a viewer can find the colours and rationales again.
+    ``meta["subsystem_rules"]`` records which rules these are, in the form :func:`resolve_rules`
+    takes back, so a viewer can find the colours and rationales again: the name of a shipped
+    rule set (``"celegans"``), or the path of one's own file.
     """
     result = connectome.with_columns(subsystem=classify(connectome, rules))
-    result.meta["subsystem_rules"] = Path(rules.source).stem if rules.source else rules.title
+    result.meta["subsystem_rules"] = _recorded_name(rules)
     return result
+
+
+def _recorded_name(rules: SubsystemRules) -> str:
+    if not rules.source:
+        return rules.title
+    source = Path(rules.source)
+    if source.stem in shipped_rule_sets() and _same_file(source, _shipped_path(source.stem)):
+        return source.stem
+    return str(source)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
 
 
 def rules_for(dataset: str) -> SubsystemRules:
     """The shipped rule file of ``dataset`` (``"celegans"`` or ``"flywire"``)."""
+    return load_rules(_shipped_path(dataset))
+
+
+def _shipped_path(dataset: str) -> Path:
     from brainview.resources import subsystem_rules_path
 
-    return load_rules(subsystem_rules_path(dataset))
+    return subsystem_rules_path(dataset)
+
+
+def shipped_rule_sets() -> tuple[str, ...]:
+    """Names of the rule sets shipped in ``assets/subsystems`` (``("celegans", "flywire")``)."""
+    from brainview.resources import subsystem_rule_names
+
+    return subsystem_rule_names()
+
+
+def resolve_rules(rules: str | os.PathLike | SubsystemRules) -> SubsystemRules:
+    """Rules given by name or file: what ``--rules NAME|FILE`` and ``load(rules=)`` take.
+
+    Parameters
+    ----------
+    rules : str, path-like or SubsystemRules
+        The name of a shipped rule set (:func:`shipped_rule_sets`), the path of one's own rule
+        file, or rules already read (returned as they are).
+
+    Raises
+    ------
+    UnknownNameError
+        For a name that is neither a shipped rule set nor an existing file; it lists the
+        shipped names.
+    RuleFileError
+        For a file that is not a valid rule file.
+    """
+    if isinstance(rules, SubsystemRules):
+        return rules
+    text = os.fspath(rules)
+    shipped = shipped_rule_sets()
+    if isinstance(rules, str) and text in shipped:
+        return rules_for(text)
+    path = Path(text)
+    if path.is_file():
+        return load_rules(path)
+    raise UnknownNameError(
+        f"no subsystem rule set {text!r}: give a shipped one ({', '.join(shipped)}) or the path of a rule file"
+    )
+

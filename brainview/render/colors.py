@@ -172,17 +172,18 @@ def color_by(
 def subsystem_palette(connectome: Connectome) -> dict[str, RGBA] | None:
     """The colours of the subsystem rule file the connectome was classified with, if any.
 
-    ``meta["subsystem_rules"]`` names the shipped rule file; a dataset without one, or a rule
-    file that cannot be read, gets the default colours (None).
+    ``meta["subsystem_rules"]`` names the shipped rule set or one's own rule file; a dataset
+    without one, or a rule file that cannot be read, gets the default colours (None).
     """
-    from brainview.connectome.subsystems import RuleFileError, rules_for
+    from brainview.connectome.subsystems import RuleFileError, resolve_rules
+    from brainview.errors import UnknownNameError
 
     dataset = connectome.meta.get("subsystem_rules")
-    if not dataset:
-        return None
+    if not dataset or not (dataset.endswith(".toml") or "/" not in dataset and "\\" not in dataset):
+        return None  # a name, or a .toml file: a data file's metadata opens nothing else
     try:
-        colours = rules_for(dataset).colours
-    except (FileNotFoundError, RuleFileError):
+        colours = resolve_rules(dataset).colours
+    except (OSError, RuleFileError, UnknownNameError):
         return None
     return {label: hex_to_rgba(code) for label, code in colours.items()}
 

@@ -127,7 +127,9 @@ def test_apply_subsystems_sets_the_column_and_keeps_the_rest(connectome_factory,
     rules = load_rules(_write_rules(tmp_path, [_group("ava", rules='{ cell_type = ["AVA"] }')]))
     labelled = apply_subsystems(cells, rules)
     assert labelled.strings("subsystem").tolist() == ["ava", "ava", "other", "other", "other", "other"]
-    assert labelled.meta["subsystem_rules"] == "rules"
+    # One's own file is recorded by its path, a shipped rule set by its name (resolve_rules takes both).
+    assert labelled.meta["subsystem_rules"] == str(tmp_path / "rules.toml")
+    assert apply_subsystems(cells, rules_for("flywire")).meta["subsystem_rules"] == "flywire"
     assert labelled.chemical is cells.chemical and np.array_equal(labelled.names, cells.names)
     assert labelled.select(subsystem="ava").tolist() == [0, 1]
 

@@ -18,7 +18,9 @@ Progress = Callable[[float, str], None]
 """A progress callback: ``progress(fraction_done, what_is_happening)``."""
 
 
-def load(path: str | os.PathLike, reader: str | None = None, progress: Progress | None = None) -> Connectome:
+def load(
+    path: str | os.PathLike, reader: str | None = None, progress: Progress | None = None, rules=None
+) -> Connectome:
     """Read a connectome from a file or a folder, recognising its format from the path.
 
     Parameters
@@ -30,6 +32,12 @@ def load(path: str | os.PathLike, reader: str | None = None, progress: Progress 
         Force a reader by name (see ``brainview info --help``).
     progress : callable, optional
         Called as ``progress(fraction, message)`` while reading large inputs.
+    rules : str, path-like or SubsystemRules, optional
+        Subsystem rules to classify the cells with, instead of those the reader applies (the
+        FlyWire rules on a Codex download) or the file holds: a shipped rule set by name
+        (``"celegans"``, ``"flywire"``) or one's own rule file
+        (:func:`~brainview.connectome.subsystems.resolve_rules`). ``meta["subsystem_rules"]``
+        records which rules the cells carry.
 
     Raises
     ------
@@ -37,15 +45,27 @@ def load(path: str | os.PathLike, reader: str | None = None, progress: Progress 
         If ``path`` does not exist (a ``FileNotFoundError``).
     FormatError
         If the file is not valid for the chosen reader.
+    UnknownNameError, RuleFileError
+        If ``rules`` names no shipped rule set or file, or its file is not a valid rule file.
     """
     from brainview.plugins import import_command, registry
 
     path = Path(path)
     if not path.exists():
         raise MissingInputError(f"{path}: no such file or folder")
+    chosen = None
+    if rules is not None:  # a bad rule file fails before a long read, not after it
+        from brainview.connectome.subsystems import resolve_rules
+
+        chosen = resolve_rules(rules)
     contribution = registry().reader_for(path, reader)
     read = import_command(contribution.command)
-    return read(path, progress=progress)
+    connectome = read(path, progress=progress)
+    if chosen is not None:
+        from brainview.connectome.subsystems import apply_subsystems
+
+        connectome = apply_subsystems(connectome, chosen)
+    return connectome
 
 
 __all__ = ["FormatError", "Progress", "load", "read_native", "write_native"]

@@ -19,7 +19,8 @@ connection row (or of the presynaptic neuron when the row has none): GABA and gl
 inhibitory in the fly (:data:`~brainview.connectome.neurotransmitters.FLY_INHIBITORY`).
 Positions are converted from nanometres to micrometres; neurons without one are placed among
 their partners, and a download without ``coordinates`` is laid out
-(:mod:`brainview.connectome.layout`).
+(:mod:`brainview.connectome.layout`). The FlyWire subsystem rules (:data:`SUBSYSTEM_RULES`) fill
+the ``subsystem`` column, and ``meta["subsystem_rules"]`` says so.
 
 A ``syn_count`` must be a whole number from 0 to :data:`~brainview.connectome.io._columns.MAX_COUNT`
 and a position within :data:`~brainview.connectome.io._columns.MAX_POSITION_UM` micrometres of
@@ -53,6 +54,7 @@ from brainview.connectome.io._text_files import one_line, shown
 from brainview.connectome.io.errors import FormatError
 from brainview.connectome.layout import complete_positions
 from brainview.connectome.neurotransmitters import FLY_INHIBITORY, canonical_nt
+from brainview.connectome.subsystems import apply_subsystems, rules_for
 from brainview.connectome.synapses import SynapseCSR
 
 TABLES = ("neurons", "classification", "consolidated_cell_types", "connections", "connections_no_threshold", "coordinates")
@@ -81,6 +83,10 @@ COORDINATE_FIELDS = (Field("root_id", "int"), Field("position", "text"))
 
 EXTRA_COLUMNS = ("flow", "sub_class", "hemilineage", "hemibrain_type", "nerve")
 """Classification columns kept as they are, beside the standard columns."""
+
+SUBSYSTEM_RULES = "flywire"
+"""The shipped rule set applied on load (``assets/subsystems/flywire.toml``), recorded in
+``meta["subsystem_rules"]``; ``brainview.load(path, rules=...)`` applies another instead."""
 
 META = {
     "species": "Drosophila melanogaster",
@@ -152,6 +158,8 @@ def read_codex(path: str | os.PathLike, progress: Progress | None = None) -> Con
         connectome = Connectome(columns, position, chemical, None, meta)
     except ValueError as error:  # what the data model refuses and the checks above let through
         raise FormatError(connections_path, f"not a valid connectome: {one_line(str(error))}") from None
+    report(0.95, "applying the FlyWire subsystem rules")
+    connectome = apply_subsystems(connectome, rules_for(SUBSYSTEM_RULES))
     report(1.0, "done")
     return connectome
 

@@ -294,3 +294,101 @@ def test_codex_invalid_utf8_and_long_header_field(codex_folder):
     with pytest.raises(FormatError) as info:
         brainview.load(codex_folder)
     assert (info.value.path, info.value.line) == (str(path), 1) and len(str(info.value)) < 500
+
+
+# Subsystem rules on load (issue 14): A is descending, B central in the GNG, C and D optic.
+EXPECTED_SUBSYSTEMS = ["motor", "steering", "visual", "visual"]
+
+OWN_RULES = """
+title = "two groups"
+default = "rest"
+default_colour = "#777777"
+
+[[group]]
+label = "feeding"
+colour = "#aa0000"
+rationale = "Central neurons of the gnathal ganglion."
+citations = ["A test, 2026"]
+rules = [{ region = ["GNG"], super_class = ["central"] }]
+"""
+
+
+def test_codex_folder_and_file_get_the_flywire_subsystems_on_load(codex_folder):
+    from brainview.connectome.selectors import resolve
+
+    for path in (codex_folder, codex_folder / "connections.csv.gz"):
+        c = brainview.load(path)
+        assert list(c.strings("subsystem")) == EXPECTED_SUBSYSTEMS
+        assert c.meta["subsystem_rules"] == "flywire"
+    assert list(resolve(c, "subsystem:steering")) == [1]  # what `simulate --stim subsystem:steering` selects
+
+
+def test_load_rules_chooses_a_shipped_rule_set_or_ones_own_file(codex_folder, tmp_path):
+    worm_rules = brainview.load(codex_folder, rules="celegans")
+    assert worm_rules.meta["subsystem_rules"] == "celegans"
+    own = tmp_path / "feeding.toml"
+    own.write_text(OWN_RULES)
+    c = brainview.load(codex_folder, rules=own)
+    assert list(c.strings("subsystem")) == ["rest", "feeding", "rest", "rest"]
+    assert c.meta["subsystem_rules"] == str(own)
+    assert list(brainview.load(codex_folder, rules=str(own)).strings("subsystem")) == list(c.strings("subsystem"))
+
+
+def test_load_rules_unknown_or_broken_fails_naming_it(codex_folder, tmp_path):
+    from brainview.connectome.subsystems import RuleFileError
+    from brainview.errors import UnknownNameError
+
+    with pytest.raises(UnknownNameError, match="'hemibrian'.*celegans, flywire"):
+        brainview.load(codex_folder, rules="hemibrian")
+    broken = tmp_path / "broken.toml"
+    broken.write_text(OWN_RULES.replace('colour = "#aa0000"', 'colour = "red"'))
+    with pytest.raises(RuleFileError, match="broken.toml, group 'feeding': colour"):
+        brainview.load(codex_folder, rules=broken)
+
+
+def test_cli_info_lists_the_flywire_groups_and_takes_rules(codex_folder, tmp_path, capsys):
+    import json
+
+    assert main(["info", str(codex_folder)]) == 0
+    out = capsys.readouterr().out
+    assert "subsystems (rules: flywire): 3 (4 cells labelled)" in out
+    assert "visual 2, steering 1, motor 1" in out  # equal counts in the rule file's order
+    own = tmp_path / "feeding.toml"
+    own.write_text(OWN_RULES)
+    assert main(["info", str(codex_folder), "--rules", str(own), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["subsystem_rules"] == str(own) and summary["subsystem"]["counts"] == {"rest": 3, "feeding": 1}
+    assert main(["info", str(codex_folder), "--rules", "nope"]) == 1
+    assert "no subsystem rule set 'nope'" in capsys.readouterr().err
+
+
+def test_cli_info_says_when_no_rule_set_fits(tmp_path, capsys):
+    edges = tmp_path / "edges.csv"
+    edges.write_text("pre,post,weight\na,b,1\nb,c,2\n")
+    assert main(["info", str(edges)]) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if "subsystem" in line]
+    assert lines == [(
+        "  subsystems: no rule set fits this dataset, so its cells have none; choose one with --rules NAME|FILE "
+        "(shipped: celegans, flywire)"
+    )]
+
+
+def test_real_flywire_codex_folder_every_neuron_gets_a_group(shared_data, tmp_path):
+    from brainview.connectome.categorical import MISSING
+    from brainview.connectome.subsystems import rules_for
+
+    folder = tmp_path / "flywire_v783"
+    folder.mkdir()
+    for name in ("neurons.csv.gz", "classification.csv.gz", "consolidated_cell_types.csv.gz"):
+        shutil.copy(shared_data / "flywire_v783" / name, folder / name)
+    # The wiring is not in ../shared/data: a connections table without rows loads the annotations
+    # through the reader, as a real download would be.
+    (folder / "connections.csv").write_text("pre_root_id,post_root_id,neuropil,syn_count,nt_type\n")
+    fly = brainview.load(folder)
+    assert fly.n == 139_255 and fly.meta["subsystem_rules"] == "flywire"
+    subsystem = fly["subsystem"]
+    assert np.count_nonzero(subsystem.codes == MISSING) == 0
+    counts = subsystem.counts()
+    print("\nFlyWire v783 loaded from a Codex folder, neurons per subsystem:", counts)
+    assert sum(counts.values()) == 139_255 and set(counts) <= set(rules_for("flywire").labels)
+    assert counts["steering"] > 2_000 and counts["learning"] > 5_000 and counts["visual"] > 80_000
