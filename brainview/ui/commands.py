@@ -173,6 +173,45 @@ class SetModelParameters:
 
 
 @dataclass(frozen=True)
+class SetPlasticity:
+    """Rebuild the engine with dopamine-gated plasticity (``rule``, a
+    :class:`~brainview.sim.plasticity.PlasticityRule`; None: without) and start again at t = 0
+    with the same lesions, stimuli, probes and groups. Snapshots then carry the plastic weights
+    summed per label of the postsynaptic cells' column ``by`` (:class:`WeightSamples`)."""
+
+    rule: object = None
+    by: str = "cell_type"
+
+
+@dataclass(frozen=True)
+class SetFrozenStimuli:
+    """Stimuli with these keys repeat their Poisson trains spike for spike each time they start
+    (``Simulation.stimulate(frozen=True)``: an odour presented again is the same odour), from
+    their next start on; the others draw new trains."""
+
+    keys: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class HoldAfter:
+    """Run no further than ``duration_ms`` of simulated time from the step this command is
+    applied at, until the next ``HoldAfter`` (``None``: no limit). The run stays "playing"; a
+    panel that times a protocol (drive, then reward 100 ms later) acts when the engine waits
+    there, so the protocol's times are exact whatever the pacing."""
+
+    duration_ms: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.duration_ms is not None and not self.duration_ms >= 0:
+            raise ValueError(f"a hold must come 0 ms or more from now, was {self.duration_ms}")
+
+
+@dataclass(frozen=True)
+class ResetWeights:
+    """Plastic weights back to their starting values; the run goes on (no-op without plasticity)."""
+
+
+@dataclass(frozen=True)
 class ExportRun:
     """Write the run so far (since the last reset) to ``path``; ``dataset`` is a
     :class:`~brainview.sim.runfile.DatasetInfo`, ``format`` as in
@@ -190,7 +229,9 @@ class Shutdown:
 
 Command = (
     Play | Pause | Step | Reset | SetPacing | ApplyLesion | RemoveLesion | ApplyStimulus
-    | RemoveStimulus | SetProbes | SetGroups | SetModelParameters | ExportRun | Shutdown
+    | RemoveStimulus | SetProbes | SetGroups | SetModelParameters | SetPlasticity | SetFrozenStimuli
+    | HoldAfter | ResetWeights | ExportRun
+    | Shutdown
 )
 
 
@@ -203,6 +244,18 @@ class Change:
     label: str
     serial: int
     step: int = 0
+
+
+@dataclass(frozen=True, eq=False)
+class WeightSamples:
+    """The plastic weights of a snapshot, summed per label: ``sums_mV[i, j]`` is the sum over the
+    plastic connections onto cells labelled ``labels[i]`` at ``t_ms[j]`` (samples since the
+    previous snapshot); ``start_mV`` the same sums at the start of the run (the connectome's)."""
+
+    labels: tuple[str, ...]
+    start_mV: np.ndarray
+    t_ms: np.ndarray
+    sums_mV: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -233,6 +286,8 @@ class Snapshot:
         True while the worker plays.
     changes : tuple of Change
         Lesions and stimuli applied since the previous snapshot.
+    weights : WeightSamples or None
+        The plastic weights sampled since the previous snapshot; None when the run is not plastic.
     """
 
     generation: int
@@ -248,6 +303,7 @@ class Snapshot:
     real_time_factor: float
     running: bool
     changes: tuple[Change, ...] = ()
+    weights: WeightSamples | None = None
 
 
 class Pacer:

@@ -22,6 +22,8 @@ class LessonPanel(QWidget):
     playRequested = Signal()
     modelRequested = Signal(object)
     """The lesson's model parameters, ((name, value), ...), to set before its first step."""
+    learningRequested = Signal(tuple)
+    """A step's Learning panel actions (:data:`~brainview.ui.lesson.LEARNING_ACTIONS`), in order."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -75,10 +77,10 @@ class LessonPanel(QWidget):
         self.text.setHtml(f"{intro}<p>{step.text}</p><p style='color:#a7adb8'><small>{lesson.citation}</small></p>")
         self.back_button.setEnabled(self.step > 0)
         self.next_button.setEnabled(self.step < len(lesson.steps) - 1)
-        self.do_button.setEnabled(bool(step.stimuli or step.lesions or step.play))
+        self.do_button.setEnabled(bool(step.stimuli or step.lesions or step.play or step.learning))
 
     def perform_step(self) -> None:
-        """Do what the current step says: drive, lesion, play."""
+        """Do what the current step says: drive, lesion, the Learning panel's actions, play."""
         step = self.lesson.steps[self.step]
         session = self.session
         try:
@@ -89,6 +91,8 @@ class LessonPanel(QWidget):
         except SelectorError as error:
             self.text.append(f"<p style='color:#ff4d4d'>{error}</p>")
             return
+        if step.learning:
+            self.learningRequested.emit(tuple(step.learning))
         if step.play:
             self.playRequested.emit()
 

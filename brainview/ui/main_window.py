@@ -25,6 +25,7 @@ from brainview.ui.compare_panel import install_compare_dock
 from brainview.ui.controls import SimulationControls
 from brainview.ui.engine_status import EngineStatus
 from brainview.ui.inspector import Inspector
+from brainview.ui.learning_panel import install_learning_dock
 from brainview.ui.lesson import TOUCH_CIRCUIT, Lesson
 from brainview.ui.lesson_panel import LessonBanner, LessonPanel
 from brainview.ui.loader import LoadJob, read_dataset, read_experiment_task
@@ -86,6 +87,7 @@ class MainWindow(QMainWindow):
         self.docks["stimuli"].raise_()
         self.docks["lesson"].hide()
         self.compare = install_compare_dock(self)
+        self.learning = install_learning_dock(self)
         self.addToolBar(self.controls.toolbar(self))
         build_menus(self)
         self._connect()
@@ -252,6 +254,7 @@ class MainWindow(QMainWindow):
         worker.published.connect(self._on_snapshot)
         worker.stateChanged.connect(self.controls.set_running)
         worker.errored.connect(self._on_worker_error)
+        worker.errored.connect(self.learning.engine_failed)
         worker.exported.connect(self._on_exported)
         self.engine.attach(worker)
         # Bound methods, not lambdas: Qt drops them when the window goes, before the session's last signals.
@@ -259,7 +262,7 @@ class MainWindow(QMainWindow):
         self._on_history_changed()
         self._last_generation = -1
         self.controls.show_params(session.experiment.params)
-        for panel in (self.browser, self.inspector, self.stimuli, self.traces, self.view, self.compare):
+        for panel in (self.browser, self.inspector, self.stimuli, self.traces, self.view, self.compare, self.learning):
             panel.set_session(session)
         fitting = set()
         for action, lesson in self.lesson_actions:
@@ -327,6 +330,7 @@ class MainWindow(QMainWindow):
         self.controls.show_snapshot(snapshot)
         self.traces.add_snapshot(snapshot)
         self.view.show_snapshot(snapshot)
+        self.learning.add_snapshot(snapshot)
         self.worker.acknowledge()
 
     def _on_exported(self, written: list, problem: str) -> None:

@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from brainview.connectome import Connectome
 from brainview.ui import commands as cmd
-from brainview.ui.commands import Change, Pacer, Pacing, Snapshot
+from brainview.ui.commands import Change, Pacer, Pacing, Snapshot, WeightSamples
 from brainview.ui.engine_status import warm_up_engine
 
 PUBLISH_HZ = 60.0
@@ -42,6 +42,9 @@ GROUPS_MONITOR = "watched groups"
 PROBE_SAMPLE_MS = 0.5
 """Probe voltages are published every this many ms of simulated time (2 kHz)."""
 
+WEIGHT_SAMPLE_MS = 20.0
+"""A plastic run's weights are sampled every this many ms of simulated time."""
+
 IDLE_POLL_S = 0.05
 """How long a paused worker waits for a command before looking again."""
 
@@ -55,14 +58,15 @@ silently, leaving the GUI saying "running" and the process aborting at exit. (Py
 ``KeyboardInterrupt`` only to the main thread, so catching it here never swallows Ctrl+C.)"""
 
 
-def default_simulation(connectome: Connectome, overrides: dict[str, float]):
+def default_simulation(connectome: Connectome, overrides: dict[str, float], plasticity=None):
     """The Shiu et al. 2024 model on ``connectome``, dt = 0.1 ms, seed 0.
 
-    ``overrides`` replaces published parameters by name (``{"w_syn_mV": 1.4}``).
+    ``overrides`` replaces published parameters by name (``{"w_syn_mV": 1.4}``); ``plasticity``
+    a :class:`~brainview.sim.plasticity.PlasticityRule` makes the run plastic.
     """
     from brainview.sim import ShiuParams, Simulation
 
-    return Simulation(connectome, ShiuParams(**overrides), dt_ms=0.1, seed=0)
+    return Simulation(connectome, ShiuParams(**overrides), dt_ms=0.1, seed=0, plasticity=plasticity)
 
 
 class SimulationWorker(QObject):
@@ -77,6 +81,7 @@ class SimulationWorker(QObject):
     make_simulation : callable, optional
         ``make_simulation(connectome, overrides)`` builds the engine inside the worker thread
         (numba compiles there, not on the GUI thread); :func:`default_simulation` by default.
+        After :class:`~brainview.ui.commands.SetPlasticity` it is called with ``plasticity=rule``.
     warm_up : callable or None, optional
         Called in the worker thread before each build; returns True if it had to compile
         (:func:`~brainview.ui.engine_status.warm_up_engine`, numba's cache, by default).
@@ -130,6 +135,11 @@ class SimulationWorker(QObject):
         self._steps_left = 0
         self._stopping = False
         self._overrides: dict[str, float] = {}
+        self._plasticity = cmd.SetPlasticity()  # the rule the engine has (None: not plastic)
+        self._weights = None  # the engine's WeightMonitor, read and emptied at each snapshot
+        self._weight_start = np.zeros(0)
+        self._frozen_keys: frozenset[str] = frozenset()  # stimuli that repeat their trains
+        self._hold_step: int | None = None  # run no further than this step (HoldAfter)
         # (kind, key) -> (the command, the engine's handle to undo it), in the order applied,
         # so a rebuilt engine gets every lesion and stimulus back in the same order.
         self._interventions: dict[tuple[str, str], tuple[cmd.ApplyLesion | cmd.ApplyStimulus, object]] = {}
@@ -187,13 +197,17 @@ class SimulationWorker(QObject):
         finally:
             self.thread.quit()
 
-    def _build(self, overrides: dict[str, float]):
-        """A compiled engine with ``overrides``, or None (the error reported) if it cannot be built."""
+    def _build(self, overrides: dict[str, float], rule=None):
+        """A compiled engine with ``overrides`` (plastic by ``rule``), or None (the error reported)
+        if it cannot be built."""
         self.preparing.emit(time.monotonic())
         try:
             # Apart from the build, on tiny networks: the window can tell compiling from building.
             self.warmedUp.emit(bool(self.warm_up()) if self.warm_up is not None else False)
-            sim = self.make_simulation(self.connectome, dict(overrides))
+            if rule is None:
+                sim = self.make_simulation(self.connectome, dict(overrides))
+            else:
+                sim = self.make_simulation(self.connectome, dict(overrides), plasticity=rule)
             sim.step(1)  # compile the kernels now, in this thread, while the user looks around
             sim.reset()
         except CAUGHT as error:  # shown to the user; the window stays usable
@@ -210,14 +224,26 @@ class SimulationWorker(QObject):
         # A bin begun before the groups were chosen holds only part of its spikes: skip it.
         self._next_rate_bin = -(-sim.steps_done // monitor.bin_steps)
 
-    def _rebuild(self, overrides: dict[str, float]) -> None:
-        """A new engine with ``overrides``, at t = 0, with every intervention and probe put back."""
-        sim = self._build(overrides)
+    def _watch_weights(self, sim) -> None:
+        """Sample a plastic ``sim``'s weights per label of the plasticity's column, from t = 0."""
+        self._weights = None
+        if getattr(sim, "plastic", None) is not None:
+            by = self._plasticity.by if self._plasticity.by in self.connectome.columns else "cell_type"
+            self._weights = sim.add_weight_monitor(by, WEIGHT_SAMPLE_MS)
+            self._weight_start = self._weights.sums_mV[0].copy()  # at t = 0: the connectome's weights
+
+    def _rebuild(self, overrides: dict[str, float], plasticity: cmd.SetPlasticity | None = None) -> None:
+        """A new engine with ``overrides`` (and ``plasticity``, by default the current one), at
+        t = 0, with every intervention and probe put back."""
+        plasticity = self._plasticity if plasticity is None else plasticity
+        sim = self._build(overrides, plasticity.rule)
         if sim is None:
             return
-        self.sim, self._overrides = sim, overrides
+        self.sim, self._overrides, self._plasticity = sim, overrides, plasticity
+        self._watch_weights(sim)
         self._interventions = {
-            slot: (command, _install(sim, command)) for slot, (command, _) in self._interventions.items()
+            slot: (command, _install(sim, command, self._frozen_keys))
+            for slot, (command, _) in self._interventions.items()
         }
         if self._probe_rows.size:
             sim.set_probes(self._probe_rows)
@@ -234,6 +260,7 @@ class SimulationWorker(QObject):
         self._changes = [Change(0.0, kind, command.label, command.serial, 0)
                          for (kind, _), (command, _) in self._interventions.items()]
         self._next_rate_bin = 0
+        self._hold_step = None
         self.pacer.restart(0.0)
         self._last_publish_t_ms = 0.0
         self._dirty = True
@@ -280,6 +307,12 @@ class SimulationWorker(QObject):
         if isinstance(command, cmd.SetModelParameters):
             self._rebuild(dict(command.overrides))
             return
+        if isinstance(command, cmd.SetPlasticity):
+            self._rebuild(self._overrides, command)
+            return
+        if isinstance(command, cmd.SetFrozenStimuli):
+            self._frozen_keys = frozenset(command.keys)
+            return
         if isinstance(command, cmd.SetGroups):
             self._group_labels, self._group_rows = command.labels, command.rows
             self._rate_t, self._rate_v = [], []
@@ -303,6 +336,13 @@ class SimulationWorker(QObject):
         elif isinstance(command, cmd.Reset):
             sim.reset()
             self._start_generation()
+        elif isinstance(command, cmd.HoldAfter):
+            self._hold_step = None if command.duration_ms is None else \
+                sim.steps_done + round(command.duration_ms / sim.dt_ms)
+            self.pacer.restart(sim.time_ms)  # time spent waiting is not made up for
+        elif isinstance(command, cmd.ResetWeights):
+            sim.reset_weights()  # the weight monitor samples the reset at once
+            self._dirty = True
         elif isinstance(command, cmd.SetProbes):
             rows = np.asarray(command.rows, dtype=np.int64)
             sim.set_probes(rows if rows.size else None)
@@ -318,7 +358,7 @@ class SimulationWorker(QObject):
             raise TypeError(f"the worker does not know the command {command!r}")
         slot = (kind, command.key)
         if isinstance(command, (cmd.ApplyLesion, cmd.ApplyStimulus)):
-            self._interventions[slot] = (command, _install(sim, command))
+            self._interventions[slot] = (command, _install(sim, command, self._frozen_keys))
             change = kind
         else:
             _, handle = self._interventions.pop(slot)
@@ -348,8 +388,12 @@ class SimulationWorker(QObject):
 
     def _advance(self) -> None:
         sim = self.sim
+        room = None if self._hold_step is None else self._hold_step - sim.steps_done
+        if room is not None and room <= 0:  # held (HoldAfter): wait for the next command
+            time.sleep(0.002)
+            return
         if self._steps_left:
-            n_steps = min(self._steps_left, max(1, round(MAX_CHUNK_MS / sim.dt_ms)))
+            n_steps = min(self._steps_left, max(1, round(MAX_CHUNK_MS / sim.dt_ms)), room or self._steps_left)
             self._steps_left -= n_steps
         else:
             chunk_ms = self.pacer.next_chunk_ms(sim.time_ms)
@@ -357,6 +401,8 @@ class SimulationWorker(QObject):
                 time.sleep(min(self.pacer.wait_s(sim.time_ms, sim.dt_ms), 0.004))
                 return
             n_steps = int(chunk_ms / sim.dt_ms + 1e-9)
+            if room is not None:
+                n_steps = min(n_steps, room)
         sim.step(n_steps)
         steps, cells, self._spike_cursor = sim.spikes.since(self._spike_cursor)
         if len(sim.spikes) > RECORD_MAX_SPIKES:  # the recording for Export run is cut, not the view
@@ -405,6 +451,11 @@ class SimulationWorker(QObject):
         elif not self._running:
             self._factor = 0.0
         n_groups, n_probes = len(self._group_labels), self._probe_rows.size
+        weights = None
+        if self._weights is not None:
+            weights = WeightSamples(self._weights.labels, self._weight_start, self._weights.times_ms,
+                                    self._weights.sums_mV.T.copy())
+            self._weights.clear()
         snapshot = Snapshot(
             generation=self._generation,
             t_ms=t_ms,
@@ -419,6 +470,7 @@ class SimulationWorker(QObject):
             real_time_factor=self._factor,
             running=self._running,
             changes=tuple(self._changes),
+            weights=weights,
         )
         self._clear_pending()
         self._dirty = False
@@ -434,10 +486,13 @@ _INTERVENTION_KINDS = {
 """Which table of interventions a lesion or stimulus command acts on."""
 
 
-def _install(sim, command: cmd.ApplyLesion | cmd.ApplyStimulus):
-    """Put ``command``'s lesion or stimulus into ``sim``; the handle that takes it out again."""
+def _install(sim, command: cmd.ApplyLesion | cmd.ApplyStimulus, frozen_keys: frozenset[str] = frozenset()):
+    """Put ``command``'s lesion or stimulus into ``sim``; the handle that takes it out again.
+    A stimulus whose key is in ``frozen_keys`` repeats its trains from its start."""
     if isinstance(command, cmd.ApplyLesion):
         return sim.lesion(command.rows, command.mode)
+    if command.key in frozen_keys:
+        return sim.stimulate(command.rows, command.rate_hz, stream=command.stream, frozen=True)
     return sim.stimulate(command.rows, command.rate_hz, stream=command.stream)
 
 
