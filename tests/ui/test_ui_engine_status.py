@@ -10,17 +10,29 @@ from brainview.ui import main_window
 from brainview.ui.app import create_window
 from brainview.ui.controls import format_clock
 from brainview.ui.engine_status import warm_up_engine
+from brainview.ui.loader import read_dataset
 from brainview.ui.worker import SimulationWorker, default_simulation
 
 pytest.importorskip("brainview.sim")
 
 
 class Gates:
-    """A warm-up that "compiles" and a build that last until the test opens their gates."""
+    """A dataset read, a warm-up that "compiles" and a build that last until the test opens their
+    gates (the embedded worm reads in well under a second: without a gate, whether it is still
+    being read when the test looks is a race)."""
 
     def __init__(self):
-        self.warm, self.build = threading.Event(), threading.Event()
+        self.read, self.warm, self.build = threading.Event(), threading.Event(), threading.Event()
         self.fail = False
+
+    def reading(self, path):
+        task = read_dataset(path)
+
+        def gated(progress):
+            assert self.read.wait(60)
+            return task(progress)
+
+        return gated
 
     def warm_up(self):
         assert self.warm.wait(60)
@@ -33,6 +45,7 @@ class Gates:
         return default_simulation(connectome, overrides)
 
     def open(self):
+        self.read.set()
         self.warm.set()
         self.build.set()
 
@@ -42,6 +55,7 @@ def gates(monkeypatch):
     gates = Gates()
     slow = functools.partial(SimulationWorker, make_simulation=gates.make, warm_up=gates.warm_up)
     monkeypatch.setattr(main_window, "SimulationWorker", slow)
+    monkeypatch.setattr(main_window, "read_dataset", gates.reading)
     yield gates
     gates.open()
 
@@ -63,6 +77,7 @@ def test_play_pressed_while_loading_waits_for_the_engine_then_plays(qtbot, windo
     controls.play_action.trigger()  # what Space does
     assert controls.play_action.isChecked() and controls.play_action.text() == "Starting..."
     assert not controls.running and "dataset is read" in label()
+    gates.read.set()
     qtbot.waitUntil(lambda: window.worker is not None, timeout=60_000)
     assert controls.step_action.isEnabled()  # the worker queues a step until its engine is built
     assert controls.play_action.text() == "Starting..."  # the new dataset kept the waiting Play
@@ -83,6 +98,7 @@ def test_play_pressed_while_loading_waits_for_the_engine_then_plays(qtbot, windo
 
 def test_a_second_press_before_the_engine_is_ready_cancels_the_waiting_play(qtbot, window, gates):
     controls, label = window.controls, window.engine.label.text
+    gates.read.set()
     qtbot.waitUntil(lambda: window.worker is not None, timeout=60_000)
     with qtbot.waitActive(window):  # shortcuts go to the active window
         window.activateWindow()
@@ -104,6 +120,7 @@ def test_a_second_press_before_the_engine_is_ready_cancels_the_waiting_play(qtbo
 
 def test_a_build_that_fails_drops_the_waiting_play(qtbot, window, gates):
     controls, label = window.controls, window.engine.label.text
+    gates.read.set()
     qtbot.waitUntil(lambda: window.worker is not None, timeout=60_000)
     controls.play_action.trigger()
     gates.fail = True
