@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from brainview.cli._common import ProgressBar, visible
+from brainview.cli._common import ProgressBar, add_rules_option, visible
 from brainview.errors import BrainviewError, ParameterError
 from brainview.units import parse_duration_ms
 
@@ -32,6 +32,7 @@ def add_execution_options(parser: argparse.ArgumentParser) -> None:
 def add_design_options(parser: argparse.ArgumentParser) -> None:
     """The options a comparison shares with ``brainview simulate``."""
     parser.add_argument("path", nargs="?", help="connectome (default: the embedded C. elegans)")
+    add_rules_option(parser)
     parser.add_argument("--stim", action="append", default=[], metavar="SELECTOR[@RATE_HZ]",
                         help="Poisson drive on the selected cells in every condition (default rate 150 Hz); repeatable")
     parser.add_argument("--readout", action="append", default=[], metavar="SELECTOR",
@@ -79,7 +80,7 @@ def build_comparison(args: argparse.Namespace, conditions_of):
     duration_ms = parse_duration_ms(args.duration, "--duration")
     readout_from_ms = parse_duration_ms(args.readout_from, "--readout-from")
     dt_ms = parse_duration_ms(args.dt, "--dt")
-    connectome = load_connectome(args.path)
+    connectome = load_connectome(args.path, rules=args.rules)
     source = Path(args.path).resolve() if args.path else default_dataset_path()
     dataset = DatasetRef(str(source) if args.path else None, connectome_digest(connectome),
                          connectome.meta.get("name", source.stem))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from brainview.cli._common import add_rules_option
 from brainview.cli._comparison import cells
 from brainview.errors import ParameterError
 from brainview.units import parse_duration_ms, parse_number
@@ -26,6 +27,7 @@ def add_parser(subparsers, help_text: str) -> None:
                     "(A_post - A_pre) / A_pre - (B_post - B_pre) / B_pre over trials, with a 95 %% interval.",
     )
     parser.add_argument("path", nargs="?", help="connectome (e.g. from brainview example mushroom-body)")
+    add_rules_option(parser)
     parser.add_argument("--odour-a", required=True, metavar="SELECTOR", help="the cells odour A drives (paired)")
     parser.add_argument("--odour-b", required=True, metavar="SELECTOR", help="the cells odour B drives (unpaired)")
     parser.add_argument("--reward", required=True, metavar="SELECTOR", help="the modulators driven as the reward")
@@ -85,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
         if getattr(args, name) < (1 if name == "pairings" else 2):
             raise ParameterError(f"--{name} must be at least {1 if name == 'pairings' else 2}, was {getattr(args, name)}")
     params = dict(parse_param(p) for p in args.param)
-    connectome = load_connectome(args.path)
+    connectome = load_connectome(args.path, rules=args.rules)
     pre, post = split_pair(connectome, args.plastic)
     cells(connectome, args.modulators, "--modulators")
     lesions = []

@@ -14,7 +14,7 @@ import re
 import sys
 from pathlib import Path
 
-from brainview.cli._common import fail, load_connectome
+from brainview.cli._common import add_rules_option, fail, load_connectome
 from brainview.errors import ParameterError
 
 VIEWS = ("front", "side", "top", "fit")
@@ -26,6 +26,7 @@ LEGEND_ENTRIES = 20
 def add_parser(subparsers, help_text: str) -> None:
     parser = subparsers.add_parser("render", help=help_text, description=help_text)
     parser.add_argument("path", nargs="?", help="file or folder to read (default: the embedded C. elegans)")
+    add_rules_option(parser)
     parser.add_argument("--out", "-o", required=True, help="PNG file to write")
     parser.add_argument("--size", default="1600x1000", help="image size WIDTHxHEIGHT in pixels (default 1600x1000)")
     parser.add_argument("--color-by", default=None, metavar="FIELD",
@@ -69,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     if args.view == "fit" and not args.select:
         return fail("--view fit needs --select (the cells to fit)")
     size = parse_size(args.size)
-    connectome = load_connectome(args.path)
+    connectome = load_connectome(args.path, rules=args.rules)
     if connectome.n == 0:
         return fail(f"{args.path or 'the default dataset'} has no cells; there is nothing to render")
     flags = {key: resolve(connectome, getattr(args, key)) if getattr(args, key) else None

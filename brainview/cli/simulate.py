@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from brainview.cli._common import ProgressBar, load_connectome
+from brainview.cli._common import ProgressBar, add_rules_option, load_connectome
 from brainview.errors import ParameterError
 from brainview.units import parse_duration_ms, parse_number
 
@@ -79,6 +79,7 @@ def add_parser(subparsers, help_text: str) -> None:
         description="Run the spiking simulation headless and write the run: a brainview-run file, NWB or SONATA.",
     )
     parser.add_argument("path", nargs="?", help="connectome to simulate (default: the embedded C. elegans)")
+    add_rules_option(parser)
     parser.add_argument("--duration", default="1s", help="simulated time per trial, e.g. 1s, 250ms (default 1s)")
     parser.add_argument("--dt", default="0.1ms", help="time step; must divide the 1.8 ms synaptic delay (default 0.1ms)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the Poisson drive (default 0)")
@@ -153,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
         raise ParameterError(f"--threads must be at least 1, was {args.threads}")
     protocol = build_protocol(args)
     params = ShiuParams().replace(**dict(parse_param(p) for p in args.param))
-    connectome = load_connectome(args.path)
+    connectome = load_connectome(args.path, rules=args.rules)
     source = Path(args.path) if args.path else default_dataset_path()
     dataset = DatasetInfo.of(connectome, source, connectome.meta.get("name", source.stem))
     result = run_protocol(

@@ -113,3 +113,19 @@ def test_option_parsers():
     lesion = parse_lesion("id:720575940622486057@0.5s:ablate")
     assert (lesion.selector, lesion.time_ms, lesion.mode) == ("id:720575940622486057", 500.0, LesionMode.ABLATE)
     assert parse_lesion("class:DAN").mode is LesionMode.SILENCE
+
+
+def test_every_command_that_reads_a_dataset_takes_rules(tmp_path, capsys):
+    from brainview.cli import main
+
+    out = tmp_path / "run.h5"
+    assert main(["simulate", "--rules", "celegans", "--stim", "subsystem:steering", "--duration", "5ms",
+                 "--out", str(out)]) == 0
+    assert out.exists()
+    capsys.readouterr()
+    assert main(["simulate", "--rules", "nosuch", "--duration", "5ms", "--out", str(out)]) == 1
+    assert "nosuch" in capsys.readouterr().err
+    for command in ("render", "compare", "screen", "condition"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        assert "--rules NAME|FILE" in capsys.readouterr().out
