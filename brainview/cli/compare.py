@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
 
     def conditions(connectome):
         out = []
-        for text, spec in zip(args.lesion, specs):
+        for spec in specs:
             lesion = Lesion(cells(connectome, spec.selector, "--lesion"), spec.mode, spec.time_ms)
             out.append(Condition(lesion.text, (lesion,)))
         names = [c.name for c in out]

@@ -138,7 +138,7 @@ def _rates_panel(axes, readout, rows: pd.DataFrame, rates: pd.DataFrame, control
     names = [control, *rows["condition"].tolist()]
     values = [rates.loc[rates["condition"] == name, "rate_Hz"].to_numpy(dtype=float) for name in names]
     top = blended_transform_factory(axes.transData, axes.transAxes)
-    for x, (name, sample) in enumerate(zip(names, values)):
+    for x, sample in enumerate(values):
         if x == 0:
             colour, mean, interval, q = _CONTROL_COLOUR, (sample.mean() if sample.size else np.nan), None, None
         else:
