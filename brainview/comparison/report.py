@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -93,7 +94,29 @@ def format_report(result, rows_shown: int = 30) -> str:
         lines.append(f"... {n - rows_shown} more rows in summary.csv")
     lines += ["", f"significant at q < {Q_SIGNIFICANT}: {significant} of {n} comparisons; "
                   f"ran in {result.wall_s:.1f} s"]
+    floor = smallest_p(result.comparison.trials)
+    if floor >= Q_SIGNIFICANT:
+        lines.append(
+            f"note: with {result.comparison.trials} trials per condition the smallest p a comparison can reach is "
+            f"{floor:.2g}, so none can be significant; use at least {_trials_for(Q_SIGNIFICANT)} trials"
+        )
     return "\n".join(lines)
+
+
+def smallest_p(trials: int) -> float:
+    """The smallest two-sided p of the exact permutation test with ``trials`` against ``trials``
+    (every lesioned trial beyond every control trial); 0 where Mann-Whitney's approximation is used."""
+    from brainview.comparison.stats import EXACT_RELABELLINGS
+
+    relabellings = math.comb(2 * trials, trials)
+    return 2.0 / relabellings if relabellings <= EXACT_RELABELLINGS else 0.0
+
+
+def _trials_for(level: float) -> int:
+    trials = 2
+    while smallest_p(trials) >= level:
+        trials += 1
+    return trials
 
 
 def _cut(text: str, width: int) -> str:

@@ -106,3 +106,13 @@ def test_progress_says_trials_done_of_the_total_and_the_time_left(relay):
     run_comparison(relay_comparison(relay, trials=2), scheduler="serial", progress=lambda f, m: reports.append((f, m)))
     assert [f for f, _ in reports] == pytest.approx([i / 6 for i in range(1, 7)])
     assert reports[0][1].startswith("1/6 trials, ") and reports[-1][1] == "6/6 trials, 0 s left"
+
+
+def test_the_report_says_when_too_few_trials_can_never_be_significant(relay):
+    from brainview.comparison.report import format_report, smallest_p
+
+    assert smallest_p(3) == pytest.approx(0.1) and smallest_p(4) == pytest.approx(2 / 70) and smallest_p(20) == 0
+    few = run_comparison(relay_comparison(relay, trials=3), scheduler="serial")
+    assert "smallest p a comparison can reach is 0.1" in format_report(few) and "at least 4 trials" in format_report(few)
+    enough = run_comparison(relay_comparison(relay, trials=4), scheduler="serial")
+    assert "smallest p" not in format_report(enough)
