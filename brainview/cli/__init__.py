@@ -31,6 +31,7 @@ SUBCOMMANDS = {
     "experiment": "Run the conditions of an experiment file against its control, with statistics.",
     "condition": "Pair odour A with reward under dopamine-gated plasticity and report the learning index.",
     "prepare": "Compile the simulation engine once after installing, so no first run waits for it.",
+    "paths": "Shortest synaptic paths between two selections, with counts and subsystems; --hops: n-hop neighbourhoods.",
     "example": "Build an example connectome offline (mushroom-body) from published anatomy and write it.",
 }
 
