@@ -52,6 +52,7 @@ from brainview.connectome.io._text_files import (
 )
 from brainview.connectome.io.errors import FormatError
 from brainview.connectome.layout import complete_positions
+from brainview.connectome.subsystems import apply_subsystems, rules_for
 from brainview.connectome.synapses import SynapseCSR
 
 COMPLETENESS_FIELDS = (Field("root_id", "int"), Field("Completed", "text", required=False))
@@ -127,6 +128,7 @@ def read_shiu(path: str | os.PathLike, progress: Progress | None = None) -> Conn
     report(0.7, "joining annotations")
     folder = completeness_path.parent
     columns, position = annotate(ids, folder)
+    annotated = bool({"neurons", "classification"} & set(codex.find_tables(folder)))
     columns["completed"] = completed_flags(neurons)
     meta = dict(META, name=f"Shiu et al. 2024 fly brain model ({version or folder.name})", version=version)
     if position is not None:
@@ -137,6 +139,9 @@ def read_shiu(path: str | os.PathLike, progress: Progress | None = None) -> Conn
         connectome = Connectome(columns, position, chemical, None, meta)
     except ValueError as error:  # what the data model refuses and the checks above let through
         raise FormatError(connectivity_path, f"not a valid connectome: {one_line(str(error))}") from None
+    if annotated:  # root ids alone say nothing the rules can use; the Codex tables beside them do
+        report(0.95, "applying the FlyWire subsystem rules")
+        connectome = apply_subsystems(connectome, rules_for(codex.SUBSYSTEM_RULES))
     report(1.0, "done")
     return connectome
 

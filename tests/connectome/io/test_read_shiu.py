@@ -209,3 +209,19 @@ def test_shiu_with_empty_codex_annotation_tables(shiu_folder):
     (shiu_folder / "neurons.csv").write_text("root_id,group,nt_type\n")
     c = brainview.load(shiu_folder)
     assert list(c.ids) == IDS and list(c.strings("nt")) == ["unknown"] * 3
+
+
+def test_shiu_with_codex_tables_beside_gets_the_flywire_subsystems(shiu_folder):
+    plain = read_shiu(shiu_folder)
+    assert "subsystem_rules" not in plain.meta and not plain["subsystem"].counts()
+    (shiu_folder / "classification.csv").write_text(
+        "root_id,flow,super_class,class,sub_class,cell_type,hemibrain_type,hemilineage,side,nerve\n"
+        f"{IDS[0]},intrinsic,central,Kenyon_Cell,,KCg-m,,,left,\n{IDS[1]},intrinsic,central,DAN,,PAM01,,,left,\n"
+    )
+    annotated = read_shiu(shiu_folder)
+    assert annotated.meta["subsystem_rules"] == "flywire"
+    from brainview.connectome.subsystems import classify, rules_for
+
+    expected = classify(annotated, rules_for("flywire"))
+    assert list(annotated.strings("subsystem")) == list(expected.to_strings())
+    assert annotated.strings("subsystem")[0] == "learning"  # a Kenyon cell
