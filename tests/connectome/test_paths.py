@@ -6,7 +6,7 @@ import itertools
 
 import numpy as np
 import pytest
-from conftest import make_connectome
+from tests.conftest import make_connectome
 from naive import shortest_path_reference
 
 import brainview
