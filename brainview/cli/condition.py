@@ -15,7 +15,7 @@ import json
 
 from brainview.cli._common import add_rules_option
 from brainview.cli._comparison import cells
-from brainview.errors import ParameterError
+from brainview.errors import BrainviewError, ParameterError
 from brainview.units import parse_duration_ms, parse_number
 
 
@@ -67,7 +67,7 @@ def split_pair(connectome, text: str) -> tuple[str, str]:
         try:
             if Selector.parse(left).resolve(connectome).size and Selector.parse(right).resolve(connectome).size:
                 candidates.append((right.partition(":")[0] not in FIELDS, left, right))
-        except Exception:  # a split that is not two selectors of this dataset
+        except BrainviewError:  # a split that is not two selectors of this dataset
             continue
     if not candidates:
         raise ParameterError(f"--plastic {text!r}: write PRE:POST with two selectors that select cells, "

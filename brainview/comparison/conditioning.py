@@ -17,14 +17,13 @@ number) and run through :func:`~brainview.comparison.execute.map_tasks`, here or
 
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from brainview.comparison.design import Lesion
+from brainview.comparison.design import Lesion, check_whole, trial_stream
 from brainview.connectome import Connectome
 from brainview.errors import ParameterError
 from brainview.experiment.model import CellSet, stream_of
@@ -63,12 +62,9 @@ class Conditioning:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "lesions", tuple(self.lesions))
-        for name, low in (("pairings", 1), ("trials", 2)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-                raise ParameterError(f"{name} must be a whole number of at least {low}, was {value!r}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
-            raise ParameterError(f"the seed must be a whole number, zero or more, was {self.seed!r}")
+        check_whole(self.pairings, "pairings", 1)
+        check_whole(self.trials, "trials", 2)
+        check_whole(self.seed, "the seed", 0)
         dt_ms = check_dt(self.dt_ms)
         for name in ("odour_ms", "gap_ms", "reward_delay_ms"):
             value = getattr(self, name)
@@ -122,14 +118,15 @@ def run_trial(conditioning: Conditioning, trial: int) -> dict[tuple[str, str], f
     from brainview.sim import Simulation
 
     c = conditioning
-    sim = Simulation(c.connectome, c.model_params(), c.dt_ms, c.seed, _trial_stream(trial), plasticity=c.rule)
+    sim = Simulation(c.connectome, c.model_params(), c.dt_ms, c.seed, trial_stream("conditioning", trial),
+                     plasticity=c.rule)
     rates: dict[tuple[str, str], list[float]] = {}
 
     def present(odour: str, cells: CellSet, phase: str, rewarded: bool) -> None:
         # Frozen: each presentation of an odour repeats its PN trains, so a test response changes
         # only when the weights did, not with the Poisson draws of one presentation or another.
         drive = sim.stimulate(cells.rows, c.odour_Hz, stream=stream_of(f"odour {odour}"), frozen=True)
-        first = sim.steps_done
+        cursor = len(sim.spikes)
         reward = None
         if rewarded:
             if c.reward_delay_ms:
@@ -138,9 +135,8 @@ def run_trial(conditioning: Conditioning, trial: int) -> dict[tuple[str, str], f
             sim.run(duration_ms=c.odour_ms - c.reward_delay_ms)
         else:
             sim.run(duration_ms=c.odour_ms)
-        steps, cells_fired = sim.spikes.arrays()
-        window = steps >= first
-        count = np.count_nonzero(window & np.isin(cells_fired, c.readout.rows))
+        _, fired, _ = sim.spikes.since(cursor)  # this presentation's spikes only
+        count = np.count_nonzero(np.isin(fired, c.readout.rows))
         rates.setdefault((phase, odour), []).append(count / (c.readout.rows.size * c.odour_ms * 1e-3))
         sim.remove(drive)
         if reward is not None:
@@ -167,6 +163,7 @@ def run_conditioning(
     from scipy import stats
 
     from brainview.comparison.execute import map_tasks
+    from brainview.comparison.stats import rng_keyword
 
     started = time.perf_counter()
     tasks = [(trial,) for trial in range(conditioning.trials)]
@@ -183,7 +180,7 @@ def run_conditioning(
     index = np.array([_index(by_trial[t]) for t in sorted(by_trial)])
     if index.size > 1 and np.ptp(index) > 0:
         interval = stats.bootstrap((index,), np.mean, confidence_level=0.95, n_resamples=9999, method="BCa",
-                                   **{_rng_keyword(): np.random.default_rng(conditioning.seed)}).confidence_interval
+                                   **{rng_keyword(): np.random.default_rng(conditioning.seed)}).confidence_interval
         low, high = float(interval.low), float(interval.high)
     else:
         low = high = float(index.mean())
@@ -207,13 +204,3 @@ def _index(rates: dict[tuple[str, str], float]) -> float:
     return a - b
 
 
-def _trial_stream(trial: int) -> int:
-    return int.from_bytes(hashlib.sha256(f"conditioning\0{int(trial)}".encode()).digest()[:8], "little") >> 1
-
-
-def _rng_keyword() -> str:
-    import inspect
-
-    from scipy import stats
-
-    return "rng" if "rng" in inspect.signature(stats.bootstrap).parameters else "random_state"

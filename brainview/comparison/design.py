@@ -125,10 +125,8 @@ class Comparison:
 
     def check(self) -> None:
         """Raise :class:`ParameterError` unless every trial of every condition can run."""
-        if isinstance(self.trials, bool) or not isinstance(self.trials, (int, np.integer)) or self.trials < 2:
-            raise ParameterError(f"trials must be a whole number of at least 2 per condition, was {self.trials!r}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
-            raise ParameterError(f"the seed must be a whole number, zero or more, was {self.seed!r}")
+        check_whole(self.trials, "trials per condition", 2)
+        check_whole(self.seed, "the seed", 0)
         self.model_params()
         dt_ms = check_dt(self.dt_ms)
         if not (np.isfinite(self.duration_ms) and self.duration_ms > 0):
@@ -210,6 +208,13 @@ class Comparison:
             "seed": int(self.seed), "params": sorted(self.model_params().to_dict().items()),
             "readout_from_ms": self.readout_from_ms,
         })
+
+
+def check_whole(value: object, what: str, minimum: int) -> None:
+    """Raise :class:`ParameterError` unless ``value`` is a whole number of at least ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        least = ", zero or more" if minimum == 0 else f" of at least {minimum}"
+        raise ParameterError(f"{what} must be a whole number{least}, was {value!r}")
 
 
 def trial_stream(condition: str, trial: int) -> int:

@@ -298,7 +298,7 @@ def _mean_difference(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray
 
 
 @functools.cache
-def _rng_keyword() -> str:
+def rng_keyword() -> str:
     """``rng`` from scipy 1.15 on; ``random_state`` before (pyproject allows scipy 1.11)."""
     return "rng" if "rng" in inspect.signature(stats.bootstrap).parameters else "random_state"
 
@@ -323,7 +323,7 @@ def _difference_interval(
             confidence_level=confidence,
             method="BCa",
             vectorized=True,
-            **{_rng_keyword(): rng},
+            **{rng_keyword(): rng},
         )
         low, high = result.confidence_interval
         if not (np.isfinite(low) and np.isfinite(high)):
@@ -336,7 +336,7 @@ def _difference_interval(
                 method="percentile",
                 vectorized=True,
                 bootstrap_result=result,
-                **{_rng_keyword(): rng},
+                **{rng_keyword(): rng},
             )
             low, high = result.confidence_interval
     return float(low), float(high)
