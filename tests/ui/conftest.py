@@ -59,3 +59,16 @@ class FakeClock:
 def fake_clock():
     """A :class:`FakeClock` to inject where code takes ``clock=time.monotonic``."""
     return FakeClock()
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    """The main window on the embedded worm, shown, its engine ready (modules may define their own)."""
+    from brainview.ui.app import create_window
+
+    win = create_window(None, tmp_path / "settings.ini")
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.engine_ready, timeout=120_000)
+    yield win
+    win.close()

@@ -17,16 +17,6 @@ pytest.importorskip("brainview.sim")
 pytest.importorskip("scipy")
 
 
-@pytest.fixture
-def window(qtbot, tmp_path):
-    win = create_window(None, tmp_path / "settings.ini")
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: win.engine_ready, timeout=120_000)
-    yield win
-    win.close()
-
-
 def touch_setup(window):
     """The touch lesson's set-up: drive the touch receptors, trace AVA (a browser node) and
     VA/DA, silence AVA and AVD. Returns the AVA node."""

@@ -6,7 +6,6 @@ import pytest
 from PySide6.QtCore import QObject, Slot
 
 from brainview.experiment import cells_from_selector
-from brainview.ui.app import create_window
 from brainview.ui.learning_panel import PROTOCOL, compartment_order
 from brainview.ui.lesson import LEARNING_TEACHERS, LESSONS, TOUCH_CIRCUIT
 from brainview.ui.worker import WEIGHT_SAMPLE_MS
@@ -22,16 +21,6 @@ def mushroom_body():
     from brainview.connectome.examples.mushroom_body import mushroom_body
 
     return mushroom_body(seed=0)
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    win = create_window(None, tmp_path / "settings.ini")
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: win.engine_ready, timeout=120_000)
-    yield win
-    win.close()
 
 
 def open_mushroom_body(qtbot, window, connectome):

@@ -15,16 +15,6 @@ from brainview.ui.lesson import TOUCH_CIRCUIT
 pytest.importorskip("brainview.sim")
 
 
-@pytest.fixture
-def window(qtbot, tmp_path):
-    win = create_window(None, tmp_path / "settings.ini")
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: win.engine_ready, timeout=120_000)
-    yield win
-    win.close()
-
-
 def rates_of(window, label):
     traces = window.traces
     index = traces.rates.labels.index(label)
