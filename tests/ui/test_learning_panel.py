@@ -3,12 +3,12 @@ heatmap and the responses, checked against the same run replayed on a separate S
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QObject, Slot
 
 from brainview.experiment import cells_from_selector
 from brainview.ui.learning_panel import PROTOCOL, compartment_order
 from brainview.ui.lesson import LEARNING_TEACHERS, LESSONS, TOUCH_CIRCUIT
 from brainview.ui.worker import WEIGHT_SAMPLE_MS
+from tests.ui.recording import Recorder
 
 pytest.importorskip("brainview.sim")
 
@@ -208,30 +208,6 @@ def test_the_panel_and_the_lesson_fit_only_the_mushroom_body(qtbot, window, mush
     assert window.docks["learning"].isVisible() and window.docks["learning"].toggleViewAction().isEnabled()
 
 
-class Snapshots(QObject):
-    """A worker's snapshots and errors, received on the GUI thread as the window receives them."""
-
-    def __init__(self, worker):
-        super().__init__()
-        self.worker, self.snapshots, self.errors, self.ready = worker, [], [], []
-        worker.published.connect(self.on_published)
-        worker.errored.connect(self.on_errored)
-        worker.ready.connect(self.on_ready)
-
-    @Slot(object)
-    def on_published(self, snapshot):
-        self.snapshots.append(snapshot)
-        self.worker.acknowledge()
-
-    @Slot(str, str)
-    def on_errored(self, message, details):
-        self.errors.append(message)
-
-    @Slot(str)
-    def on_ready(self, description):
-        self.ready.append(description)
-
-
 def test_the_worker_samples_the_plastic_weights_of_its_own_engine(qtbot, mushroom_body):
     from brainview.connectome.examples.mushroom_body import odour_rows, random_odour
     from brainview.sim import Simulation
@@ -244,7 +220,7 @@ def test_the_worker_samples_the_plastic_weights_of_its_own_engine(qtbot, mushroo
     odour = odour_rows(c, random_odour(c, seed=1))
     pam = np.flatnonzero(np.char.startswith(c.strings("cell_type").astype(str), "PAM"))
     worker = SimulationWorker(c, cmd.Pacing("flat"))
-    seen = Snapshots(worker)
+    seen = Recorder(worker)
     worker.start()
     try:
         qtbot.waitUntil(lambda: bool(seen.ready), timeout=120_000)
@@ -252,7 +228,7 @@ def test_the_worker_samples_the_plastic_weights_of_its_own_engine(qtbot, mushroo
         worker.submit(cmd.SetPlasticity(PlasticityRule("class:MBON", "class:Kenyon_Cell", "class:DAN"), "compartment"))
         worker.submit(cmd.Step(1.0))
         qtbot.waitUntil(lambda: bool(seen.errors) and seen.snapshots and seen.snapshots[-1].t_ms >= 1.0, timeout=60_000)
-        assert "could not be built" in seen.errors[0] and seen.snapshots[-1].weights is None
+        assert "could not be built" in seen.errors[0][0] and seen.snapshots[-1].weights is None
         worker.submit(cmd.SetPlasticity(rule, "compartment"))
         worker.submit(cmd.SetFrozenStimuli(frozenset({"odour"})))
         worker.submit(cmd.ApplyStimulus("odour", "odour A", odour, 150.0, stream=11))

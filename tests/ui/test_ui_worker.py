@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QObject, Slot
 
 from brainview.ui import commands as cmd
 from brainview.ui.worker import SimulationWorker
+from tests.ui.recording import Recorder
 
 pytest.importorskip("brainview.sim")
 
@@ -14,36 +14,6 @@ pytest.importorskip("brainview.sim")
 def chain(connectome_factory):
     """Cell 0 drives 1 strongly (50 synapses); 2 and 3 are unconnected."""
     return connectome_factory(4, edges=[(0, 1, 50.0, 1), (2, 3, 1.0, 1)])
-
-
-class Recorder(QObject):
-    """Receives a worker's signals on the GUI thread (queued), as the main window does."""
-
-    def __init__(self, worker):
-        super().__init__()
-        self.worker = worker
-        self.snapshots, self.errors, self.states, self.ready = [], [], [], []
-        worker.published.connect(self.on_published)
-        worker.errored.connect(self.on_errored)
-        worker.stateChanged.connect(self.on_state)
-        worker.ready.connect(self.on_ready)
-
-    @Slot(object)
-    def on_published(self, snapshot):
-        self.snapshots.append(snapshot)
-        self.worker.acknowledge()
-
-    @Slot(str, str)
-    def on_errored(self, message, details):
-        self.errors.append((message, details))
-
-    @Slot(bool)
-    def on_state(self, running):
-        self.states.append(running)
-
-    @Slot(str)
-    def on_ready(self, description):
-        self.ready.append(description)
 
 
 def collect(worker):
