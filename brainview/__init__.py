@@ -29,8 +29,8 @@ _LAZY = {
 def load(path, reader=None, progress=None, rules=None):
     """Read a connectome from ``path``; see :func:`brainview.connectome.io.load`.
 
-    ``rules`` chooses the subsystem rules: a shipped rule set (``"celegans"``, ``"flywire"``)
-    or one's own rule file.
+    ``rules`` chooses the subsystem rules: a shipped rule set (``"celegans"``, ``"flywire"``,
+    ``"hemibrain"``, ``"manc"``, ``"larva"``) or one's own rule file.
     """
     from brainview.connectome.io import load as _load
 

@@ -39,6 +39,12 @@ MANIFEST = Manifest(
             companion_files=("traced-neurons.csv*", "traced-roi-connections.csv*"),
         ),
         ReaderContribution(
+            "larva", f"{_IO}.larva:read_larva",
+            ("maggot*_edgelist.csv", "maggot*_edgelist.csv.gz"), ("maggot*_edgelist.csv*",),
+            "Larval connectome of Winding et al. 2023 (an edge list with its meta_data.csv annotations)",
+            companion_files=("meta_data.csv*",),
+        ),
+        ReaderContribution(
             "graphml", f"{_IO}.graphs:read_graphml", ("*.graphml", "*.graphml.gz"), (), "GraphML",
         ),
         ReaderContribution("gexf", f"{_IO}.graphs:read_gexf", ("*.gexf", "*.gexf.gz"), (), "GEXF"),

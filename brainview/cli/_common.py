@@ -102,14 +102,19 @@ def no_rules_line(connectome: Connectome) -> str | None:
     """One line for a dataset whose cells no subsystem rule set classified, else None."""
     if connectome.meta.get("subsystem_rules") or connectome["subsystem"].counts():
         return None
-    return no_rules_message()
+    return no_rules_message(connectome.meta.get("subsystem_rules_tried", ""))
 
 
-def no_rules_message() -> str:
-    """What a dataset no subsystem rule set fits says, instead of drawing every cell grey."""
+def no_rules_message(tried: str = "") -> str:
+    """What a dataset no subsystem rule set fits says, instead of drawing every cell grey.
+
+    ``tried`` lists the rule sets a reader tried, with the share of cells each would claim
+    (``meta["subsystem_rules_tried"]``).
+    """
     from brainview.resources import subsystem_rule_names
 
+    attempts = f" (tried: {tried})" if tried else ""
     return (
-        "subsystems: no rule set fits this dataset, so its cells have none; choose one with "
+        f"subsystems: no rule set fits this dataset{attempts}, so its cells have none; choose one with "
         f"--rules NAME|FILE (shipped: {', '.join(subsystem_rule_names())})"
     )

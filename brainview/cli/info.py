@@ -43,6 +43,7 @@ def summarise(connectome: Connectome) -> dict:
         "license": connectome.meta.get("license", ""),
         "positions": connectome.meta.get("positions", "measured"),
         "subsystem_rules": connectome.meta.get("subsystem_rules") or None,
+        "subsystem_rules_tried": connectome.meta.get("subsystem_rules_tried") or None,
         "cells": connectome.n,
         "kinds": connectome["kind"].counts(),
         "chemical": {
@@ -86,7 +87,7 @@ def format_text(summary: dict) -> str:
             title = f"subsystems (rules: {summary['subsystem_rules']})"
         if not entry["distinct"]:
             if key == "subsystem" and not summary.get("subsystem_rules"):
-                lines.append(f"  {no_rules_message()}")
+                lines.append(f"  {no_rules_message(summary.get('subsystem_rules_tried') or '')}")
             continue
         shown = dict(list(entry["counts"].items())[:TOP])
         more = f", ... {entry['distinct'] - TOP} more" if entry["distinct"] > TOP else ""

@@ -101,19 +101,12 @@ def test_bad_specifications_say_what_is_missing(body, body_file, capsys, extra, 
 
 
 def test_the_protocol_runs_unchanged_on_the_larval_connectome(shared_data):
-    """Winding et al. 2023's larva (the paired-neuron subset in ../shared/data): KC, MBON, MBIN."""
-    import pandas as pd
+    """Winding et al. 2023's larva (the paired-neuron subset in ../shared/data): KC, MBON, MBIN,
+    opened by its own reader as a user would, with its annotations as cell classes."""
+    import brainview
 
-    from brainview.connectome import Connectome
-
-    folder = shared_data / "larva_subset_bgm"
-    meta = pd.read_csv(folder / "meta_data.csv.gz")
-    meta = meta.rename(columns={meta.columns[0]: "node_id"})
-    nodes = pd.read_csv(folder / "maggot_subset_nodes.csv.gz").merge(meta, on="node_id", how="left")
-    edges = pd.read_csv(folder / "maggot_subset_edgelist.csv.gz", header=None, names=["source", "target", "weight"])
-    cells = pd.DataFrame({"id": nodes.node_id, "name": nodes.name + " " + nodes.node_id.astype(str),
-                          "cell_class": nodes.class1, "cell_type": nodes.class2})
-    larva = Connectome.from_dataframes(cells, edges)
+    larva = brainview.load(shared_data / "larva_subset_bgm" / "maggot_subset_edgelist.csv.gz")
+    assert larva.meta["subsystem_rules"] == "larva"
     select = lambda text: cells_from_selector(larva, text)  # noqa: E731
     pns = select("class:uPN").rows
     odours = CellSet("odour:A", "A", pns[::2]), CellSet("odour:B", "B", pns[1::2])

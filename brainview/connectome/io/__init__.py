@@ -34,8 +34,10 @@ def load(
         Called as ``progress(fraction, message)`` while reading large inputs.
     rules : str, path-like or SubsystemRules, optional
         Subsystem rules to classify the cells with, instead of those the reader applies (the
-        FlyWire rules on a Codex download) or the file holds: a shipped rule set by name
-        (``"celegans"``, ``"flywire"``) or one's own rule file
+        FlyWire rules on a Codex download, the larva's on a Winding et al. edge list, the
+        best-fitting of the hemibrain's and MANC's on a neuPrint export) or the file holds: a
+        shipped rule set by name (``"celegans"``, ``"flywire"``, ``"hemibrain"``, ``"manc"``,
+        ``"larva"``) or one's own rule file
         (:func:`~brainview.connectome.subsystems.resolve_rules`). ``meta["subsystem_rules"]``
         records which rules the cells carry.
 

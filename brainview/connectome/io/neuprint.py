@@ -15,6 +15,12 @@ excitatory (+1); with one, GABA and glutamate connections are inhibitory, as in 
 neuPrint exports carry no soma positions here, so cells are laid out
 (:mod:`brainview.connectome.layout`). A ``weight`` must be a whole number from 0 to
 :data:`~brainview.connectome.io._columns.MAX_COUNT`.
+
+The export does not say which dataset it holds, so the subsystem rules are chosen by fit: the
+shipped ``hemibrain`` and ``manc`` rule sets (keyed on their type names and, for MANC, its
+``class`` column) both classify the cells and the one claiming more of them is applied
+(:mod:`brainview.connectome.rule_fit`); when neither claims 5 %, the cells get no subsystem and
+``meta["subsystem_rules_tried"]`` says what was tried.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ from brainview.connectome.io._text_files import one_line
 from brainview.connectome.io.errors import FormatError
 from brainview.connectome.layout import complete_positions
 from brainview.connectome.neurotransmitters import FLY_INHIBITORY, canonical_nt
+from brainview.connectome.rule_fit import apply_best_fitting
 from brainview.connectome.synapses import SynapseCSR
 
 NEURON_FIELDS = (
@@ -55,6 +62,9 @@ NEURON_FIELDS = (
 CONNECTION_FIELDS = (
     Field("bodyId_pre", "int"), Field("bodyId_post", "int"), Field("weight", "int", minimum=0, maximum=MAX_COUNT),
 )
+
+SUBSYSTEM_RULES = ("hemibrain", "manc")
+"""The shipped rule sets a neuPrint export may fit; the one claiming the most cells is applied."""
 
 _SIDES = {"l": "left", "r": "right", "left": "left", "right": "right", "m": "center", "center": "center"}
 
@@ -107,6 +117,8 @@ def read_neuprint(path: str | os.PathLike, progress: Progress | None = None) -> 
         connectome = Connectome(columns, position, chemical, None, meta)
     except ValueError as error:  # what the data model refuses and the checks above let through
         raise FormatError(neurons_path, f"not a valid connectome: {one_line(str(error))}") from None
+    report(0.95, "choosing the subsystem rules")
+    connectome = apply_best_fitting(connectome, SUBSYSTEM_RULES)
     report(1.0, "done")
     return connectome
 

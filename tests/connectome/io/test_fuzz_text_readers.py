@@ -1,7 +1,7 @@
 """Every text reader against mutated files: a valid connectome or a FormatError, nothing else.
 
 Each test builds a small valid dataset in code (FlyWire Codex, neuPrint, Shiu et al. CSV and
-Parquet, CSV edge list with node table, GraphML, GEXF, the Allen mouse plugin's long table),
+Parquet, CSV edge list with node table, the larva's edge list with its annotations, GraphML, GEXF, the Allen mouse plugin's long table),
 applies random mutations to one or two of its files (byte flips, insertions, deletions,
 truncation, repeated, deleted or swapped lines, fields replaced by hostile values: huge,
 negative, NaN or infinite numbers, ids beyond int64, 140,000-character fields, invalid UTF-8,
@@ -98,6 +98,17 @@ def neuprint() -> Dataset:
             "bodyId_pre,bodyId_post,weight", "100,200,12", "200,100,3", "300,200,5", "400,300,1", "400,400,2",
         ),
     })
+
+
+def larva(target: str) -> Dataset:
+    return Dataset({
+        "maggot_x_edgelist.csv.gz": lines("11,22,3", "22,33,1", "33,11,2", "44,11,5"),
+        "maggot_x_nodes.csv": lines("node_id,pair,hemisphere", "11,0,L", "22,1,R", "33,2,L", "44,3,R"),
+        "meta_data.csv.gz": lines(
+            ",name,class1,merge_class,simple_group,hemisphere,lineage", "11,KC #0,KC,KC-1claw,KCs,L,MBNB A",
+            "22,MBON-a1,MBON,MBON-app,MBONs,R,unk", "33,DAN-d1,MBIN,MBIN-DAN,MBINs,L,unk", "99,x,sens,sens-ORN,,C,unk",
+        ),
+    }, target)
 
 
 SHIU_IDS = (720575940600000030, 720575940600000010, 720575940600000020)
@@ -367,7 +378,7 @@ def engine(request):
 # -- the properties ----------------------------------------------------------------------------
 def test_unmutated_datasets_load(engine, allen_plugin):
     """The starting points are valid: with no mutation every dataset loads."""
-    datasets = [codex(), codex("connections.csv.gz"), neuprint(), shiu_csv(), allen(),
+    datasets = [codex(), codex("connections.csv.gz"), neuprint(), shiu_csv(), allen(), larva(""),
                 *(edgelist(v) for v in ("nodes", "named", "headerless")),
                 *(graph_file(f, z) for f in ("graphml", "gexf") for z in (False, True))]
     for dataset in datasets:
@@ -384,6 +395,12 @@ def test_codex_survives_mutations(engine, plan, target):
 @given(plan=PLAN)
 def test_neuprint_survives_mutations(engine, plan):
     load_checked(neuprint(), plan)
+
+
+@FUZZ
+@given(plan=PLAN, target=st.sampled_from(["", "maggot_x_edgelist.csv.gz"]))
+def test_larva_survives_mutations(engine, plan, target):
+    load_checked(larva(target), plan)
 
 
 @FUZZ

@@ -369,7 +369,7 @@ def test_cli_info_says_when_no_rule_set_fits(tmp_path, capsys):
     lines = [line for line in capsys.readouterr().out.splitlines() if "subsystem" in line]
     assert lines == [(
         "  subsystems: no rule set fits this dataset, so its cells have none; choose one with --rules NAME|FILE "
-        "(shipped: celegans, flywire)"
+        "(shipped: celegans, flywire, hemibrain, larva, manc)"
     )]
 
 
