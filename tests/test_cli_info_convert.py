@@ -34,6 +34,14 @@ def test_convert_round_trips_through_native(tiny, tmp_path, capsys):
     assert read_native(tmp_path / "b.h5").equals(tiny)
 
 
+def test_convert_writes_the_subsystems_of_the_rules_chosen(tiny, tmp_path, capsys):
+    source = write_native(tiny, tmp_path / "a.h5")
+    assert main(["convert", str(source), str(tmp_path / "b.h5"), "--rules", "hemibrain"]) == 0
+    converted = read_native(tmp_path / "b.h5")
+    assert converted.meta["subsystem_rules"] == "hemibrain"
+    assert converted["subsystem"].counts() == {"other": 6}  # tiny's types (T0, T1, T2) are no hemibrain type
+
+
 @pytest.mark.parametrize("args, message", [
     (["info", "missing.h5"], "no such file or folder"),
     (["convert", "missing.h5", "out.h5"], "no such file or folder"),

@@ -16,7 +16,7 @@ import argparse
 import os
 from pathlib import Path
 
-from brainview.cli._common import fail, load_connectome
+from brainview.cli._common import add_rules_option, fail, load_connectome
 
 WRITERS = {
     "native": "brainview.connectome.io.native:write_native",
@@ -38,6 +38,7 @@ def add_parser(subparsers, help_text: str) -> None:
                         help="output: DST.h5 (native), .graphml, .gexf (optionally .gz), or SONATA: a folder, "
                              "*.sonata, or the circuit config DST.json")
     parser.add_argument("--reader", help="force a reader by name instead of guessing from the path")
+    add_rules_option(parser)
 
 
 def writer_for(destination: str) -> str | None:
@@ -64,7 +65,10 @@ def run(args: argparse.Namespace) -> int:
     if fmt is None:
         return fail(f"{args.destination}: the destination must end in .h5 (brainview's native format), .graphml, "
                     ".gexf or .json (a SONATA circuit config), or name a folder (SONATA)")
-    connectome = load(args.source, reader=args.reader) if args.reader else load_connectome(args.source)
+    if args.reader:
+        connectome = load(args.source, reader=args.reader, rules=args.rules)
+    else:
+        connectome = load_connectome(args.source, rules=args.rules)
     destination = Path(args.destination)
     with writing(destination):
         written = import_command(WRITERS[fmt])(connectome, destination)
