@@ -35,6 +35,8 @@ def add_parser(subparsers, help_text: str) -> None:
 
 def summarise(connectome: Connectome) -> dict:
     """Every count the info command reports, as plain Python values."""
+    from brainview.sim.params import recommended_params
+
     chemical = connectome.chemical
     summary = {
         "name": connectome.meta.get("name", ""),
@@ -44,6 +46,8 @@ def summarise(connectome: Connectome) -> dict:
         "positions": connectome.meta.get("positions", "measured"),
         "subsystem_rules": connectome.meta.get("subsystem_rules") or None,
         "subsystem_rules_tried": connectome.meta.get("subsystem_rules_tried") or None,
+        "recommended_params": recommended_params(connectome.meta, connectome.meta.get("name", "the dataset")),
+        "recommended_params_note": connectome.meta.get("recommended_params_note", ""),
         "cells": connectome.n,
         "kinds": connectome["kind"].counts(),
         "chemical": {
@@ -93,6 +97,11 @@ def format_text(summary: dict) -> str:
         more = f", ... {entry['distinct'] - TOP} more" if entry["distinct"] > TOP else ""
         lines.append(f"  {title}: {entry['distinct']:,} ({entry['labelled']:,} cells labelled)")
         lines.append(f"    {_inline(shown)}{more}")
+    if summary["recommended_params"]:
+        shown = ", ".join(f"{name} {value:g}" for name, value in summary["recommended_params"].items())
+        lines.append(f"  recommended model parameters: {shown}")
+        if summary["recommended_params_note"]:
+            lines.append(f"    {summary['recommended_params_note']}")
     if summary["citation"]:
         lines.append(f"  citation: {summary['citation']}")
     if summary["license"]:

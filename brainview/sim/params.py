@@ -99,6 +99,39 @@ class ShiuParams:
         return ShiuParams.from_dict(values)
 
 
+RECOMMENDED_KEY = "recommended_params"
+"""The metadata entry in which a dataset recommends model parameters: ``"w_syn_mV=0.275"``,
+several separated by commas, beside a ``recommended_params_note`` saying why."""
+
+
+def recommended_params(meta: dict, dataset: str = "the dataset") -> dict[str, float]:
+    """The model parameters ``meta`` (a connectome's metadata) recommends, by name; {} for none.
+
+    Raises
+    ------
+    ParameterError
+        For an entry that is not ``NAME=VALUE[, NAME=VALUE ...]`` of :class:`ShiuParams`
+        fields with valid values; the message names ``dataset``.
+    """
+    text = str(meta.get(RECOMMENDED_KEY, "")).strip()
+    if not text:
+        return {}
+    values: dict[str, float] = {}
+    for item in text.split(","):
+        name, equals, value = (part.strip() for part in item.partition("="))
+        try:
+            values[name] = float(value) if equals else math.nan
+        except ValueError:
+            values[name] = math.nan
+        if not math.isfinite(values[name]):
+            raise ParameterError(f"{dataset}: {RECOMMENDED_KEY} {text!r}: write NAME=VALUE, e.g. w_syn_mV=0.275")
+    try:
+        ShiuParams.from_dict(values)
+    except ParameterError as error:
+        raise ParameterError(f"{dataset}: {RECOMMENDED_KEY}: {error}") from None
+    return values
+
+
 def steps_of(duration_ms: float, dt_ms: float, what: str) -> int:
     """The whole number of steps of ``dt_ms`` in ``duration_ms``; ValueError if it is not whole.
 

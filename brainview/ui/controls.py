@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QToolBar, QWidget
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QMenu, QToolBar, QToolButton, QWidget
 
 from brainview.sim.params import ShiuParams
 from brainview.ui.commands import Pacing, Snapshot
@@ -29,6 +29,9 @@ CLOCK_INTERVAL_MS = 200
 come up to 60 times a second, and a number changing faster than this cannot be read anyway."""
 
 
+WEIGHT_TIP = (
+    "Synaptic weight w_syn: the jump of g per synapse (Shiu et al. 2024: 0.275 mV, fitted to fly "
+    "synapse counts). Changing it restarts the simulation at t = 0.")
 PLAY_TIP = "Play or pause the simulation (Space)"
 PENDING_TIP = "Plays as soon as the simulation engine is ready; press again (Space) to cancel"
 
@@ -84,9 +87,19 @@ class SimulationControls(QObject):
         self.w_syn = QDoubleSpinBox(prefix="weight ", suffix=" mV", decimals=3, minimum=0.005, maximum=20.0, singleStep=0.05)
         self.w_syn.setValue(ShiuParams().w_syn_mV)
         self.w_syn.setKeyboardTracking(False)
-        self.w_syn.setToolTip(
-            "Synaptic weight w_syn: the jump of g per synapse (Shiu et al. 2024: 0.275 mV, fitted to fly "
-            "synapse counts). Changing it restarts the simulation at t = 0.")
+        self.w_syn.setToolTip(WEIGHT_TIP)
+        self.recommended_action = QAction("The dataset recommends no parameters", self, enabled=False)
+        self.defaults_action = QAction("The model's defaults (Shiu et al. 2024)", self)
+        self.params_menu = QMenu("Model parameters")
+        self.params_menu.addAction(self.recommended_action)
+        self.params_menu.addAction(self.defaults_action)
+        self.params_button = QToolButton(text="Parameters", popupMode=QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.params_button.setMenu(self.params_menu)
+        self.params_button.setToolTip("Back to the dataset's recommended parameters, or to the model's defaults")
+        self._recommended: dict[str, float] = {}
+        self.recommended_action.triggered.connect(lambda: self.modelChanged.emit(tuple(self._recommended.items())))
+        self.defaults_action.triggered.connect(
+            lambda: self.modelChanged.emit(tuple(ShiuParams().to_dict().items())))
         self.clock = QLabel(format_clock(0.0))
         self.clock.setObjectName("simClock")
         self.factor = QLabel(format_factor(0.0, False))
@@ -100,6 +113,19 @@ class SimulationControls(QObject):
         self.pacing_actions.triggered.connect(self._on_pacing_action)
         self.pacing_box.currentIndexChanged.connect(lambda i: self.pacing_actions.actions()[i].trigger())
         self.w_syn.valueChanged.connect(lambda value: self.modelChanged.emit((("w_syn_mV", float(value)),)))
+
+    def show_recommendation(self, recommended: dict[str, float], note: str = "") -> None:
+        """Offer the parameters a dataset recommends (``{}``: none), with the reason for them."""
+        self._recommended = dict(recommended)
+        shown = ", ".join(f"{name} {value:g}" for name, value in recommended.items())
+        self.recommended_action.setEnabled(bool(recommended))
+        self.recommended_action.setText(
+            f"The dataset's recommendation: {shown}" if recommended else "The dataset recommends no parameters")
+        self.recommended_action.setToolTip(note)
+        tip = WEIGHT_TIP
+        if recommended:
+            tip += f"\n\nThis dataset recommends {shown}" + (f": {note}" if note else ".")
+        self.w_syn.setToolTip(tip)
 
     def show_params(self, params: dict[str, float]) -> None:
         """Show an experiment's model parameters (the published value where it overrides none)."""
@@ -123,6 +149,7 @@ class SimulationControls(QObject):
         bar.addWidget(QLabel(" Speed "))
         bar.addWidget(self.pacing_box)
         bar.addWidget(self.w_syn)
+        bar.addWidget(self.params_button)
         bar.addSeparator()
         bar.addWidget(self.clock)
         bar.addWidget(QLabel("  "))

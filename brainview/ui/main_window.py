@@ -30,7 +30,7 @@ from brainview.ui.lesson import TOUCH_CIRCUIT, Lesson
 from brainview.ui.lesson_panel import LessonBanner, LessonPanel
 from brainview.ui.loader import LoadJob, read_dataset, read_experiment_task
 from brainview.ui.menus import build_menus
-from brainview.ui.session import Session
+from brainview.ui.session import Session, dataset_recommendation
 from brainview.ui.settings import AppSettings
 from brainview.ui.stimulus_panel import StimulusPanel
 from brainview.ui.traces import TracesPanel
@@ -262,6 +262,8 @@ class MainWindow(QMainWindow):
         self._on_history_changed()
         self._last_generation = -1
         self.controls.show_params(session.experiment.params)
+        recommended, problem = dataset_recommendation(connectome)
+        self.controls.show_recommendation(recommended, connectome.meta.get("recommended_params_note", ""))
         for panel in (self.browser, self.inspector, self.stimuli, self.traces, self.view, self.compare, self.learning):
             panel.set_session(session)
         fitting = set()
@@ -273,9 +275,9 @@ class MainWindow(QMainWindow):
                 fitting.add(lesson.title)
         name = connectome.meta.get("name", "connectome")
         self.setWindowTitle(f"brainview: {name}")
-        self.statusBar().showMessage(
+        self.statusBar().showMessage(problem + " (the model's defaults are used)" if problem else (
             f"{name}: {connectome.n:,} cells, {connectome.chemical.n_connections:,} connections, "
-            f"{connectome.chemical.total_weight:,.0f} synapses. Space plays; right-click a group to lesion or drive it.")
+            f"{connectome.chemical.total_weight:,.0f} synapses. Space plays; right-click a group to lesion or drive it."))
         self.banner.setVisible(not self.settings.lesson_offered() and TOUCH_CIRCUIT.title in fitting)
         session.start()
         worker.start()
@@ -320,6 +322,7 @@ class MainWindow(QMainWindow):
     def _on_params_changed(self, overrides) -> None:
         if self.session is not None:
             self.session.experiment.set_params({**self.session.experiment.params, **dict(overrides)})
+            self.controls.show_params(self.session.experiment.params)  # set from a menu, the box follows
 
     def _on_snapshot(self, snapshot: Snapshot) -> None:
         if self.worker is None or self.sender() is not self.worker:

@@ -24,6 +24,8 @@ from PySide6.QtGui import QColor
 
 from brainview.connectome import Connectome
 from brainview.experiment import CellSet, DatasetRef, Experiment, LesionEntry, StimulusEntry
+from brainview.errors import ParameterError
+from brainview.sim.params import recommended_params
 from brainview.ui.celltree import CellTree
 from brainview.ui.commands import (
     ApplyLesion, ApplyStimulus, Change, Command, RemoveLesion, RemoveStimulus, SetGroups, SetModelParameters,
@@ -32,6 +34,15 @@ from brainview.ui.commands import (
 
 MAX_PROBES = 8
 """Most cells whose voltage is traced at once (the oldest probe goes first)."""
+
+
+def dataset_recommendation(connectome: Connectome) -> tuple[dict[str, float], str]:
+    """The model parameters ``connectome``'s metadata recommends and why, or ({}, the problem)
+    for a recommendation that cannot be used (the dataset still opens, on the model's defaults)."""
+    try:
+        return recommended_params(connectome.meta, connectome.meta.get("name", "the dataset")), ""
+    except ParameterError as error:
+        return {}, str(error)
 
 
 class Session(QObject):
@@ -69,7 +80,10 @@ class Session(QObject):
         super().__init__(parent)
         self.connectome = connectome
         self.tree = CellTree.build(connectome)
-        self.experiment = experiment or Experiment(connectome, dataset or DatasetRef(None, ""))
+        # A new experiment starts from the parameters the dataset recommends (the model's defaults
+        # where it recommends none); an experiment file brings its own.
+        self.experiment = experiment or Experiment(
+            connectome, dataset or DatasetRef(None, ""), params=dataset_recommendation(connectome)[0])
         self.send = send
         # What the worker was told is in force, by key: a change sends the difference.
         self._sent: dict[tuple[str, str], LesionEntry | StimulusEntry] = {}
