@@ -13,7 +13,10 @@ DEFAULT_RASTER_ROWS = 1500
 """Most cells a raster shows; more are decimated to an evenly spaced subset."""
 
 
-def choose_raster_rows(candidates: np.ndarray, sort_key: np.ndarray, max_rows: int = DEFAULT_RASTER_ROWS) -> np.ndarray:
+def choose_raster_rows(
+    candidates: np.ndarray, sort_key: np.ndarray, max_rows: int = DEFAULT_RASTER_ROWS,
+    first: np.ndarray | None = None,
+) -> np.ndarray:
     """The cells a raster shows, in display order (bottom to top).
 
     Parameters
@@ -26,13 +29,21 @@ def choose_raster_rows(candidates: np.ndarray, sort_key: np.ndarray, max_rows: i
     max_rows : int
         Above this many candidates, an evenly spaced subset of the sorted candidates is kept:
         every type keeps its share of rows, and the raster stays readable for 100k+ cells.
+    first : numpy.ndarray, optional
+        Rows shown before all others, at the top, and never decimated away while they fit
+        (the driven and lesioned cells: at fly scale an even subset would drop most of them).
     """
     candidates = np.unique(np.asarray(candidates, dtype=np.int64))
-    ordered = candidates[np.argsort(sort_key[candidates], kind="stable")]
-    if ordered.size <= max_rows:
-        return ordered
-    picks = np.linspace(0, ordered.size - 1, max_rows).round().astype(np.int64)
-    return ordered[np.unique(picks)]
+    chosen = np.zeros(0, np.int64) if first is None else np.intersect1d(np.asarray(first, dtype=np.int64), candidates)
+    chosen = chosen[np.argsort(sort_key[chosen], kind="stable")][:max_rows]
+    rest = np.setdiff1d(candidates, chosen, assume_unique=True)
+    ordered = rest[np.argsort(sort_key[rest], kind="stable")]
+    budget = max_rows - chosen.size
+    if ordered.size > budget > 0:
+        ordered = ordered[np.unique(np.linspace(0, ordered.size - 1, budget).round().astype(np.int64))]
+    elif budget <= 0:
+        ordered = ordered[:0]
+    return np.concatenate([ordered, chosen])
 
 
 class RasterBuffer:

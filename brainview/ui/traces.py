@@ -140,6 +140,8 @@ class TracesPanel(QWidget):
         self.session = session
         self.focus_rows = None
         session.appearanceChanged.connect(self.choose_rows)
+        session.lesionsChanged.connect(self.choose_rows)  # driven and lesioned cells come first
+        session.stimuliChanged.connect(self.choose_rows)
         session.groupsChanged.connect(self._on_groups_changed)
         session.probesChanged.connect(self._on_probes_changed)
         self.choose_rows()
@@ -160,10 +162,12 @@ class TracesPanel(QWidget):
         self.redraw()
 
     def choose_rows(self) -> None:
-        """Pick the raster's cells: the focus group or the visible cells, decimated, by type."""
+        """Pick the raster's cells: the focus group or the visible cells, decimated, by type, with
+        the driven and lesioned ones on top."""
         session = self.session
         candidates = self.focus_rows if self.focus_rows is not None else np.flatnonzero(~session.hidden)
-        shown = choose_raster_rows(candidates, session.tree.leaf_index, self.max_raster_rows)
+        acted_on = session.experiment.driven_mask() | (session.experiment.lesion_state() > 0)
+        shown = choose_raster_rows(candidates, session.tree.leaf_index, self.max_raster_rows, np.flatnonzero(acted_on))
         self.raster = RasterBuffer(session.connectome.n, shown, self.window_ms)
         self.raster.add(*self.recent.arrays(), self.now_ms)  # the new rows keep their recent past
         decimated = "" if shown.size == candidates.size else f"  (every {candidates.size / max(shown.size, 1):.0f}th shown)"

@@ -239,3 +239,18 @@ def test_raster_type_labels_never_overlap_and_come_back_when_there_is_room(qtbot
     many = labels_at(1400)
     assert 0 < few < types  # a short plot keeps only labels that fit
     assert many > few  # a tall one has room for more
+
+
+def test_the_raster_puts_driven_and_lesioned_cells_on_top_even_when_decimated(worm_session, qtbot):
+    from brainview.experiment import cells_from_selector
+
+    traces = TracesPanel(max_raster_rows=40)
+    qtbot.addWidget(traces)
+    traces.set_session(worm_session)
+    worm = worm_session.connectome
+    driven, silenced = cells_from_selector(worm, "ALML,ALMR,AVM"), cells_from_selector(worm, "type:AVA")
+    worm_session.stimulate(driven, 150.0)
+    worm_session.lesion(silenced, "silence")
+    top = set(traces.raster.shown_rows[-5:].tolist())
+    assert top == set(driven.rows.tolist()) | set(silenced.rows.tolist())
+    assert traces.raster.shown_rows.size == 40

@@ -17,6 +17,17 @@ def test_raster_rows_sorted_by_type_and_decimated_evenly():
     assert share.min() >= 1000 // 7 - 2
 
 
+def test_driven_and_lesioned_cells_are_shown_on_top_and_never_decimated_away():
+    many = np.arange(139_255)  # fly scale: an even subset of 1,500 would keep one cell in 93
+    acted_on = np.array([5, 77_000, 3, 139_254, 10**6])  # a row outside the candidates is left out
+    shown = choose_raster_rows(many, many % 7, max_rows=1500, first=acted_on)
+    assert shown.size == 1500 and np.unique(shown).size == 1500
+    assert shown[-4:].tolist() == [77_000, 3, 139_254, 5]  # on top, by type: 0, 3, 3, 5
+    assert not np.isin(shown[:-4], acted_on).any()
+    assert choose_raster_rows(np.arange(6), np.zeros(6, int), max_rows=2, first=np.arange(6)).tolist() == [0, 1]
+    assert choose_raster_rows(np.arange(6), np.zeros(6, int), first=np.array([4])).tolist() == [0, 1, 2, 3, 5, 4]
+
+
 def test_raster_keeps_only_shown_cells_inside_the_window():
     raster = RasterBuffer(10, np.array([7, 2]), window_ms=100.0, capacity=50)
     raster.add(np.array([2, 5, 7]), np.array([10.0, 11.0, 12.0]), now_ms=20.0)
