@@ -15,7 +15,9 @@ import time
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QOffscreenSurface, QOpenGLContext
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget,
+)
 
 from brainview.ui.commands import Snapshot
 from brainview.ui.session import Session
@@ -27,7 +29,14 @@ COLOUR_FIELDS = (
 """What the 3D view's colours can show: (menu text, column)."""
 
 LEGEND_ENTRIES = 7
-"""Legend entries shown above the view (the largest groups)."""
+"""Legend entries a saved picture shows (the largest groups), then how many more."""
+
+LEGEND_LISTED = 2000
+"""The most entries the legend above the view lists (largest groups first; it scrolls): the
+fly's 8,000 cell types would take seconds to lay out, and nobody reads past the first hundreds."""
+
+LEGEND_LINES = 3
+"""Lines of legend shown at once; more scroll."""
 
 FRAME_INTERVAL_S = 1.0 / 30
 """The view shows new activity at most this often (30 frames a second)."""
@@ -115,7 +124,15 @@ class ViewPanel(QWidget):
         # legend grows a line instead of being cut or widening the window's middle.
         self.legend.setWordWrap(True)
         self.legend.setContentsMargins(6, 0, 6, 0)
+        self.legend.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
+        self.legend_area = QScrollArea()
+        self.legend_area.setWidget(self.legend)
+        self.legend_area.setWidgetResizable(True)
+        self.legend_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.legend_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.legend_area.setSizeAdjustPolicy(QScrollArea.SizeAdjustPolicy.AdjustToContents)
+        self.legend_area.setMaximumHeight(LEGEND_LINES * self.legend.fontMetrics().lineSpacing() + 8)
         self.message = QLabel("")
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message.setWordWrap(True)
@@ -127,7 +144,7 @@ class ViewPanel(QWidget):
         self.column = QVBoxLayout(self)
         self.column.setContentsMargins(0, 0, 0, 0)
         self.column.addLayout(bar)
-        self.column.addWidget(self.legend)
+        self.column.addWidget(self.legend_area)
         self.column.addWidget(self.message, 1)
         self.colour_box.currentIndexChanged.connect(self._on_colour_field)
         self._set_controls_enabled(False)
@@ -191,8 +208,8 @@ class ViewPanel(QWidget):
         entries = self.view.legend()
         shown = "".join(
             f"<span style='color:rgb({int(r * 255)},{int(g * 255)},{int(b * 255)})'>&#9679;</span>&nbsp;{label}&nbsp;&nbsp; "
-            for label, (r, g, b, _a) in entries[:LEGEND_ENTRIES])
-        more = f"... {len(entries) - LEGEND_ENTRIES} more" if len(entries) > LEGEND_ENTRIES else ""
+            for label, (r, g, b, _a) in entries[:LEGEND_LISTED])
+        more = f"... {len(entries) - LEGEND_LISTED} more" if len(entries) > LEGEND_LISTED else ""
         self.legend.setText(shown + more)
         self.legend.setToolTip("\n".join(label for label, _ in entries))
 

@@ -117,6 +117,11 @@ def test_the_legend_lists_every_entry_and_wraps_instead_of_cutting(qtbot, gl_win
         assert label in text
     assert panel.legend.wordWrap()
     assert panel.legend.heightForWidth(150) > panel.legend.heightForWidth(1500) > 0
+    panel.colour_box.setCurrentIndex(panel.colour_box.findText("cell type"))
+    types = panel.view.legend()
+    assert len(types) > 100 and all(label in panel.legend.text() for label, _ in types)  # none cut
+    qtbot.waitUntil(lambda: panel.legend_area.verticalScrollBar().maximum() > 0, timeout=5_000)  # it scrolls
+    assert panel.legend_area.height() <= panel.legend_area.maximumHeight()
 
 
 def test_save_picture_writes_the_view_at_twice_its_size_with_the_legend_and_time(qtbot, gl_window, tmp_path,
