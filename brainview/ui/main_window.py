@@ -12,7 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QDockWidget, QFileDialog, QMainWindow, QMessageBox, QProgressDialog, QVBoxLayout, QWidget,
+    QApplication, QDockWidget, QFileDialog, QMainWindow, QMessageBox, QProgressDialog, QVBoxLayout, QWidget,
 )
 
 from brainview.connectome import Connectome
@@ -31,6 +31,7 @@ from brainview.ui.lesson_panel import LessonBanner, LessonPanel
 from brainview.ui.loader import LoadJob, read_dataset, read_experiment_task
 from brainview.ui.menus import build_menus
 from brainview.ui.session import Session, dataset_recommendation
+from brainview.ui.shortcuts import ShortcutFilter
 from brainview.ui.settings import AppSettings
 from brainview.ui.stimulus_panel import StimulusPanel
 from brainview.ui.traces import TracesPanel
@@ -96,6 +97,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         self._layout_restored = state is not None and self.restoreState(state)
         self.statusBar().addPermanentWidget(self.engine.label)
+        QApplication.instance().installEventFilter(ShortcutFilter(self))
         self.statusBar().showMessage("Loading...")
 
     @property
