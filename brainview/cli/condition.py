@@ -24,7 +24,7 @@ def add_parser(subparsers, help_text: str) -> None:
         "condition", help=help_text,
         description="Condition odour A with reward (the modulators' drive) and leave odour B unpaired, with "
                     "dopamine-gated plasticity on the PRE:POST synapses; report the readout's learning index "
-                    "(A_post - A_pre) / A_pre - (B_post - B_pre) / B_pre over trials, with a 95 %% interval.",
+                    "(A_post - A_pre) / A_pre - (B_post - B_pre) / B_pre over trials, with a 95 % interval.",
     )
     parser.add_argument("path", nargs="?", help="connectome (e.g. from brainview example mushroom-body)")
     add_rules_option(parser)
