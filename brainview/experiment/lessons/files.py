@@ -123,13 +123,13 @@ class _Parser:
             title=self.text(document, "title", "", required=True),
             summary=self.text(document, "summary", ""),
             citation=self.text(document, "citation", ""),
+            dataset=self.text(dataset, "description", "dataset"),
+            needs=self.selector_list(dataset, "needs", "dataset"),
             groups=tuple(self.group(entry, "groups", i) for i, entry in enumerate(reader.tables(document, "groups"))),
             probes=self.selector_list(document, "probes", ""),
             color_by=self.colour(document, ""),
             model=self.params(model),
             model_note=self.text(model, "note", "model"),
-            dataset=self.text(dataset, "description", "dataset"),
-            needs=self.selector_list(dataset, "needs", "dataset"),
             steps=tuple(self.step(entry, i) for i, entry in enumerate(steps)),
             path=reader.path,
             lines=self.lines,
@@ -192,7 +192,7 @@ class _Parser:
         if not isinstance(value, str) or (required and not value.strip()):
             name = f"{where}.{key}" if where else key
             raise self.reader.fail(f"{name} must be {'a non-empty' if required else 'a'} string, was {value!r}",
-                                   where.partition(".")[0], index, key)
+                                   where.partition(".")[0], index, key if key in table else None)
         return value
 
     def strings(self, table: dict, key: str, where: str, index: int | None = None) -> tuple[str, ...]:
@@ -216,7 +216,9 @@ class _Parser:
         except SelectorError as error:
             raise self.reader.fail(f"{where + '.' if where else ''}{key}: {error}", table, index, key) from None
         if text not in self.lines:
-            place = f"{where}[{index}].{key}" if index is not None else (f"{where}.{key}" if where else key)
+            inner = where.partition(".")[2]
+            place = f"{table}[{index}]{'.' + inner if inner else ''}.{key}" if index is not None else \
+                (f"{where}.{key}" if where else key)
             self.lines[text] = (self.line_of(text, table, index, key), place)
         return text
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from brainview.connectome import Connectome
 from brainview.connectome.selectors import FIELDS, Selector, SelectorError
-from brainview.experiment.cells import UNLABELLED, resolvable
+from brainview.experiment.cells import UNLABELLED, cells_from_selector, resolvable
 from brainview.experiment.lessons.model import Cut, Drive, Group, Lesson, LessonStep
 from brainview.experiment.model import CellSet, Experiment, LesionEntry, StimulusEntry
 
@@ -42,7 +42,7 @@ def lesson_from_experiment(experiment: Experiment, title: str, summary: str = ""
             continue
         entry = change.new if change.new is not None else change.old
         selector = selector_for(connectome, entry.cells)
-        label = entry.cells.label if entry.cells.label != selector else ""
+        label = entry.cells.label if entry.cells.label != cells_from_selector(connectome, selector).label else ""
         if change.table == "lesions":
             mode = change.new.mode.value if isinstance(change.new, LesionEntry) else "lift"
             step = LessonStep(_title(change.text), PLACEHOLDER, lesions=(Cut(selector, mode, label),))
@@ -82,12 +82,11 @@ def selector_for(connectome: Connectome, cells: CellSet) -> str:
 
 
 def _candidates(connectome: Connectome, cells: CellSet):
+    """Selectors that may select ``cells``, most readable first (an id list is the last resort)."""
     key = cells.key
     if key.startswith("selector:"):
         yield key.removeprefix("selector:")
-    elif key.startswith("cell:"):
-        yield "id:" + key.removeprefix("cell:")
-    elif resolvable(key) and "/" not in key:
+    elif resolvable(key) and "/" not in key and not key.startswith("cell:"):
         column, _, value = key.partition("=")
         if column in FIELDS.values() and value != UNLABELLED and "," not in value:
             yield str(Selector(column, (value,)))
