@@ -81,9 +81,9 @@ def user_lessons(folder: Path | None = None) -> tuple[LessonEntry, ...]:
 
 
 def needs_text(missing: list[str], dataset: str = "") -> str:
-    """``"needs type:MN9, class:gustatory (made for a FlyWire brain)"``, long selectors shortened."""
+    """``"needs type:MN9, class:gustatory; made for a FlyWire brain"``, long selectors shortened."""
     shown = [s if len(s) <= SHOWN_SELECTOR_CHARS else s[: SHOWN_SELECTOR_CHARS - 3] + "..." for s in missing]
-    return f"needs {', '.join(shown)}" + (f" (made for {dataset})" if dataset else "")
+    return f"needs {', '.join(shown)}" + (f"; made for {dataset}" if dataset else "")
 
 
 # -- the menu ----------------------------------------------------------------------------------

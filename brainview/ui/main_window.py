@@ -380,6 +380,8 @@ class MainWindow(QMainWindow):
             return
         self.docks["lesson"].show()
         self.docks["lesson"].raise_()
+        # The steps are for reading: give them most of the side column's height.
+        self.resizeDocks([self.docks["lesson"]], [int(self.height() * 0.6)], Qt.Orientation.Vertical)
         self.lesson_panel.start(self.session, lesson)
 
     def _dismiss_banner(self) -> None:
