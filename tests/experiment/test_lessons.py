@@ -225,3 +225,14 @@ def test_cells_without_a_unique_name_are_named_by_id(connectome_factory):
 
 def test_a_step_without_actions_does_nothing():
     assert not LessonStep("Read", "Just read.").acts
+
+
+def test_the_readme_example_is_a_lesson_that_fits_the_worm(worm):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Lessons\n", 1)[1].split("\n## ", 1)[0]
+    (text,) = re.findall(r"```toml\n(.*?)```", section, flags=re.DOTALL)
+    lesson = parse_lesson(text, "README.md")
+    assert lesson.steps[0].stimuli == (Drive("ALML,ALMR,AVM", 150.0),) and lesson.steps[0].play
+    check_fits(lesson, worm)
