@@ -238,6 +238,9 @@ def test_screenshots_of_the_lesson_menu_and_a_running_lesson(qtbot, tmp_path, le
     SHOTS.mkdir(parents=True, exist_ok=True)
     window = open_window(qtbot, tmp_path)
     window.resize(1400, 900)
+    qtbot.wait(200)
+    assert window.banner.isVisible()  # a first run offers the touch lesson
+    assert window.grab().save(str(SHOTS / "lessons-banner.png"))
     window._dismiss_banner()
     bar = window.menuBar()
     corner = bar.mapToGlobal(bar.actionGeometry(window.lesson_menu.menuAction()).bottomLeft())
