@@ -14,7 +14,6 @@ from brainview.ui.app import create_window
 
 FLY = ("flywire-1-sugar-feeding", "flywire-2-looming-escape")
 WORM = ("celegans-1-touch-escape", "celegans-2-posterior-touch")
-SHOTS = Path(os.environ.get("BRAINVIEW_SHOTS", "/tmp/shots"))
 
 BROKEN = '''schema = "brainview-lesson"
 schema_version = 1
@@ -38,6 +37,14 @@ stimuli = [{ selector = "type:ASH", rate_Hz = 100.0 }]
 probes = ["ASHL"]
 play = true
 '''
+
+
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    """Where the screenshots go: $BRAINVIEW_SHOTS when set (to look at them), else a temporary folder."""
+    folder = Path(os.environ.get("BRAINVIEW_SHOTS") or tmp_path / "shots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @pytest.fixture
@@ -232,19 +239,18 @@ def test_the_fly_lessons_fit_a_flywire_folder_and_run(qtbot, tmp_path, lesson_fo
 
 # -- pictures for people ------------------------------------------------------------------------------
 @pytest.mark.gl
-def test_screenshots_of_the_lesson_menu_and_a_running_lesson(qtbot, tmp_path, lesson_folder):
+def test_screenshots_of_the_lesson_menu_and_a_running_lesson(qtbot, tmp_path, lesson_folder, shots):
     from PySide6.QtCore import QEvent, QPoint
     from PySide6.QtGui import QCursor, QGuiApplication, QHelpEvent
     from PySide6.QtWidgets import QApplication, QToolTip
 
     if QGuiApplication.platformName() == "offscreen":
         pytest.skip("screenshots need a window system (run under Xvfb)")
-    SHOTS.mkdir(parents=True, exist_ok=True)
     window = open_window(qtbot, tmp_path)
     window.resize(1400, 900)
     qtbot.wait(200)
     assert window.banner.isVisible()  # a first run offers the touch lesson
-    assert window.grab().save(str(SHOTS / "lessons-banner.png"))
+    assert window.grab().save(str(shots / "lessons-banner.png"))
     window._dismiss_banner()
     bar = window.menuBar()
     corner = bar.mapToGlobal(bar.actionGeometry(window.lesson_menu.menuAction()).bottomLeft())
@@ -261,7 +267,7 @@ def test_screenshots_of_the_lesson_menu_and_a_running_lesson(qtbot, tmp_path, le
     qtbot.wait(300)
     assert QToolTip.isVisible()
     screen = QGuiApplication.primaryScreen().grabWindow(0)
-    assert screen.save(str(SHOTS / "lessons-menu.png"))
+    assert screen.save(str(shots / "lessons-menu.png"))
     window.lesson_menu.hide()
     QToolTip.hideText()
     actions(window)[WORM[0]].trigger()
@@ -272,5 +278,25 @@ def test_screenshots_of_the_lesson_menu_and_a_running_lesson(qtbot, tmp_path, le
     lesioned_ms = window.traces.now_ms
     qtbot.waitUntil(lambda: window.traces.now_ms > lesioned_ms + 600, timeout=60_000)
     qtbot.wait(300)
-    assert window.grab().save(str(SHOTS / "lessons-running.png"))
+    assert window.grab().save(str(shots / "lessons-running.png"))
+    window.close()
+
+
+@pytest.mark.gl
+def test_screenshot_of_a_fly_lesson_on_a_codex_folder(qtbot, tmp_path, lesson_folder, shots):
+    from PySide6.QtGui import QGuiApplication
+
+    if QGuiApplication.platformName() == "offscreen":
+        pytest.skip("screenshots need a window system (run under Xvfb)")
+    window = open_window(qtbot, tmp_path, codex_folder(tmp_path / "flywire_v783"))
+    window.resize(1400, 900)
+    actions(window)[FLY[0]].trigger()
+    window.lesson_panel.perform_step()
+    qtbot.waitUntil(lambda: window.traces.now_ms > 800, timeout=60_000)
+    window.lesson_panel.show_step(1)
+    window.lesson_panel.perform_step()
+    bitter_ms = window.traces.now_ms
+    qtbot.waitUntil(lambda: window.traces.now_ms > bitter_ms + 500, timeout=60_000)
+    qtbot.wait(300)
+    assert window.grab().save(str(shots / "lessons-fly-running.png"))
     window.close()
