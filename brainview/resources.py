@@ -1,4 +1,4 @@
-"""Files shipped with brainview: shaders, embedded datasets and subsystem rules.
+"""Files shipped with brainview: shaders, embedded datasets, subsystem rules and lessons.
 
 In a wheel, ``shaders/`` and ``assets/`` are installed inside the package; in a source checkout
 they sit at the repository root. Both places are named explicitly, nothing is searched.
@@ -45,3 +45,12 @@ def subsystem_rule_names() -> tuple[str, ...]:
         if folder.is_dir():
             names.update(path.stem for path in folder.glob("*.toml"))
     return tuple(sorted(names))
+
+
+def lesson_paths() -> tuple[Path, ...]:
+    """The shipped lesson files (``assets/lessons/*.toml``), sorted by name: the Lesson menu's order."""
+    for root in (Path(str(files("brainview"))) / "assets", Path(__file__).resolve().parent.parent / "assets"):
+        folder = root / "lessons"
+        if folder.is_dir():
+            return tuple(sorted(folder.glob("*.toml")))
+    return ()

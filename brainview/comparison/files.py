@@ -40,8 +40,6 @@ are errors naming the file and the line.
 from __future__ import annotations
 
 import os
-import re
-import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +48,7 @@ import tomli_w
 from brainview.comparison.design import CONTROL, Comparison, Condition, Drive, Lesion
 from brainview.connectome.io.atomic import atomic_output
 from brainview.connectome.io.errors import FormatError
+from brainview.connectome.io.toml_text import TomlDocument
 from brainview.errors import BrainviewError
 from brainview.experiment.cells import cells_from_key, cells_from_selector, resolvable
 from brainview.experiment.files import SCHEMA, SCHEMA_VERSION, DatasetChangedError, DatasetNotFoundError
@@ -70,79 +69,6 @@ _KEYS = {
 }
 
 
-class _Reader:
-    """One file's document, with the line of each key for error messages."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        try:
-            self.text = path.read_text(encoding="utf-8")
-            self.document = tomllib.loads(self.text)
-        except FileNotFoundError:
-            raise FormatError(path, "no such experiment file") from None
-        except (UnicodeDecodeError, IsADirectoryError, PermissionError) as error:
-            raise FormatError(path, f"cannot be read as an experiment file: {error}") from None
-        except tomllib.TOMLDecodeError as error:
-            line = re.search(r"line (\d+)", str(error))
-            raise FormatError(path, f"not valid TOML: {error}", line=int(line.group(1)) if line else None) from None
-        self.lines = self.text.splitlines()
-
-    def line(self, table: str, index: int | None = None, key: str | None = None) -> int | None:
-        """The line of ``key`` in the ``index``-th ``[[table]]`` (or in ``[table]``), else of the table."""
-        start = 0
-        if table:
-            header = re.compile(rf"^\s*\[\[?\s*{re.escape(table)}\s*\]\]?\s*(#.*)?$")
-            hits = [i for i, text in enumerate(self.lines) if header.match(text)]
-            if index is not None and index < len(hits):
-                start = hits[index]
-            elif hits:
-                start = hits[0]
-        if key is not None:
-            pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=|[{{,]\s*{re.escape(key)}\s*=")
-            for i in range(start, len(self.lines)):
-                if pattern.search(self.lines[i]):
-                    return i + 1
-        return start + 1 if table else None
-
-    def fail(self, problem: str, table: str = "", index: int | None = None, key: str | None = None) -> FormatError:
-        return FormatError(self.path, problem, line=self.line(table, index, key))
-
-    def check_keys(self, values: dict, where: str, index: int | None = None) -> None:
-        allowed = _KEYS[where.rpartition(".")[2]]
-        for key in values:
-            if key not in allowed:
-                place = f"[{where}]" if where else "the top level"
-                raise self.fail(
-                    f"unknown key {key!r} in {place}; the keys there are {', '.join(sorted(allowed))}",
-                    where.partition(".")[0], index, key,
-                )
-
-    def table(self, parent: dict, name: str, required: bool = False) -> dict:
-        value = parent.get(name, None if required else {})
-        if not isinstance(value, dict):
-            raise self.fail(f"[{name}] must be a table", name)
-        self.check_keys(value, name)
-        return value
-
-    def tables(self, parent: dict, name: str, where: str | None = None) -> list[dict]:
-        value = parent.get(name, [])
-        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            raise self.fail(f"{name} must be an array of tables ([[{name}]])", where or name)
-        return value
-
-    def number(self, table: dict, key: str, default: float | None, where: str, index: int | None = None) -> float:
-        value = table.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(float(value)):
-            raise self.fail(f"{where}.{key} must be a finite number, was {value!r}", where.partition(".")[0], index, key)
-        return float(value)
-
-    def whole(self, table: dict, key: str, default: int, where: str) -> int:
-        value = table.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(f"{where}.{key} must be a whole number, was {value!r}", where, None, key)
-        return value
-
-
 def read_comparison(path: str | os.PathLike, dataset_path: str | os.PathLike | None = None, progress=None) -> Comparison:
     """The comparison an experiment file describes, on its dataset (checked by digest when it has one).
 
@@ -158,7 +84,7 @@ def read_comparison(path: str | os.PathLike, dataset_path: str | os.PathLike | N
     from brainview.resources import default_dataset_path
 
     path = Path(path)
-    reader = _Reader(path)
+    reader = TomlDocument.read(path, _KEYS, "experiment file")
     document = reader.document
     reader.check_keys(document, "")
     if document.get("schema") != SCHEMA:
@@ -204,7 +130,7 @@ def _locate(path: Path, recorded: Path, ref: DatasetRef) -> Path:
     raise DatasetNotFoundError(path, ref)
 
 
-def _comparison(reader: _Reader, document: dict, connectome, dataset: DatasetRef) -> Comparison:
+def _comparison(reader: TomlDocument, document: dict, connectome, dataset: DatasetRef) -> Comparison:
     model = reader.table(document, "model")
     if model.get("name", "shiu") != "shiu":
         raise reader.fail(f"model {model.get('name')!r} is not available; this brainview runs 'shiu'", "model", key="name")

@@ -321,7 +321,7 @@ class LearningPanel(QWidget):
         self._say_state()
 
     def perform(self, actions: tuple[str, ...]) -> None:
-        """Do a lesson step's actions (:data:`~brainview.ui.lesson.LEARNING_ACTIONS`) in order."""
+        """Do a lesson step's actions (:data:`~brainview.experiment.lessons.LEARNING_ACTIONS`) in order."""
         names = {"present A": "A", "present B": "B", "pair A": "A+reward", "reset weights": "reset"}
         for action in actions:
             if action == "plasticity on":

@@ -26,7 +26,8 @@ from brainview.ui.controls import SimulationControls
 from brainview.ui.engine_status import EngineStatus
 from brainview.ui.inspector import Inspector
 from brainview.ui.learning_panel import install_learning_dock
-from brainview.ui.lesson import TOUCH_CIRCUIT, Lesson
+from brainview.experiment.lessons import Lesson
+from brainview.ui.lesson import FIRST_LESSON, refresh_lesson_menu, shipped_lesson
 from brainview.ui.lesson_panel import LessonBanner, LessonPanel
 from brainview.ui.loader import LoadJob, read_dataset, read_experiment_task
 from brainview.ui.menus import build_menus
@@ -149,7 +150,7 @@ class MainWindow(QMainWindow):
         self.browser.driveRequested.connect(self._on_drive_requested)
         self.lesson_panel.playRequested.connect(lambda: self.controls.play_action.setChecked(True))
         self.view.cellPicked.connect(lambda row: self.session and self.session.select(row))
-        self.banner.startRequested.connect(lambda: self.start_lesson(TOUCH_CIRCUIT))
+        self.banner.startRequested.connect(lambda: self.start_lesson(shipped_lesson(FIRST_LESSON)))
         self.banner.dismissed.connect(self._dismiss_banner)
 
     # -- opening datasets --------------------------------------------------------------------------
@@ -268,19 +269,13 @@ class MainWindow(QMainWindow):
         self.controls.show_recommendation(recommended, connectome.meta.get("recommended_params_note", ""))
         for panel in (self.browser, self.inspector, self.stimuli, self.traces, self.view, self.compare, self.learning):
             panel.set_session(session)
-        fitting = set()
-        for action, lesson in self.lesson_actions:
-            missing = lesson.missing_in(connectome)
-            action.setEnabled(not missing)
-            action.setToolTip(f"needs {', '.join(missing)}" if missing else lesson.summary)
-            if not missing:
-                fitting.add(lesson.title)
+        fitting = refresh_lesson_menu(self, connectome)
         name = connectome.meta.get("name", "connectome")
         self.setWindowTitle(f"brainview: {name}")
         self.statusBar().showMessage(problem + " (the model's defaults are used)" if problem else (
             f"{name}: {connectome.n:,} cells, {connectome.chemical.n_connections:,} connections, "
             f"{connectome.chemical.total_weight:,.0f} synapses. Space plays; right-click a group to lesion or drive it."))
-        self.banner.setVisible(not self.settings.lesson_offered() and TOUCH_CIRCUIT.title in fitting)
+        self.banner.setVisible(not self.settings.lesson_offered() and FIRST_LESSON in fitting)
         session.start()
         worker.start()
 
@@ -390,6 +385,8 @@ class MainWindow(QMainWindow):
             return
         self.docks["lesson"].show()
         self.docks["lesson"].raise_()
+        # The steps are for reading: give them most of the side column's height.
+        self.resizeDocks([self.docks["lesson"]], [int(self.height() * 0.6)], Qt.Orientation.Vertical)
         self.lesson_panel.start(self.session, lesson)
 
     def _dismiss_banner(self) -> None:

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 
 from brainview.ui import experiment_files, picture
-from brainview.ui.lesson import LESSONS, Lesson
+from brainview.ui.lesson import install_lesson_menu
 
 
 def build_menus(window) -> None:
@@ -61,11 +61,7 @@ def build_menus(window) -> None:
     window_menu = view_menu.addMenu("Trace &window")
     for seconds in (0.5, 1, 2, 5, 10):
         _action(window, window_menu, f"{seconds:g} s", None, lambda _=False, s=seconds: window._set_trace_window(s * 1000))
-    lesson_menu = menus.addMenu("&Lesson")
-    window.lesson_actions: list[tuple[QAction, Lesson]] = []
-    for lesson in LESSONS:
-        action = _action(window, lesson_menu, lesson.title, None, lambda _=False, l=lesson: window.start_lesson(l))
-        window.lesson_actions.append((action, lesson))
+    install_lesson_menu(window, menus.addMenu("&Lesson"))
     help_menu = menus.addMenu("&Help")
     _action(window, help_menu, "&Keyboard shortcuts", QKeySequence(Qt.Key.Key_F1), window.show_shortcuts)
     _action(window, help_menu, "&About brainview", None, window.show_about)

@@ -11,7 +11,7 @@ from brainview.ui.app import create_window
 from brainview.ui.compare_panel import (
     CONTROL_HZ, DIFFERENCE, EFFECT, LESIONED_HZ, Q, Q_LEVEL, READOUT, VALUE_ROLE, format_q,
 )
-from brainview.ui.lesson import TOUCH_CIRCUIT
+from brainview.ui.lesson import FIRST_LESSON, shipped_lesson
 
 pytest.importorskip("brainview.sim")
 pytest.importorskip("scipy")
@@ -22,7 +22,7 @@ def touch_setup(window):
     VA/DA, silence AVA and AVD. Returns the AVA node."""
     session = window.session
     worm = session.connectome
-    window.controls.w_syn.setValue(dict(TOUCH_CIRCUIT.model)["w_syn_mV"])
+    window.controls.w_syn.setValue(dict(shipped_lesson(FIRST_LESSON).model)["w_syn_mV"])
     session.stimulate(cells_from_selector(worm, "ALML,ALMR,AVM"), 150.0)
     ava = session.tree.leaf_of(worm.index_of("AVAL"))
     session.watch(ava.target())

@@ -6,12 +6,13 @@ import pytest
 
 from brainview.experiment import cells_from_selector
 from brainview.ui.learning_panel import PROTOCOL, compartment_order
-from brainview.ui.lesson import LEARNING_TEACHERS, LESSONS, TOUCH_CIRCUIT
+from brainview.ui.lesson import FIRST_LESSON, shipped_lesson
 from brainview.ui.worker import WEIGHT_SAMPLE_MS
 from tests.ui.recording import Recorder
 
 pytest.importorskip("brainview.sim")
 
+LEARNING_TEACHERS = shipped_lesson("mushroom-body-1-learning")
 PAM_COMPARTMENTS = {"y3", "y4", "y5", "B'1", "B'2", "B1", "B2", "a1"}
 """Where the PAM DANs teach (Aso et al. 2014); the others are PPL1's."""
 
@@ -169,11 +170,11 @@ def test_with_the_dans_silenced_nothing_is_learned(qtbot, window, mushroom_body)
 def test_the_lesson_conditions_a_then_learns_nothing_without_the_dans(qtbot, window, mushroom_body):
     open_mushroom_body(qtbot, window, mushroom_body)
     panel, lesson = window.learning, window.lesson_panel
-    action = next(a for a, l in window.lesson_actions if l is LEARNING_TEACHERS)
+    action = next(a for a, entry in window.lesson_actions if entry.lesson is LEARNING_TEACHERS)
     action.trigger()
     assert window.docks["lesson"].isVisible() and lesson.lesson is LEARNING_TEACHERS
     traced = {g.label for g in window.session.groups.values()}
-    assert traced == {label for label, _ in LEARNING_TEACHERS.groups}
+    assert traced == {group.label for group in LEARNING_TEACHERS.groups}
     done = []
     for index, step in enumerate(LEARNING_TEACHERS.steps):
         lesson.show_step(index)
@@ -198,13 +199,13 @@ def test_the_panel_and_the_lesson_fit_only_the_mushroom_body(qtbot, window, mush
     assert not window.docks["learning"].isVisible()
     assert not window.docks["learning"].toggleViewAction().isEnabled()
     assert not window.learning.isEnabled()
-    assert LEARNING_TEACHERS in LESSONS
-    offered = {lesson.title: action.isEnabled() for action, lesson in window.lesson_actions}
-    assert offered == {TOUCH_CIRCUIT.title: True, LEARNING_TEACHERS.title: False}
+    touch = shipped_lesson(FIRST_LESSON)
+    offered = {entry.title: action.isEnabled() for action, entry in window.lesson_actions}
+    assert offered[touch.title] and not offered[LEARNING_TEACHERS.title]
     assert LEARNING_TEACHERS.missing_in(worm)
     open_mushroom_body(qtbot, window, mushroom_body)
-    offered = {lesson.title: action.isEnabled() for action, lesson in window.lesson_actions}
-    assert offered == {TOUCH_CIRCUIT.title: False, LEARNING_TEACHERS.title: True}
+    offered = {entry.title: action.isEnabled() for action, entry in window.lesson_actions}
+    assert offered[LEARNING_TEACHERS.title] and not offered[touch.title]
     assert window.docks["learning"].isVisible() and window.docks["learning"].toggleViewAction().isEnabled()
 
 

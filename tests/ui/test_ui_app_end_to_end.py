@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 
 from brainview.connectome.io import write_native
 from brainview.ui.app import create_window
-from brainview.ui.lesson import TOUCH_CIRCUIT
+from brainview.ui.lesson import FIRST_LESSON, shipped_lesson
 
 pytest.importorskip("brainview.sim")
 
@@ -24,7 +24,7 @@ def rates_of(window, label):
 def test_drive_lesion_a_type_while_running_and_undo(qtbot, window):
     session = window.session
     worm = session.connectome
-    window.controls.w_syn.setValue(dict(TOUCH_CIRCUIT.model)["w_syn_mV"])
+    window.controls.w_syn.setValue(dict(shipped_lesson(FIRST_LESSON).model)["w_syn_mV"])
     ava_node = session.tree.leaf_of(worm.index_of("AVAL"))
     session.watch(ava_node.target())
     window.stimuli.selector.setText("ALML,ALMR,AVM")
@@ -120,9 +120,10 @@ def test_settings_are_remembered_between_sessions(qtbot, tmp_path):
 
 
 def test_the_lesson_sets_up_traces_and_performs_its_steps(qtbot, window):
-    window.start_lesson(TOUCH_CIRCUIT)
+    touch = shipped_lesson(FIRST_LESSON)
+    window.start_lesson(touch)
     session = window.session
-    assert len(session.groups) == len(TOUCH_CIRCUIT.groups) and len(session.probes) == 3
+    assert len(session.groups) == len(touch.groups) and len(session.probes) == 3
     assert window.controls.w_syn.value() == pytest.approx(1.4)
     window.lesson_panel.perform_step()
     assert len(session.experiment.stimuli) == 1
