@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSize
 
 from brainview.ui.commands import Snapshot
 from brainview.ui.session import Session
+from brainview.ui.theme import DARK, Theme
 
 COLOUR_FIELDS = (
     ("subsystem", "subsystem"), ("cell class", "cell_class"), ("super class", "super_class"),
@@ -88,6 +89,8 @@ class ViewPanel(QWidget):
         self._frame_busy = False
         self._next_frame_at = 0.0
         self.frame_s = 0.0
+        self.background = DARK.view_background
+        """The view's background, RGBA (see :meth:`apply_theme`)."""
         self._frame_timer = QTimer(self, singleShot=True)
         self._frame_timer.timeout.connect(self._frame)
         self._unpainted_timer = QTimer(self, singleShot=True, interval=UNPAINTED_FRAME_MS)
@@ -97,7 +100,8 @@ class ViewPanel(QWidget):
         self.colour_box = QComboBox()
         self.colour_box.setToolTip("What the colours of the cells show")
         self.preset_buttons = []
-        bar = QHBoxLayout()
+        self.bar = QWidget()
+        bar = QHBoxLayout(self.bar)
         bar.setContentsMargins(6, 4, 6, 0)
         bar.addWidget(QLabel("Colour by"))
         bar.addWidget(self.colour_box)
@@ -126,7 +130,7 @@ class ViewPanel(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_NativeWindow)
         self.column = QVBoxLayout(self)
         self.column.setContentsMargins(0, 0, 0, 0)
-        self.column.addLayout(bar)
+        self.column.addWidget(self.bar)
         self.column.addWidget(self.legend)
         self.column.addWidget(self.message, 1)
         self.colour_box.currentIndexChanged.connect(self._on_colour_field)
@@ -176,6 +180,7 @@ class ViewPanel(QWidget):
             self.problem = f"the renderer could not start ({error})"
             self.view = None
             return
+        self.view.canvas.bgcolor = self.background
         self.view.picked.connect(self.cellPicked)
         self.message.hide()
         self.column.addWidget(self.view.native, 1)
@@ -195,6 +200,12 @@ class ViewPanel(QWidget):
         more = f"... {len(entries) - LEGEND_ENTRIES} more" if len(entries) > LEGEND_ENTRIES else ""
         self.legend.setText(shown + more)
         self.legend.setToolTip("\n".join(label for label, _ in entries))
+
+    def apply_theme(self, colours: Theme) -> None:
+        """Draw the view on the background of the theme ``colours`` (the legend's text follows the palette)."""
+        self.background = colours.view_background
+        if self.view is not None:
+            self.view.canvas.bgcolor = colours.view_background
 
     def store_camera(self) -> None:
         """Write the camera's viewpoint into the experiment (before it is saved)."""
