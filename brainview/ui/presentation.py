@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QByteArray, QObject, QRect, Qt, Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QApplication, QCheckBox, QDialog, QDialogButtonBox, QLabel, QMainWindow, QToolBar, QVBoxLayout, QWidget,
 )
@@ -27,6 +28,9 @@ from brainview.ui.settings import AppSettings
 PRESENTATION_FONT_SCALE = 2.0
 """Presentation mode multiplies the text size by this: 22 pt body text at the normal scale,
 about what a 1920 x 1080 projector needs to be read from the back of a classroom."""
+
+TRACES_SHARE = 0.55
+"""Presentation mode gives the traces, when shown, this share of the screen's height."""
 
 
 class Appearance(QObject):
@@ -88,6 +92,13 @@ class Appearance(QObject):
         theme.restyle_plots(window, self.theme, points)  # every panel's plots, the traces' own below
         window.traces.apply_theme(self.theme, points)
         window.view.apply_theme(self.theme)
+        font = QFont(QApplication.font())
+        # A dock draws its title in the application's dock-title font as it was when the dock
+        # was made, unless its own font differs from the application's: make it differ, in
+        # a way that draws the same, so that titles follow the text size.
+        font.setStyleStrategy(QFont.StyleStrategy.PreferQuality)
+        for dock in window.docks.values():
+            dock.setFont(font)
         self.changed.emit()
 
 
@@ -160,8 +171,11 @@ class Presentation(QObject):
         self.clock.show()
         self.appearance.set_boost(PRESENTATION_FONT_SCALE)
         # The whole screen even where no window manager acts on the full-screen state (Xvfb, some kiosks).
-        window.setGeometry(window.screen().geometry())
+        screen = window.screen().geometry()
+        window.setGeometry(screen)
         window.showFullScreen()
+        if self.window.docks["traces"].isVisible():  # three plots with large text need the room
+            window.resizeDocks([window.docks["traces"]], [round(screen.height() * TRACES_SHARE)], Qt.Orientation.Vertical)
         self.toggled.emit(True)
 
     def leave(self) -> None:

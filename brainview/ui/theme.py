@@ -141,7 +141,7 @@ def style_sheet(theme: Theme, points: int) -> str:
     """The app's style sheet for ``theme`` with body text of ``points``."""
     return f"""
 QToolTip {{ color: {theme.text}; background: {theme.raised}; border: 1px solid {theme.accent}; padding: 4px; }}
-QDockWidget::title {{ background: {theme.raised}; padding: 5px 8px; font-weight: bold; }}
+QDockWidget::title {{ background: {theme.raised}; padding: 5px 8px; }}
 QTreeView, QTableView, QListWidget {{ background: {theme.panel}; alternate-background-color: {theme.alternate}; }}
 QTreeView::item, QListWidget::item {{ padding: 2px 0; }}
 QHeaderView::section {{ background: {theme.raised}; color: {theme.text}; padding: 4px; border: 0; }}

@@ -36,6 +36,11 @@ LEFT_AXIS_PX = 120
 """Width of the plots' left axes at font scale 1 (it grows with the text)."""
 
 
+def _pen_px(points: int) -> int:
+    """Width of the traces, px, with text of ``points``: 2 px at the normal size, thicker for a projector."""
+    return max(2, round(2 * points / theme.BASE_POINT_SIZE))
+
+
 def _marker_colour(kind: str, colours: theme.Theme) -> str:
     """The colour of a marker of a change of ``kind`` in the theme ``colours``."""
     return {"lesion": colours.lesion, "stimulus": colours.stimulus}.get(kind, colours.muted)
@@ -85,6 +90,8 @@ class TracesPanel(QWidget):
         self.rates = History(())
         self.voltages = History(())
         self.markers: list[tuple[float, list[tuple[pg.PlotItem, pg.InfiniteLine]]]] = []
+        self.pen_px = 2
+        """Width of the rate and voltage traces, px (wider with larger text, see :meth:`apply_theme`)."""
         self.window_repaint_s = 0.0
         """Smoothed seconds one repaint of the whole window takes (see :meth:`note_window_repaint`)."""
         self._new_serials: list[int] = []
@@ -222,6 +229,10 @@ class TracesPanel(QWidget):
         font.setPointSize(points)
         for plot in (self.raster_plot, self.rate_plot, self.voltage_plot):
             plot.getAxis("left").setWidth(round(LEFT_AXIS_PX * points / theme.BASE_POINT_SIZE))
+        # Large text: the rate and voltage plots need as much height as the raster for their
+        # tick labels and legends, or the legends hide the traces.
+        large = points >= 1.5 * theme.BASE_POINT_SIZE
+        self.graphics.ci.layout.setRowStretchFactor(0, 2 if large else 3)
         self.raster_curve.setPen(pg.mkPen(colours.text, width=1))
         for hint in (self.raster_hint, self.rate_hint, self.voltage_hint):
             hint.setColor(colours.muted)
@@ -229,9 +240,10 @@ class TracesPanel(QWidget):
         self.threshold.setPen(pg.mkPen(colours.muted, width=1, style=pg.QtCore.Qt.PenStyle.DotLine))
         self.threshold.label.setColor(colours.muted)
         self.threshold.label.setFont(font)
+        self.pen_px = _pen_px(points)
         for curves in (self.rate_curves, self.voltage_curves):
             for index, curve in enumerate(curves):
-                curve.setPen(pg.mkPen(colours.trace_colours[index % len(colours.trace_colours)], width=2))
+                curve.setPen(pg.mkPen(colours.trace_colours[index % len(colours.trace_colours)], width=self.pen_px))
         for _, lines in self.markers:
             for _plot, line in lines:
                 line.setPen(pg.mkPen(_marker_colour(line.kind, colours), width=2, style=pg.QtCore.Qt.PenStyle.DashLine))
@@ -247,7 +259,7 @@ class TracesPanel(QWidget):
         curves = []
         for index, label in enumerate(labels):
             colours = theme.current().trace_colours
-            pen = pg.mkPen(colours[index % len(colours)], width=2)
+            pen = pg.mkPen(colours[index % len(colours)], width=self.pen_px)
             curve = plot.plot([], [], pen=pen, name=label)
             curves.append(curve)
         return curves

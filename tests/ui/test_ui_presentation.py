@@ -69,6 +69,7 @@ def test_the_traces_take_the_theme_colours_and_text_size(qtbot, worm_session):
     assert colour(traces.graphics.backgroundBrush().color()) == theme.LIGHT.background
     assert colour(traces.raster_curve.opts["pen"].color()) == theme.LIGHT.text  # not white on white
     assert colour(traces.rate_curves[0].opts["pen"].color()) == theme.LIGHT.trace_colours[0]
+    assert traces.rate_curves[0].opts["pen"].width() == 4  # twice the text, twice the line
     axis = traces.rate_plot.getAxis("left")
     assert colour(axis.textPen().color()) == theme.LIGHT.text
     assert axis.style["tickFont"].pointSize() == 22
