@@ -67,6 +67,12 @@ THEMES = {theme.name: theme for theme in (DARK, LIGHT)}
 BASE_POINT_SIZE = 11
 """Body text size in points at font scale 1: large enough for a projector at the back of a room."""
 
+LEGEND_SHARE = 9 / 11
+"""A plot legend's text size relative to the body text (pyqtgraph's 9 pt beside our 11 pt)."""
+
+LEGEND_SHARE = 9 / 11
+"""A plot legend's text size relative to the body text (pyqtgraph's 9 pt beside our 11 pt)."""
+
 MIN_FONT_SCALE, MAX_FONT_SCALE, FONT_SCALE_STEP = 0.75, 3.0, 0.25
 """The font scale's range, and how much View > Larger / Smaller text change it."""
 
@@ -95,6 +101,11 @@ def clamp_font_scale(scale: float) -> float:
 def point_size(font_scale: float) -> int:
     """Body text size in points at ``font_scale``."""
     return max(round(BASE_POINT_SIZE * font_scale), 6)
+
+
+def legend_points(points: int) -> int:
+    """Text size of the plots' legends with body text of ``points``: smaller, as they sit on the data."""
+    return max(round(points * LEGEND_SHARE), 6)
 
 
 def current() -> Theme:
@@ -195,6 +206,10 @@ def restyle_plots(root: QWidget, theme: Theme, points: int) -> None:
             elif isinstance(item, pg.LegendItem):
                 item.setBrush(pg.mkBrush(*theme.legend_brush))
                 item.setLabelTextColor(theme.text)
-                item.setLabelTextSize(f"{points}pt")
-                for _sample, label in item.items:  # the size setter stores the size but draws no label again
-                    label.setText(label.text)
+                item.setLabelTextSize(f"{legend_points(points)}pt")
+                # Entries made again: the size setter draws no label anew, and a legend never
+                # shrinks its rows and columns back after larger text.
+                entries = [(sample.item, label.text) for sample, label in item.items]
+                item.clear()
+                for plotted, name in entries:
+                    item.addItem(plotted, name)

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QApplication
 
 from brainview.ui import theme
 from brainview.ui.app import create_window
+from brainview.ui.browser import LESION
 from brainview.ui.commands import Change, Snapshot
 from brainview.ui.controls import format_clock
 from brainview.ui.presentation import PRESENTATION_FONT_SCALE
@@ -65,6 +66,7 @@ def test_the_traces_take_the_theme_colours_and_text_size(qtbot, worm_session):
     traces.add_snapshot(Snapshot(0, 20.0, np.zeros(0, np.int32), np.zeros(0), np.asarray([20.0]), np.zeros((1, 1)),
                                  ("ALM",), np.zeros(0, np.int64), np.zeros(0), np.zeros((0, 0)), 1.0, True,
                                  (Change(12.0, "lesion", "silence AVA", 1),)))
+    normal_legend = traces.rate_plot.legend.boundingRect()
     traces.apply_theme(theme.LIGHT, 22)
     assert colour(traces.graphics.backgroundBrush().color()) == theme.LIGHT.background
     assert colour(traces.raster_curve.opts["pen"].color()) == theme.LIGHT.text  # not white on white
@@ -76,9 +78,13 @@ def test_the_traces_take_the_theme_colours_and_text_size(qtbot, worm_session):
     assert axis.minimumWidth() > 1.5 * 120  # room for the larger tick labels
     _, lines = traces.markers[0]
     assert {colour(line.pen.color()) for _, line in lines} == {theme.LIGHT.lesion}
-    legend_label = traces.rate_plot.legend.items[0][1]
+    legend = traces.rate_plot.legend
+    legend_label = legend.items[0][1]
     assert theme.LIGHT.text.lstrip("#") in legend_label.item.toHtml().lower()
+    assert legend_label.opts["size"] == "18pt"
+    assert legend.boundingRect().height() > 1.25 * normal_legend.height()  # (with its fixed margins)
     traces.apply_theme(theme.DARK, 11)
+    assert legend.boundingRect() == normal_legend  # and shrinks back with the text
     assert colour(traces.graphics.backgroundBrush().color()) == theme.DARK.background
     assert {colour(line.pen.color()) for _, line in lines} == {theme.DARK.lesion}
 
@@ -117,6 +123,9 @@ def test_the_text_size_changes_every_widget_font_and_persists(qtbot, tmp_path, q
     wanted = theme.point_size(1.5)
     assert window.browser.search.font().pointSize() == wanted
     assert window.docks["traces"].font().pointSize() == wanted
+    metrics, header = window.browser.view.fontMetrics(), window.browser.view.header()
+    fitted = max(metrics.horizontalAdvance("(lesioned)"), metrics.horizontalAdvance("Lesion")) + 16
+    assert header.sectionSize(LESION) == fitted  # the fixed columns refit the larger text
     assert window.traces.voltage_plot.getAxis("bottom").style["tickFont"].pointSize() == wanted
     window.close()
     again = opened(qtbot, ini)
@@ -216,3 +225,15 @@ def test_the_lesson_panel_is_presented_only_while_a_lesson_runs_and_panels_can_b
     assert visible_docks(window) == {"lesson", "traces"}
     window.presentation_action.trigger()
     assert not window.presentation.active and not QApplication.instance().font().pointSize() > theme.BASE_POINT_SIZE
+
+
+@pytest.mark.gl
+def test_the_3d_view_draws_on_the_theme_background(qtbot, window):
+    if window.view.view is None:
+        pytest.skip(f"the 3D view could not start: {window.view.problem}")
+    window.theme_actions["light"].trigger()
+    corner = window.view.render_picture(0.5)[2, 2, :3].astype(int)
+    assert np.abs(corner - np.round(np.asarray(theme.LIGHT.view_background[:3]) * 255)).max() <= 2
+    window.theme_actions["dark"].trigger()
+    corner = window.view.render_picture(0.5)[2, 2, :3].astype(int)
+    assert np.abs(corner - np.round(np.asarray(theme.DARK.view_background[:3]) * 255)).max() <= 2
