@@ -29,10 +29,10 @@ def create_window(path: str | Path | None = None, settings_file: str | Path | No
     """
     from PySide6.QtWidgets import QApplication
 
+    from brainview.ui.experiment_files import last_experiment_path
     from brainview.ui.main_window import MainWindow
     from brainview.ui.settings import AppSettings
     from brainview.ui.theme import THEMES, apply_theme
-    from brainview.ui.experiment_files import last_experiment_path
 
     settings = AppSettings.at(settings_file) if settings_file else AppSettings()
     # Before the panels are made, so that they start in the theme the window will have.

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from PySide6.QtCore import QByteArray, QObject, QRect, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
-    QApplication, QCheckBox, QDialog, QDialogButtonBox, QLabel, QMainWindow, QToolBar, QVBoxLayout, QWidget,
+    QApplication, QCheckBox, QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QMainWindow, QSizePolicy, QToolBar,
+    QVBoxLayout, QWidget,
 )
 
 from brainview.ui import theme
@@ -139,9 +140,20 @@ class Presentation(QObject):
         self.saved: SavedLayout | None = None
         self.clock = QLabel(window.controls.clock.text())
         self.clock.setObjectName("presentationClock")
-        self.clock.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        self.clock.hide()
-        window.centralWidget().layout().insertWidget(0, self.clock)
+        # The menus and the toolbar are hidden: say which keys still work.
+        self.keys = QLabel("Space plays or pauses\nEsc leaves the presentation")
+        self.keys.setObjectName("presentationKeys")
+        self.keys.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        # Never wider than the room left beside the clock: a wide minimum would keep the window
+        # from fitting the screen.
+        self.keys.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.bar = QWidget()
+        row = QHBoxLayout(self.bar)
+        row.setContentsMargins(0, 0, 16, 0)
+        row.addWidget(self.clock)
+        row.addWidget(self.keys, 1)
+        self.bar.hide()
+        window.centralWidget().layout().insertWidget(0, self.bar)
         window.controls.clockShown.connect(self.clock.setText)
 
     @property
@@ -168,7 +180,7 @@ class Presentation(QObject):
             widget.hide()
         self.show_chosen_panels()
         self.clock.setText(window.controls.clock.text())
-        self.clock.show()
+        self.bar.show()
         self.appearance.set_boost(PRESENTATION_FONT_SCALE)
         # The whole screen even where no window manager acts on the full-screen state (Xvfb, some kiosks).
         screen = window.screen().geometry()
@@ -184,7 +196,7 @@ class Presentation(QObject):
             return
         saved, window = self.saved, self.window
         self.saved = None
-        self.clock.hide()
+        self.bar.hide()
         self.appearance.set_boost(1.0)  # first: the text size changes the docks' minimum sizes
         window.setWindowState(saved.window_state)
         window.restoreGeometry(saved.geometry)

@@ -162,6 +162,7 @@ QLabel#banner {{ background: {theme.banner}; border: 1px solid {theme.accent}; b
 QLabel#simClock {{ font-family: monospace; font-size: {points + 3}pt; font-weight: bold; }}
 QLabel#presentationClock {{ font-family: monospace; font-size: {points * 2}pt; font-weight: bold;
     color: {theme.text}; padding: 4px 16px; }}
+QLabel#presentationKeys {{ color: {theme.muted}; }}
 QStatusBar {{ color: {theme.muted}; }}
 """
 

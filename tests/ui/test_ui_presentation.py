@@ -170,7 +170,7 @@ def test_presentation_shows_the_chosen_panels_and_a_large_clock_and_esc_restores
     assert visible_docks(window) == {"traces"}
     assert window.menuBar().isHidden() and window.statusBar().isHidden() and window.view.bar.isHidden()
     clock = window.presentation.clock
-    assert clock.isVisible() and clock.text() == window.controls.clock.text()
+    assert clock.isVisible() and clock.text() == window.controls.clock.text() and window.presentation.keys.isVisible()
     assert clock.font().pointSize() >= 4 * theme.BASE_POINT_SIZE
     assert window.browser.font().pointSize() >= PRESENTATION_FONT_SCALE * theme.BASE_POINT_SIZE
     assert window.view.legend.font().pointSize() >= PRESENTATION_FONT_SCALE * theme.BASE_POINT_SIZE
@@ -185,7 +185,7 @@ def test_presentation_shows_the_chosen_panels_and_a_large_clock_and_esc_restores
     qtbot.waitUntil(lambda: window.geometry() == before_geometry)
     qtbot.wait(300)
     assert layout_of(window) == before_layout
-    assert clock.isHidden() and window.menuBar().isVisible() and window.statusBar().isVisible()
+    assert window.presentation.bar.isHidden() and window.menuBar().isVisible() and window.statusBar().isVisible()
     assert window.browser.font().pointSize() == theme.BASE_POINT_SIZE
     qtbot.keyClick(window, Qt.Key.Key_Escape)
     assert window.session.selected == -1  # outside presentation Esc clears the selection again
