@@ -83,13 +83,15 @@ def _build_appearance_menu(window, view_menu) -> None:
     themes = QActionGroup(window)
     window.theme_actions = {}
     for name in THEMES:
-        action = _action(window, theme_menu, f"&{name.capitalize()}", None, lambda _=False, n=name: appearance.set_theme(n))
+        action = _action(window, theme_menu, f"&{name.capitalize()}", None,
+                         lambda _=False, n=name: appearance.set_theme(n))
         action.setCheckable(True)
         action.setChecked(name == appearance.theme.name)
         themes.addAction(action)
         window.theme_actions[name] = action
     larger = _action(window, view_menu, "&Larger text", QKeySequence.StandardKey.ZoomIn, appearance.larger)
-    larger.setShortcuts([QKeySequence.StandardKey.ZoomIn, QKeySequence("Ctrl+=")])  # Ctrl++ needs Shift on most keyboards
+    # Ctrl++ needs Shift on most keyboards: Ctrl+= does the same.
+    larger.setShortcuts([QKeySequence.StandardKey.ZoomIn, QKeySequence("Ctrl+=")])
     _action(window, view_menu, "&Smaller text", QKeySequence.StandardKey.ZoomOut, appearance.smaller)
     _action(window, view_menu, "&Reset text size", QKeySequence("Ctrl+0"), lambda: appearance.set_font_scale(1.0))
     view_menu.addSeparator()

@@ -9,7 +9,8 @@ kept in the settings and come back at the next launch.
 screen with the 3D view, a large clock of simulated time and only the panels chosen in
 View > Presentation panels..., all text at :data:`PRESENTATION_FONT_SCALE` times its size, so
 that the back of a classroom can read it from a projector. Leaving puts back the window's
-geometry, its dock layout and its bars exactly as they were.
+geometry, its bars and its dock layout (which docks show, in which area and tab, at which size)
+as they were.
 """
 
 from __future__ import annotations
@@ -39,9 +40,6 @@ class Appearance(QObject):
 
     Applies the settings' choices at once; every change is applied live and remembered.
     """
-
-    changed = Signal()
-    """The theme or the text size changed (and was applied)."""
 
     def __init__(self, window: QMainWindow, settings: AppSettings) -> None:
         super().__init__(window)
@@ -100,7 +98,6 @@ class Appearance(QObject):
         font.setStyleStrategy(QFont.StyleStrategy.PreferQuality)
         for dock in window.docks.values():
             dock.setFont(font)
-        self.changed.emit()
 
 
 @dataclass(frozen=True)
@@ -186,8 +183,9 @@ class Presentation(QObject):
         screen = window.screen().geometry()
         window.setGeometry(screen)
         window.showFullScreen()
-        if self.window.docks["traces"].isVisible():  # three plots with large text need the room
-            window.resizeDocks([window.docks["traces"]], [round(screen.height() * TRACES_SHARE)], Qt.Orientation.Vertical)
+        traces = window.docks["traces"]
+        if traces.isVisible():  # three plots with large text need the room
+            window.resizeDocks([traces], [round(screen.height() * TRACES_SHARE)], Qt.Orientation.Vertical)
         self.toggled.emit(True)
 
     def leave(self) -> None:

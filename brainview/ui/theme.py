@@ -70,16 +70,12 @@ BASE_POINT_SIZE = 11
 LEGEND_SHARE = 9 / 11
 """A plot legend's text size relative to the body text (pyqtgraph's 9 pt beside our 11 pt)."""
 
-LEGEND_SHARE = 9 / 11
-"""A plot legend's text size relative to the body text (pyqtgraph's 9 pt beside our 11 pt)."""
-
 MIN_FONT_SCALE, MAX_FONT_SCALE, FONT_SCALE_STEP = 0.75, 3.0, 0.25
 """The font scale's range, and how much View > Larger / Smaller text change it."""
 
 _THEME_PROPERTY = "brainviewTheme"
-_SCALE_PROPERTY = "brainviewFontScale"
 
-_LEGACY_NAMES = {
+_COLOUR_NAMES = {
     "BACKGROUND": "background", "PANEL": "panel", "RAISED": "raised", "TEXT": "text", "MUTED": "muted",
     "ACCENT": "accent", "LESION": "lesion", "STIMULUS": "stimulus", "TRACE_COLOURS": "trace_colours",
 }
@@ -87,8 +83,8 @@ _LEGACY_NAMES = {
 
 def __getattr__(name: str):
     # The panels read ``theme.TEXT`` and the like as they draw: give them the theme in use.
-    if name in _LEGACY_NAMES:
-        return getattr(current(), _LEGACY_NAMES[name])
+    if name in _COLOUR_NAMES:
+        return getattr(current(), _COLOUR_NAMES[name])
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -113,13 +109,6 @@ def current() -> Theme:
     app = QApplication.instance()
     name = app.property(_THEME_PROPERTY) if app is not None else None
     return THEMES.get(name, DARK)
-
-
-def current_font_scale() -> float:
-    """The font scale the application uses now (1 before :func:`apply_theme`)."""
-    app = QApplication.instance()
-    scale = app.property(_SCALE_PROPERTY) if app is not None else None
-    return float(scale) if scale is not None else 1.0
 
 
 def palette(theme: Theme) -> QPalette:
@@ -178,7 +167,6 @@ def apply_theme(app: QApplication, theme: Theme = DARK, font_scale: float = 1.0)
 
     points = point_size(font_scale)
     app.setProperty(_THEME_PROPERTY, theme.name)
-    app.setProperty(_SCALE_PROPERTY, float(font_scale))
     app.setStyle("Fusion")
     app.setPalette(palette(theme))
     font = QFont(app.font())

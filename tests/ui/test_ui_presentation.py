@@ -40,7 +40,8 @@ def colour(value) -> str:
 def test_settings_keep_theme_font_scale_and_panels_and_reject_unknown_themes(tmp_path):
     ini = tmp_path / "s.ini"
     settings = AppSettings.at(ini)
-    assert (settings.theme(), settings.font_scale(), settings.presentation_panels()) == ("dark", 1.0, ["traces", "lesson"])
+    assert (settings.theme(), settings.font_scale()) == ("dark", 1.0)
+    assert settings.presentation_panels() == ["traces", "lesson"]
     settings.set_theme("light")
     settings.set_font_scale(9.0)  # beyond the range: the largest kept
     settings.set_presentation_panels([])
@@ -127,6 +128,15 @@ def test_the_text_size_changes_every_widget_font_and_persists(qtbot, tmp_path, q
     fitted = max(metrics.horizontalAdvance("(lesioned)"), metrics.horizontalAdvance("Lesion")) + 16
     assert header.sectionSize(LESION) == fitted  # the fixed columns refit the larger text
     assert window.traces.voltage_plot.getAxis("bottom").style["tickFont"].pointSize() == wanted
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)  # Ctrl++ without Shift
+    assert window.browser.search.font().pointSize() == theme.point_size(1.75)
+    qtbot.keyClick(window, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)
+    assert window.browser.search.font().pointSize() == theme.point_size(2.0)
+    qtbot.keyClick(window, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
+    assert window.browser.search.font().pointSize() == wanted
     window.close()
     again = opened(qtbot, ini)
     assert again.browser.search.font().pointSize() == wanted
@@ -155,8 +165,8 @@ def layout_of(window):
 def test_presentation_shows_the_chosen_panels_and_a_large_clock_and_esc_restores_the_layout(qtbot, window):
     from brainview.ui.lesson import TOUCH_CIRCUIT
 
-    window.activateWindow()
-    qtbot.waitActive(window)
+    with qtbot.waitActive(window):
+        window.activateWindow()
     window.start_lesson(TOUCH_CIRCUIT)
     window.docks["inspector"].hide()  # a layout of the user's own: restored as it was
     window.session.select(3)
