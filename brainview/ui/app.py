@@ -23,20 +23,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def create_window(path: str | Path | None = None, settings_file: str | Path | None = None):
-    """A themed main window that starts reading ``path`` (None: the default dataset).
+    """A main window, in the theme of its settings, that starts reading ``path`` (None: the default dataset).
 
     A ``QApplication`` must exist. Returns the :class:`~brainview.ui.main_window.MainWindow`.
     """
     from PySide6.QtWidgets import QApplication
 
+    from brainview.ui.experiment_files import last_experiment_path
     from brainview.ui.main_window import MainWindow
     from brainview.ui.settings import AppSettings
-    from brainview.ui.theme import apply_theme
-
-    apply_theme(QApplication.instance())
-    from brainview.ui.experiment_files import last_experiment_path
+    from brainview.ui.theme import THEMES, apply_theme
 
     settings = AppSettings.at(settings_file) if settings_file else AppSettings()
+    # Before the panels are made, so that they start in the theme the window will have.
+    apply_theme(QApplication.instance(), THEMES[settings.theme()], settings.font_scale())
     window = MainWindow(settings)
     last = last_experiment_path()
     if path is None and settings.restore_last_experiment() and last.exists():

@@ -9,7 +9,7 @@ watches its rate or selects it. All changes go through the :class:`~brainview.ui
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QBrush, QColor, QFont, QKeySequence, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QColorDialog, QHeaderView, QLineEdit, QMenu, QTreeView, QVBoxLayout, QWidget,
@@ -110,6 +110,19 @@ class CellTypeBrowser(QWidget):
             self.view.addAction(action)
 
     # -- building ---------------------------------------------------------------------------
+    def _size_columns(self) -> None:
+        """Fit the fixed columns to their widest text at the present font."""
+        # The panel's font, which the tree inherits: at a font change the panel hears first.
+        metrics, header = self.fontMetrics(), self.view.header()
+        count = f"{self.session.tree.root.count:,}" if self.session is not None else "000,000"
+        for column, sample in ((COUNT, count), (COLOUR, "MM"), (LESION, "(lesioned)")):
+            header.resizeSection(column, max(metrics.horizontalAdvance(sample), metrics.horizontalAdvance(HEADERS[column])) + 16)
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # View > Larger text, presentation mode
+            self._size_columns()
+
     def set_session(self, session: Session) -> None:
         """Show the groups of ``session``'s dataset."""
         self.session = session
@@ -124,9 +137,7 @@ class CellTypeBrowser(QWidget):
             self.model.appendRow(self._make_row(node))
         self.model.blockSignals(False)
         self.model.layoutChanged.emit()
-        metrics, header = self.view.fontMetrics(), self.view.header()
-        for column, sample in ((COUNT, f"{session.tree.root.count:,}"), (COLOUR, "MM"), (LESION, "(lesioned)")):
-            header.resizeSection(column, max(metrics.horizontalAdvance(sample), metrics.horizontalAdvance(HEADERS[column])) + 16)
+        self._size_columns()
         self.view.expandToDepth(0)
         session.lesionsChanged.connect(self.refresh_lesions)
         session.appearanceChanged.connect(self.refresh_colours)

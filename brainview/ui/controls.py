@@ -60,6 +60,8 @@ class SimulationControls(QObject):
     pacingChanged = Signal(object)
     modelChanged = Signal(object)
     """New model parameters, as ((name, value), ...) of ``ShiuParams`` fields."""
+    clockShown = Signal(str)
+    """The clock's new text, as the toolbar shows it (presentation mode shows it large too)."""
 
     def __init__(self, pacing: Pacing, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -190,7 +192,9 @@ class SimulationControls(QObject):
             self._clock_timer.start()
 
     def _show_texts(self) -> None:
-        self.clock.setText(self._shown_texts[0])
+        if self.clock.text() != self._shown_texts[0]:
+            self.clock.setText(self._shown_texts[0])
+            self.clockShown.emit(self._shown_texts[0])
         self.factor.setText(self._shown_texts[1])
 
     def _on_play_toggled(self, checked: bool) -> None:

@@ -18,6 +18,8 @@ SHORTCUTS = (
     ("L / Shift+L", "silence / ablate the browser's current group"),
     ("Ctrl+F", "search the cell-type browser"), ("V", "trace the voltage of the selected cell"),
     ("Esc", "clear the selection"), ("Ctrl+O / Ctrl+Shift+O", "open a file / a folder of tables"), ("Ctrl+Shift+P", "save a picture of the 3D view"),
+    ("F5 / Esc", "presentation mode: full screen, large text / leave it"),
+    ("Ctrl++ / Ctrl+- / Ctrl+0", "larger / smaller / normal text"),
     ("F1", "this list"),
 )
 

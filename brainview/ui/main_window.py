@@ -31,6 +31,7 @@ from brainview.ui.lesson import FIRST_LESSON, refresh_lesson_menu, shipped_lesso
 from brainview.ui.lesson_panel import LessonBanner, LessonPanel
 from brainview.ui.loader import LoadJob, read_dataset, read_experiment_task
 from brainview.ui.menus import build_menus
+from brainview.ui.presentation import Appearance, Presentation
 from brainview.ui.session import Session, dataset_recommendation
 from brainview.ui.shortcuts import ShortcutFilter
 from brainview.ui.settings import AppSettings
@@ -91,6 +92,8 @@ class MainWindow(QMainWindow):
         self.compare = install_compare_dock(self)
         self.learning = install_learning_dock(self)
         self.addToolBar(self.controls.toolbar(self))
+        self.appearance = Appearance(self, settings)
+        self.presentation = Presentation(self, self.appearance, settings)
         build_menus(self)
         self._connect()
         geometry, state = settings.window_state()
@@ -417,7 +420,7 @@ class MainWindow(QMainWindow):
                 write_experiment(self.session.experiment, experiment_files.last_experiment_path())
             except OSError:
                 pass  # nothing to restore next time; closing must not fail for it
-        self.settings.save_window_state(self.saveGeometry(), self.saveState())
+        self.settings.save_window_state(*self.presentation.normal_layout())
         self.settings.sync()
         self.compare.shutdown()
         self._stop_worker()

@@ -11,9 +11,15 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings
 
 from brainview.ui.commands import Pacing
+from brainview.ui.theme import THEMES, clamp_font_scale
 
 MAX_RECENT = 8
 """Entries kept in File > Open Recent."""
+
+THEME_NAMES = tuple(THEMES)
+
+DEFAULT_PRESENTATION_PANELS = ("traces", "lesson")
+"""The docks presentation mode shows until the user chooses (the lesson's only while one runs)."""
 
 
 class AppSettings:
@@ -106,6 +112,40 @@ class AppSettings:
     def set_restore_last_experiment(self, restore: bool) -> None:
         """Reopen the last experiment at launch (or not)."""
         self.store.setValue("experiment/restore_last", "true" if restore else "false")
+
+    # -- appearance ----------------------------------------------------------------------------
+    def theme(self) -> str:
+        """The name of the theme last chosen ("dark" at first, or where the stored name is unknown)."""
+        name = str(self.store.value("appearance/theme", "dark"))
+        return name if name in THEME_NAMES else "dark"
+
+    def set_theme(self, name: str) -> None:
+        """Remember the theme ``name`` ("dark" or "light")."""
+        if name not in THEME_NAMES:
+            raise ValueError(f"theme should be one of {', '.join(THEME_NAMES)}, was {name!r}")
+        self.store.setValue("appearance/theme", name)
+
+    def font_scale(self) -> float:
+        """The text size last chosen, as a factor of the normal size (1 at first)."""
+        try:
+            return clamp_font_scale(float(self.store.value("appearance/font_scale", 1.0)))
+        except (TypeError, ValueError):
+            return 1.0
+
+    def set_font_scale(self, scale: float) -> None:
+        """Remember the text size factor ``scale``."""
+        self.store.setValue("appearance/font_scale", clamp_font_scale(scale))
+
+    def presentation_panels(self) -> list[str]:
+        """Keys of the docks (``MainWindow.docks``) that View > Presentation keeps beside the 3D view."""
+        if not self.store.contains("presentation/panels"):
+            return list(DEFAULT_PRESENTATION_PANELS)
+        # Kept as one comma-separated string: an empty list in an INI file reads back as nothing at all.
+        return [key for key in str(self.store.value("presentation/panels", "")).split(",") if key]
+
+    def set_presentation_panels(self, keys) -> None:
+        """Remember which docks presentation mode shows (none: the 3D view alone)."""
+        self.store.setValue("presentation/panels", ",".join(keys))
 
     # -- first run -------------------------------------------------------------------------------
     def lesson_offered(self) -> bool:

@@ -12,7 +12,7 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QFontMetrics
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from brainview.sim.params import ShiuParams
@@ -32,7 +32,18 @@ redraws are spaced out so that repainting stays below this share and the window 
 MAX_TYPE_TICKS = 40
 """The raster labels its rows by cell type when it shows at most this many types."""
 
-_MARKER_COLOURS = {"lesion": theme.LESION, "unlesion": theme.MUTED, "stimulus": theme.STIMULUS, "unstimulus": theme.MUTED}
+LEFT_AXIS_PX = 120
+"""Width of the plots' left axes at font scale 1 (it grows with the text)."""
+
+
+def _pen_px(points: int) -> int:
+    """Width of the traces, px, with text of ``points``: 2 px at the normal size, thicker for a projector."""
+    return max(2, round(2 * points / theme.BASE_POINT_SIZE))
+
+
+def _marker_colour(kind: str, colours: theme.Theme) -> str:
+    """The colour of a marker of a change of ``kind`` in the theme ``colours``."""
+    return {"lesion": colours.lesion, "stimulus": colours.stimulus}.get(kind, colours.muted)
 
 
 def _corner_hint(plot: pg.PlotItem, text: str) -> pg.TextItem:
@@ -79,6 +90,8 @@ class TracesPanel(QWidget):
         self.rates = History(())
         self.voltages = History(())
         self.markers: list[tuple[float, list[tuple[pg.PlotItem, pg.InfiniteLine]]]] = []
+        self.pen_px = 2
+        """Width of the rate and voltage traces, px (wider with larger text, see :meth:`apply_theme`)."""
         self.window_repaint_s = 0.0
         """Smoothed seconds one repaint of the whole window takes (see :meth:`note_window_repaint`)."""
         self._new_serials: list[int] = []
@@ -97,15 +110,15 @@ class TracesPanel(QWidget):
             # the traces draw (53 ms per repaint with it, measured by bench/bench_ui.py).
             plot.setMenuEnabled(False)
             plot.setMouseEnabled(x=False, y=True)
-            plot.getAxis("left").setWidth(120)
+            plot.getAxis("left").setWidth(LEFT_AXIS_PX)
             if plot is not self.voltage_plot:
                 plot.hideAxis("bottom")  # one time axis, under the last plot
             if plot is not self.raster_plot:
                 plot.setXLink(self.raster_plot)
                 plot.setDownsampling(auto=True, mode="peak")
                 plot.setClipToView(True)
-                plot.addLegend(offset=(-10, 2), labelTextColor=theme.TEXT, brush=pg.mkBrush(18, 20, 23, 210),
-                               verSpacing=-6)
+                plot.addLegend(offset=(-10, 2), labelTextColor=theme.TEXT,
+                               brush=pg.mkBrush(*theme.current().legend_brush), verSpacing=-6)
         self.voltage_plot.setLabel("bottom", "simulated time, ms")
         # Driven cells jump far above threshold before their reset; show the range where the
         # interesting, subthreshold part lives, with the threshold marked.
@@ -116,6 +129,7 @@ class TracesPanel(QWidget):
                                     pen=pg.mkPen(theme.MUTED, width=1, style=pg.QtCore.Qt.PenStyle.DotLine),
                                     label="threshold", labelOpts={"position": 0.97, "color": theme.MUTED, "anchors": [(1, 1), (1, 1)]})
         self.voltage_plot.addItem(threshold, ignoreBounds=True)
+        self.threshold = threshold
         # A rate is never negative, and silence is 0 Hz on a readable axis, not -400..400.
         self.rate_plot.setLimits(yMin=0, minYRange=RATE_AXIS_MIN_HZ)
         for plot in (self.rate_plot, self.voltage_plot):
@@ -212,12 +226,44 @@ class TracesPanel(QWidget):
         self.voltage_curves = self._make_curves(self.voltage_plot, self.voltages.labels, self.voltage_curves)
         self.voltage_hint.setVisible(not self.voltage_curves)
 
+    def apply_theme(self, colours: theme.Theme, points: int) -> None:
+        """Draw the plots in the theme ``colours`` with text of ``points`` (the app's palette does not reach them)."""
+        theme.restyle_plots(self, colours, points)
+        font = QFont(self.font())
+        font.setPointSize(points)
+        for plot in (self.raster_plot, self.rate_plot, self.voltage_plot):
+            plot.getAxis("left").setWidth(round(LEFT_AXIS_PX * points / theme.BASE_POINT_SIZE))
+        # Large text: the rate and voltage plots need as much height as the raster for their
+        # tick labels and legends, or the legends hide the traces.
+        large = points >= 1.5 * theme.BASE_POINT_SIZE
+        self.graphics.ci.layout.setRowStretchFactor(0, 2 if large else 3)
+        self.raster_curve.setPen(pg.mkPen(colours.text, width=1))
+        for hint in (self.raster_hint, self.rate_hint, self.voltage_hint):
+            hint.setColor(colours.muted)
+            hint.setFont(font)
+        self.threshold.setPen(pg.mkPen(colours.muted, width=1, style=pg.QtCore.Qt.PenStyle.DotLine))
+        self.threshold.label.setColor(colours.muted)
+        self.threshold.label.setFont(font)
+        self.pen_px = _pen_px(points)
+        for curves in (self.rate_curves, self.voltage_curves):
+            for index, curve in enumerate(curves):
+                curve.setPen(pg.mkPen(colours.trace_colours[index % len(colours.trace_colours)], width=self.pen_px))
+        for _, lines in self.markers:
+            for _plot, line in lines:
+                line.setPen(pg.mkPen(_marker_colour(line.kind, colours), width=2, style=pg.QtCore.Qt.PenStyle.DashLine))
+                label = getattr(line, "label", None)  # only the raster's line has one
+                if label is not None:
+                    label.setColor(_marker_colour(line.kind, colours))
+                    label.setFont(font)
+        self._place_row_labels()
+
     def _make_curves(self, plot: pg.PlotItem, labels: tuple[str, ...], old: list[pg.PlotDataItem]) -> list[pg.PlotDataItem]:
         for curve in old:
             plot.removeItem(curve)
         curves = []
         for index, label in enumerate(labels):
-            pen = pg.mkPen(theme.TRACE_COLOURS[index % len(theme.TRACE_COLOURS)], width=2)
+            colours = theme.current().trace_colours
+            pen = pg.mkPen(colours[index % len(colours)], width=self.pen_px)
             curve = plot.plot([], [], pen=pen, name=label)
             curves.append(curve)
         return curves
@@ -274,13 +320,14 @@ class TracesPanel(QWidget):
         self.now_ms = 0.0
 
     def _add_marker(self, t_ms: float, kind: str, label: str) -> None:
-        colour = _MARKER_COLOURS.get(kind, theme.MUTED)
+        colour = _marker_colour(kind, theme.current())
         pen = pg.mkPen(colour, width=2, style=pg.QtCore.Qt.PenStyle.DashLine)
         lines = []
         for plot in (self.raster_plot, self.rate_plot, self.voltage_plot):
             options = {"label": label, "labelOpts": {"position": 0.92, "color": colour, "anchors": [(0, 1), (0, 1)]}} \
                 if plot is self.raster_plot else {}
             line = pg.InfiniteLine(pos=t_ms, angle=90, pen=pen, movable=False, **options)
+            line.kind = kind  # its colour follows the theme
             plot.addItem(line, ignoreBounds=True)
             lines.append((plot, line))
         self.markers.append((t_ms, lines))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QOffscreenSurface, QOpenGLContext
 from PySide6.QtWidgets import (
     QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from brainview.ui.commands import Snapshot
 from brainview.ui.session import Session
+from brainview.ui.theme import DARK, Theme
 
 COLOUR_FIELDS = (
     ("subsystem", "subsystem"), ("cell class", "cell_class"), ("super class", "super_class"),
@@ -97,6 +98,8 @@ class ViewPanel(QWidget):
         self._frame_busy = False
         self._next_frame_at = 0.0
         self.frame_s = 0.0
+        self.background = DARK.view_background
+        """The view's background, RGBA (see :meth:`apply_theme`)."""
         self._frame_timer = QTimer(self, singleShot=True)
         self._frame_timer.timeout.connect(self._frame)
         self._unpainted_timer = QTimer(self, singleShot=True, interval=UNPAINTED_FRAME_MS)
@@ -106,7 +109,8 @@ class ViewPanel(QWidget):
         self.colour_box = QComboBox()
         self.colour_box.setToolTip("What the colours of the cells show")
         self.preset_buttons = []
-        bar = QHBoxLayout()
+        self.bar = QWidget()
+        bar = QHBoxLayout(self.bar)
         bar.setContentsMargins(6, 4, 6, 0)
         bar.addWidget(QLabel("Colour by"))
         bar.addWidget(self.colour_box)
@@ -132,7 +136,7 @@ class ViewPanel(QWidget):
         self.legend_area.setFrameShape(QFrame.Shape.NoFrame)
         self.legend_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.legend_area.setSizeAdjustPolicy(QScrollArea.SizeAdjustPolicy.AdjustToContents)
-        self.legend_area.setMaximumHeight(LEGEND_LINES * self.legend.fontMetrics().lineSpacing() + 8)
+        self._fit_legend_area()
         self.message = QLabel("")
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message.setWordWrap(True)
@@ -143,7 +147,7 @@ class ViewPanel(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_NativeWindow)
         self.column = QVBoxLayout(self)
         self.column.setContentsMargins(0, 0, 0, 0)
-        self.column.addLayout(bar)
+        self.column.addWidget(self.bar)
         self.column.addWidget(self.legend_area)
         self.column.addWidget(self.message, 1)
         self.colour_box.currentIndexChanged.connect(self._on_colour_field)
@@ -193,6 +197,7 @@ class ViewPanel(QWidget):
             self.problem = f"the renderer could not start ({error})"
             self.view = None
             return
+        self.view.canvas.bgcolor = self.background
         self.view.picked.connect(self.cellPicked)
         self.message.hide()
         self.column.addWidget(self.view.native, 1)
@@ -212,6 +217,20 @@ class ViewPanel(QWidget):
         more = f"... {len(entries) - LEGEND_LISTED} more" if len(entries) > LEGEND_LISTED else ""
         self.legend.setText(shown + more)
         self.legend.setToolTip("\n".join(label for label, _ in entries))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt API)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # a larger text size: still three lines of legend
+            self._fit_legend_area()
+
+    def _fit_legend_area(self) -> None:
+        self.legend_area.setMaximumHeight(LEGEND_LINES * self.legend.fontMetrics().lineSpacing() + 8)
+
+    def apply_theme(self, colours: Theme) -> None:
+        """Draw the view on the background of the theme ``colours`` (the legend's text follows the palette)."""
+        self.background = colours.view_background
+        if self.view is not None:
+            self.view.canvas.bgcolor = colours.view_background
 
     def store_camera(self) -> None:
         """Write the camera's viewpoint into the experiment (before it is saved)."""
