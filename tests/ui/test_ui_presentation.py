@@ -163,11 +163,11 @@ def layout_of(window):
 
 
 def test_presentation_shows_the_chosen_panels_and_a_large_clock_and_esc_restores_the_layout(qtbot, window):
-    from brainview.ui.lesson import TOUCH_CIRCUIT
+    from brainview.ui.lesson import FIRST_LESSON, shipped_lesson
 
     with qtbot.waitActive(window):
         window.activateWindow()
-    window.start_lesson(TOUCH_CIRCUIT)
+    window.start_lesson(shipped_lesson(FIRST_LESSON))
     window.docks["inspector"].hide()  # a layout of the user's own: restored as it was
     window.session.select(3)
     qtbot.wait(300)
@@ -220,12 +220,12 @@ def test_a_hidden_panel_shown_for_the_presentation_is_hidden_again_in_its_place(
 
 
 def test_the_lesson_panel_is_presented_only_while_a_lesson_runs_and_panels_can_be_chosen(qtbot, window):
-    from brainview.ui.lesson import TOUCH_CIRCUIT
+    from brainview.ui.lesson import FIRST_LESSON, shipped_lesson
 
     window.settings.set_presentation_panels(["lesson"])
     window.presentation_action.trigger()
     assert visible_docks(window) == set()  # no lesson yet: an empty panel would waste the screen
-    window.start_lesson(TOUCH_CIRCUIT)
+    window.start_lesson(shipped_lesson(FIRST_LESSON))
     dialog = window.presentation.choose_panels()
     assert list(dialog.boxes) == list(window.docks)
     assert dialog.boxes["lesson"].isChecked() and not dialog.boxes["traces"].isChecked()
