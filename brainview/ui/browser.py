@@ -111,8 +111,15 @@ class CellTypeBrowser(QWidget):
 
     # -- building ---------------------------------------------------------------------------
     def set_session(self, session: Session) -> None:
-        """Show the groups of ``session``'s dataset."""
+        """Show the groups of ``session``'s dataset (and follow its subsystem rules)."""
         self.session = session
+        self._build()
+        session.lesionsChanged.connect(self.refresh_lesions)
+        session.appearanceChanged.connect(self.refresh_colours)
+        session.subsystemsChanged.connect(self._build)
+
+    def _build(self) -> None:
+        session = self.session
         self.items.clear()
         self.lesion_items.clear()
         self.colour_items.clear()
@@ -128,8 +135,6 @@ class CellTypeBrowser(QWidget):
         for column, sample in ((COUNT, f"{session.tree.root.count:,}"), (COLOUR, "MM"), (LESION, "(lesioned)")):
             header.resizeSection(column, max(metrics.horizontalAdvance(sample), metrics.horizontalAdvance(HEADERS[column])) + 16)
         self.view.expandToDepth(0)
-        session.lesionsChanged.connect(self.refresh_lesions)
-        session.appearanceChanged.connect(self.refresh_colours)
         self.refresh_lesions()
         self.refresh_colours()
 

@@ -33,6 +33,7 @@ from brainview.ui.menus import build_menus
 from brainview.ui.session import Session
 from brainview.ui.settings import AppSettings
 from brainview.ui.stimulus_panel import StimulusPanel
+from brainview.ui.subsystems_panel import install_subsystems_dock
 from brainview.ui.traces import TracesPanel
 from brainview.ui.view3d import ViewPanel
 from brainview.ui.worker import SimulationWorker
@@ -88,6 +89,7 @@ class MainWindow(QMainWindow):
         self.docks["lesson"].hide()
         self.compare = install_compare_dock(self)
         self.learning = install_learning_dock(self)
+        self.subsystems = install_subsystems_dock(self)
         self.addToolBar(self.controls.toolbar(self))
         build_menus(self)
         self._connect()
@@ -262,7 +264,8 @@ class MainWindow(QMainWindow):
         self._on_history_changed()
         self._last_generation = -1
         self.controls.show_params(session.experiment.params)
-        for panel in (self.browser, self.inspector, self.stimuli, self.traces, self.view, self.compare, self.learning):
+        for panel in (self.browser, self.inspector, self.stimuli, self.traces, self.view, self.compare, self.learning,
+                      self.subsystems):
             panel.set_session(session)
         fitting = set()
         for action, lesson in self.lesson_actions:
