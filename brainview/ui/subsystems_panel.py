@@ -24,8 +24,8 @@ import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QColorDialog, QFileDialog, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu, QPushButton,
-    QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
+    QColorDialog, QFileDialog, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu,
+    QPushButton, QScrollArea, QSplitter, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
 from brainview.connectome.subsystem_files import check_fits, load_rules, write_rules
@@ -118,13 +118,18 @@ class SubsystemsPanel(QWidget):
         selector_row = QHBoxLayout()
         selector_row.addWidget(self.selector, 1)
         selector_row.addWidget(from_selector)
+        scroll = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
+        scroll.setWidget(self.details)
+        split = QSplitter(Qt.Orientation.Vertical, childrenCollapsible=False)
+        split.addWidget(self.groups)
+        split.addWidget(scroll)
+        split.setSizes([300, 400])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.status)
-        layout.addWidget(self.groups, 2)
         layout.addLayout(selector_row)
         layout.addLayout(grid)
-        layout.addWidget(self.details, 1)
+        layout.addWidget(split, 1)
         self.groups.currentItemChanged.connect(lambda *_: self._show_current())
         self.groups.itemChanged.connect(self._on_item_changed)
         self.setEnabled(False)
@@ -237,8 +242,9 @@ class SubsystemsPanel(QWidget):
         group = self.rules.group(label)
         parts.append(html.escape(group.rationale))
         tests = " <i>or</i> ".join(
-            ", ".join(f"{column} = {_listed(values)}" for column, values in rule.criteria) for rule in group.rules)
-        parts.append(f"<small>Rules: {html.escape(tests)}</small>")
+            html.escape(", ".join(f"{column} = {_listed(values)}" for column, values in rule.criteria))
+            for rule in group.rules)
+        parts.append(f"<small>Rules: {tests}</small>")
         text = "<p>" + "</p><p>".join(parts) + "</p>"
         if group.citations:
             items = []
