@@ -125,8 +125,11 @@ class CellTypeBrowser(QWidget):
         self.colour_items.clear()
         self._painted = set()
         self._lesion_codes, self._own_lesions = None, {}
-        self.model.blockSignals(True)
+        # Removed with signals on, so the search proxy and the view drop their indexes of the old
+        # rows (a tree rebuilt under a current row otherwise crashes the next paint); the new rows
+        # are added silently, then announced at once.
         self.model.removeRows(0, self.model.rowCount())
+        self.model.blockSignals(True)
         for node in session.tree.root.children:
             self.model.appendRow(self._make_row(node))
         self.model.blockSignals(False)

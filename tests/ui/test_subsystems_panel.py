@@ -173,3 +173,19 @@ def _fresh_worm():
     import brainview
 
     return brainview.load_default()
+
+
+def test_the_browser_rebuilds_its_tree_under_a_current_row(qtbot, worm_session, panel):
+    from brainview.ui.browser import CellTypeBrowser
+
+    browser = CellTypeBrowser()
+    qtbot.addWidget(browser)
+    browser.set_session(worm_session)
+    browser.show()
+    ava = worm_session.tree.leaf_of(worm_session.connectome.index_of("AVAL")).key
+    browser.reveal(ava)
+    browser.search.setText("AVA")
+    assert panel.group_from_selector("type:AVA")
+    browser.grab()  # a paint after the rebuild: the proxy and the view hold no index of the old rows
+    assert "subsystem=group1/cell_class=interneuron/cell_type=AVA" in browser.items and ava not in browser.items
+    assert browser.proxy.rowCount() >= 1
