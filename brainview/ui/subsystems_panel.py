@@ -16,7 +16,6 @@ no longer loads or fits is reported here and the shipped rules are used instead.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,19 +29,18 @@ from PySide6.QtWidgets import (
 
 from brainview.connectome.subsystem_files import check_fits, load_rules, write_rules
 from brainview.connectome.subsystem_making import blank_rules, new_group, rule_for_rows, rule_for_selector
-from brainview.connectome.subsystems import RuleFileError, SubsystemRules, citation_link, rules_fit
+from brainview.connectome.subsystems import Rule, RuleFileError, SubsystemRules, rules_fit
 from brainview.errors import BrainviewError
 from brainview.ui import theme
 from brainview.ui.browser import GROUP_PALETTE
 from brainview.ui.session import Session
 from brainview.ui.settings import AppSettings
+from brainview.ui.subsystem_details import cells, details_html
 
 NO_FIT = "No subsystem rules fit this dataset; make groups here or load a rule file."
 """What the panel says instead of letting every cell be drawn grey."""
 
 LABEL_ROLE = Qt.ItemDataRole.UserRole + 1
-SHOWN_IDS = 12
-"""Ids of a rule listed in the details before "... and N more"."""
 
 Selection = Callable[[], tuple[np.ndarray, str]]
 """Gives the current selection: its rows and words for it ("the browser's group AVA")."""
@@ -231,29 +229,8 @@ class SubsystemsPanel(QWidget):
         self.buttons["drive"].setText("Stop driving" if driven else "Drive")
         lesion = self.session.experiment.lesions.get(key) if key else None
         self.buttons["lesion"].setText(f"Lesion ({lesion.mode.value})" if lesion else "Lesion")
-        self.details.setText(self._details_html(label) if label else "")
-
-    def _details_html(self, label: str) -> str:
-        count = self.session.connectome["subsystem"].counts().get(label, 0)
-        parts = [f"<b>{html.escape(label)}</b>: {_cells(count)}"]
-        if label == self.rules.default:
-            parts.append(html.escape(self.rules.default_rationale or "Cells no group claims."))
-            return "<p>" + "</p><p>".join(parts) + "</p>"
-        group = self.rules.group(label)
-        parts.append(html.escape(group.rationale))
-        tests = " <i>or</i> ".join(
-            html.escape(", ".join(f"{column} = {_listed(values)}" for column, values in rule.criteria))
-            for rule in group.rules)
-        parts.append(f"<small>Rules: {tests}</small>")
-        text = "<p>" + "</p><p>".join(parts) + "</p>"
-        if group.citations:
-            items = []
-            for citation in group.citations:
-                link = citation_link(citation)
-                shown = html.escape(citation)
-                items.append(f"<li><a href='{html.escape(link, quote=True)}'>{shown}</a></li>" if link else f"<li>{shown}</li>")
-            text += "<ol>" + "".join(items) + "</ol>"
-        return text
+        counts = self.session.connectome["subsystem"].counts()
+        self.details.setText(details_html(self.rules, label, counts.get(label, 0)) if label else "")
 
     # -- edits ----------------------------------------------------------------------------------
     def edit(self, rules: SubsystemRules, renamed: dict[str, str] | None = None) -> None:
@@ -290,14 +267,8 @@ class SubsystemsPanel(QWidget):
 
     def group_from_rows(self, rows: np.ndarray, source: str, label: str | None = None) -> bool:
         """Make a group (first in priority, so it claims them all) of exactly the cells ``rows``."""
-        label = label or self._next_label()
-
-        def change() -> None:
-            rule = rule_for_rows(self.session.connectome, rows)
-            rationale = f"Made in brainview from {source} ({_cells(np.unique(rows).size)})."
-            self.edit(self.rules.with_group(new_group(label, self._next_colour(), rule, rationale), 0))
-
-        return self._select_after(label, self._try(change))
+        return self._add_group(label, lambda: rule_for_rows(self.session.connectome, rows),
+                               f"Made in brainview from {source} ({cells(np.unique(rows).size)}).")
 
     def group_from_selection(self) -> bool:
         """Make a group of the current selection (see :data:`Selection`)."""
@@ -309,14 +280,13 @@ class SubsystemsPanel(QWidget):
 
     def group_from_selector(self, text: str, label: str | None = None) -> bool:
         """Make a group (first in priority) of the cells the selector ``text`` names, keeping its test."""
+        return self._add_group(label, lambda: rule_for_selector(self.session.connectome, text),
+                               f"Made in brainview from the selector '{text.strip()}'.")
+
+    def _add_group(self, label: str | None, rule: Callable[[], Rule], rationale: str) -> bool:
         label = label or self._next_label()
-
-        def change() -> None:
-            rule = rule_for_selector(self.session.connectome, text)
-            rationale = f"Made in brainview from the selector '{text.strip()}'."
-            self.edit(self.rules.with_group(new_group(label, self._next_colour(), rule, rationale), 0))
-
-        return self._select_after(label, self._try(change))
+        return self._select_after(label, self._try(lambda: self.edit(
+            self.rules.with_group(new_group(label, self._next_colour(), rule(), rationale), 0))))
 
     def _select_after(self, label: str, done: bool) -> bool:
         for index in range(self.groups.topLevelItemCount()):
@@ -418,15 +388,6 @@ class SubsystemsPanel(QWidget):
         key = self.group_key(self.current_label() or "")
         if key is not None:
             self.driveRequested.emit(key, key not in self.session.experiment.stimuli)
-
-
-def _cells(count: int) -> str:
-    return f"{count:,} cell" + ("" if count == 1 else "s")
-
-
-def _listed(values: tuple) -> str:
-    shown = ", ".join(str(v) for v in values[:SHOWN_IDS])
-    return shown + (f" ... and {len(values) - SHOWN_IDS:,} more" if len(values) > SHOWN_IDS else "")
 
 
 def install_subsystems_dock(window) -> SubsystemsPanel:
