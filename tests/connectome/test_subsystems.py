@@ -257,6 +257,9 @@ def test_a_mutated_rule_file_loads_and_applies_or_names_the_file(tmp_path_factor
         rules = load_rules(path)
     except RuleFileError as error:
         assert error.path == path and str(error).startswith(str(path))
+        if error.line is not None:  # a line it names is one of the file's
+            assert 1 <= error.line <= bytes(data).count(b"\n") + 1
+            assert str(error).startswith(f"{path}, line {error.line}")
         return
     labelled = apply_subsystems(_worm(), rules)
     assert len(labelled["subsystem"]) == labelled.n
