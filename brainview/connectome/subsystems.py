@@ -1,4 +1,4 @@
-"""Subsystem rule files: named groups of cells ("steering", "learning", ...) defined by selectors.
+"""Subsystem rules: named groups of cells ("steering", "learning", ...) defined by selectors.
 
 A rule file is TOML, one per dataset (``assets/subsystems/<dataset>.toml``)::
 
@@ -11,25 +11,34 @@ A rule file is TOML, one per dataset (``assets/subsystems/<dataset>.toml``)::
     label = "steering"
     colour = "#d62728"
     rationale = "Why these cells belong together (one paragraph)."
-    citations = ["White et al. 1986, Phil. Trans. R. Soc. B 314:1-340"]
+    citations = ["White et al. 1986, Phil. Trans. R. Soc. B 314:1-340, doi:10.1098/rstb.1986.0056"]
     rules = [
         { cell_type = ["CEP", "ADE", "PDE"] },
         { super_class = ["endocrine"] },
         { name = ["AVA*"], side = ["left"] },
+        { id = [720575940622486057] },
     ]
 
 A rule maps columns to lists of labels; a label containing ``*``, ``?`` or ``[`` is a shell
-pattern. A cell matches a rule when every column of the rule matches (AND), and a group when
-any of its rules matches (OR). Groups are tried in file order and the first match wins, so a
-cell belongs to exactly one subsystem.
+pattern. The ``id`` column takes the source's integer ids instead (a group made from a
+selection of cells whose names are not unique, as in FlyWire). A cell matches a rule when every
+column of the rule matches (AND), and a group when any of its rules matches (OR). Groups are
+tried in file order and the first match wins, so a cell belongs to exactly one subsystem.
+
+A citation may end with its link: ``doi:10.xxxx/yyyy`` or an ``https://`` address
+(:func:`citation_link`). A group made in the app may have no citations (``citations = []``).
+
+This module holds the rules as immutable values, with the edits the app makes to them
+(:meth:`SubsystemRules.with_group`, :meth:`~SubsystemRules.edited`, ...), and applies them to a
+connectome; :mod:`brainview.connectome.subsystem_files` reads and writes the files, and
+:mod:`brainview.connectome.subsystem_making` makes groups from a selection or a selector.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -37,24 +46,72 @@ import numpy as np
 from brainview.connectome.categorical import Categorical
 from brainview.connectome.connectome import STRING_COLUMNS, Connectome
 from brainview.connectome.queries import label_mask
-from brainview.errors import BrainviewError, UnknownNameError
+from brainview.errors import BrainviewError, ParameterError, UnknownNameError
 
 RULE_COLUMNS = tuple(c for c in STRING_COLUMNS if c != "subsystem")
-"""Columns a rule may test: every standard string column except the output column itself."""
+"""String columns a rule may test: every standard string column except the output column itself."""
 
-_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
-_LABEL = re.compile(r"^[A-Za-z0-9_\-]+$")
+ID_COLUMN = "id"
+"""The column of source ids a rule may also test, with integers instead of labels."""
+
+COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+LABEL = re.compile(r"^[A-Za-z0-9_\-]+$")
+"""What a ``#rrggbb`` colour and a group label look like."""
+
+_DOI = re.compile(r"(?:doi:\s*|https?://(?:dx\.)?doi\.org/)(10\.\d{4,9}/\S+?)[.,;)]*$", re.IGNORECASE)
+_URL = re.compile(r"(https?://\S+?)[.,;)]*$")
 
 
 class RuleFileError(BrainviewError, ValueError):
-    """A subsystem rule file that cannot be used; the message names the file and the group."""
+    """A subsystem rule file that cannot be used; the message names the file, the line and the key.
 
-    def __init__(self, path: str | os.PathLike, problem: str, group: str | None = None):
+    Parameters
+    ----------
+    path : path-like
+        The rule file.
+    problem : str
+        What is wrong ("must be a colour written #rrggbb, got 'red'").
+    group : str, optional
+        The label of the group the problem is in.
+    line : int, optional
+        1-based line of the problem in the file.
+    key : str, optional
+        The key (``colour``, ``rules``, a column) the problem is in.
+    """
+
+    def __init__(self, path: str | os.PathLike, problem: str, group: str | None = None,
+                 line: int | None = None, key: str | None = None) -> None:
         self.path = Path(path)
         self.problem = problem
         self.group = group
-        where = f"{self.path}" + (f", group {group!r}" if group else "")
+        self.line = line
+        self.key = key
+        where = str(self.path) + (f", line {line}" if line is not None else "")
+        where += (f", group {group!r}" if group else "") + (f", key {key!r}" if key else "")
         super().__init__(f"{where}: {problem}")
+
+
+def citation_link(citation: str) -> str | None:
+    """The address a citation ends with: ``doi:10.x/y`` as ``https://doi.org/10.x/y``, or its URL.
+
+    Examples
+    --------
+    >>> citation_link("Chase DL, Koelle MR (2007) WormBook, doi:10.1895/wormbook.1.132.1.")
+    'https://doi.org/10.1895/wormbook.1.132.1'
+    >>> citation_link("Byrnes S (2022) Intro to Brain-Like-AGI Safety, https://example.org/post") is None
+    False
+    >>> citation_link("White JG et al. (1986) Phil Trans R Soc Lond B 314:1-340.") is None
+    True
+    """
+    words = citation.strip().split()
+    if not words:
+        return None
+    tail = " ".join(words[-2:]) if words[-2:-1] == ["doi:"] else words[-1]
+    doi = _DOI.search(tail)
+    if doi is not None:
+        return f"https://doi.org/{doi.group(1)}"
+    url = _URL.fullmatch(tail)
+    return url.group(1) if url is not None else None
 
 
 @dataclass(frozen=True)
@@ -63,17 +120,20 @@ class Rule:
 
     Parameters
     ----------
-    criteria : tuple of (str, tuple of str)
-        ``(column, labels)`` pairs, in file order.
+    criteria : tuple of (str, tuple)
+        ``(column, labels)`` pairs, in file order; the labels of :data:`ID_COLUMN` are ints.
     """
 
-    criteria: tuple[tuple[str, tuple[str, ...]], ...]
+    criteria: tuple[tuple[str, tuple[str, ...] | tuple[int, ...]], ...]
 
     def mask(self, connectome: Connectome) -> np.ndarray:
         """Boolean mask of the cells of ``connectome`` this rule matches."""
         hit = np.ones(connectome.n, dtype=bool)
         for column, labels in self.criteria:
-            hit &= label_mask(connectome.columns[column], labels)
+            if column == ID_COLUMN:
+                hit &= np.isin(connectome.ids, np.asarray(labels, dtype=np.int64))
+            else:
+                hit &= label_mask(connectome.columns[column], labels)
         return hit
 
 
@@ -86,11 +146,11 @@ class SubsystemGroup:
     label : str
         The subsystem label stored in the connectome's ``subsystem`` column.
     colour : str
-        ``#rrggbb`` display colour.
+        ``#rrggbb`` display colour (lower case).
     rationale : str
         One paragraph: why these cells form a group.
     citations : tuple of str
-        The literature the rationale rests on.
+        The literature the rationale rests on (none for a group made in the app).
     rules : tuple of Rule
         A cell belongs to the group when any rule matches it.
     """
@@ -113,6 +173,9 @@ class SubsystemGroup:
 class SubsystemRules:
     """The groups of one rule file, in priority order, plus the label of unmatched cells.
 
+    Values are immutable: the edit methods return new rules (so an edit is undone by keeping
+    the old value) and check what they are given, raising :class:`~brainview.errors.ParameterError`.
+
     Parameters
     ----------
     title : str
@@ -126,7 +189,7 @@ class SubsystemRules:
     default_rationale : str
         What the default label means for this dataset.
     source : str
-        The file the rules were read from ("" when built in code).
+        The file the rules were read from ("" when built in code or edited).
     """
 
     title: str
@@ -155,113 +218,62 @@ class SubsystemRules:
                 return candidate
         raise UnknownNameError(f"no subsystem group {label!r}; groups are {', '.join(g.label for g in self.groups)}")
 
+    # -- edits (each returns new rules, not read from any file) ------------------------------
+    def with_group(self, group: SubsystemGroup, position: int | None = None) -> SubsystemRules:
+        """These rules with ``group`` inserted at ``position`` (first = highest priority; None: last)."""
+        check_label(group.label, self.labels)
+        check_colour(group.colour)
+        groups = list(self.groups)
+        groups.insert(len(groups) if position is None else position, group)
+        return replace(self, groups=tuple(groups), source="")
 
-def load_rules(path: str | os.PathLike) -> SubsystemRules:
-    """Read and validate a subsystem rule file.
+    def edited(self, label: str, new_label: str | None = None, colour: str | None = None) -> SubsystemRules:
+        """These rules with the group ``label`` renamed to ``new_label`` and/or recoloured."""
+        old = self.group(label)
+        if new_label is not None and new_label != label:
+            check_label(new_label, self.labels)
+        if colour is not None:
+            check_colour(colour)
+        new = replace(old, label=new_label or label, colour=(colour or old.colour).lower())
+        return replace(self, groups=tuple(new if g is old else g for g in self.groups), source="")
 
-    Parameters
-    ----------
-    path : path-like
-        A TOML file laid out as described in this module's docstring.
+    def moved(self, label: str, offset: int) -> SubsystemRules:
+        """These rules with the group ``label`` moved ``offset`` places (negative: earlier, so it
+        claims its cells before the groups it passes)."""
+        groups = list(self.groups)
+        index = groups.index(self.group(label))
+        target = min(max(index + offset, 0), len(groups) - 1)
+        groups.insert(target, groups.pop(index))
+        return replace(self, groups=tuple(groups), source="")
 
-    Raises
-    ------
-    RuleFileError
-        If the file is not valid TOML, or a group lacks a label, a ``#rrggbb`` colour, a
-        rationale, citations or rules, or a rule names an unknown column or gives no labels.
-    """
-    path = Path(path)
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as error:
-        line = path.read_bytes()[: error.start].count(b"\n") + 1
-        raise RuleFileError(path, f"line {line}: not UTF-8 text (byte {error.object[error.start]:#04x})") from None
-    except tomllib.TOMLDecodeError as error:
-        raise RuleFileError(path, f"not valid TOML: {error}") from None
-    return parse_rules(document, path)
-
-
-def parse_rules(document: dict, path: str | os.PathLike = "<rules>") -> SubsystemRules:
-    """Validate an already parsed rule document (the dict ``tomllib`` returns)."""
-    default = _text(document, "default", path, None)
-    if not _LABEL.match(default):
-        raise RuleFileError(path, f"default label {default!r} must be letters, digits, '_' or '-'")
-    default_colour = _colour(document, "default_colour", path, None)
-    raw_groups = document.get("group")
-    if not isinstance(raw_groups, list) or not raw_groups:
-        raise RuleFileError(path, "no [[group]] tables: a rule file needs at least one group")
-    groups = tuple(_parse_group(raw, index, path) for index, raw in enumerate(raw_groups))
-    seen: set[str] = set()
-    for group in groups:
-        if group.label in seen or group.label == default:
-            raise RuleFileError(path, "label is used twice (groups and default must differ)", group.label)
-        seen.add(group.label)
-    return SubsystemRules(
-        title=str(document.get("title", "")),
-        groups=groups,
-        default=default,
-        default_colour=default_colour,
-        default_rationale=str(document.get("default_rationale", "")).strip(),
-        source=str(path),
-    )
+    def without(self, label: str) -> SubsystemRules:
+        """These rules without the group ``label`` (its cells fall to later groups or the default)."""
+        old = self.group(label)
+        return replace(self, groups=tuple(g for g in self.groups if g is not old), source="")
 
 
-def _parse_group(raw: object, index: int, path: str | os.PathLike) -> SubsystemGroup:
-    if not isinstance(raw, dict):
-        raise RuleFileError(path, f"[[group]] number {index + 1} is not a table")
-    label = raw.get("label")
-    if not isinstance(label, str) or not _LABEL.match(label):
-        raise RuleFileError(
-            path, f"[[group]] number {index + 1} needs a label of letters, digits, '_' or '-', got {label!r}"
-        )
-    colour = _colour(raw, "colour", path, label)
-    rationale = _text(raw, "rationale", path, label)
-    citations = raw.get("citations")
-    if (
-        not isinstance(citations, list)
-        or not citations
-        or not all(isinstance(c, str) and c.strip() for c in citations)
-    ):
-        raise RuleFileError(path, "citations must be a non-empty list of strings", label)
-    raw_rules = raw.get("rules")
-    if not isinstance(raw_rules, list) or not raw_rules:
-        raise RuleFileError(path, "rules must be a non-empty list of tables such as { cell_type = [\"AVA\"] }", label)
-    rules = tuple(_parse_rule(rule, number, path, label) for number, rule in enumerate(raw_rules, 1))
-    unknown = set(raw) - {"label", "colour", "rationale", "citations", "rules"}
-    if unknown:
-        raise RuleFileError(path, f"unknown key(s) {', '.join(sorted(unknown))}", label)
-    return SubsystemGroup(label, colour, rationale.strip(), tuple(c.strip() for c in citations), rules)
+def check_label(label: str, taken: tuple[str, ...]) -> None:
+    """ParameterError unless ``label`` is a valid group label not in ``taken``."""
+    if not isinstance(label, str) or not LABEL.match(label):
+        raise ParameterError(f"a group label is letters, digits, '_' or '-', got {label!r}")
+    if label in taken:
+        raise ParameterError(f"there is a group called {label!r} already")
 
 
-def _parse_rule(raw: object, number: int, path: str | os.PathLike, group: str) -> Rule:
-    if not isinstance(raw, dict) or not raw:
-        raise RuleFileError(path, f"rule {number} must be a non-empty table of column = [labels]", group)
-    criteria = []
-    for column, labels in raw.items():
-        if column not in RULE_COLUMNS:
-            raise RuleFileError(
-                path, f"rule {number} names unknown column {column!r}; use one of {', '.join(RULE_COLUMNS)}", group
-            )
-        if isinstance(labels, str):
-            labels = [labels]
-        if not isinstance(labels, list) or not labels or not all(isinstance(v, str) and v for v in labels):
-            raise RuleFileError(path, f"rule {number}: {column} must be a non-empty list of labels", group)
-        criteria.append((column, tuple(labels)))
-    return Rule(tuple(criteria))
+def check_colour(colour: str) -> None:
+    """ParameterError unless ``colour`` is written ``#rrggbb``."""
+    if not isinstance(colour, str) or not COLOUR.match(colour):
+        raise ParameterError(f"a colour is written #rrggbb, got {colour!r}")
 
 
-def _text(table: dict, key: str, path: str | os.PathLike, group: str | None) -> str:
-    value = table.get(key)
-    if not isinstance(value, str) or not value.strip():
-        raise RuleFileError(path, f"missing or empty {key!r}", group)
-    return value
+def empty_groups(connectome: Connectome, rules: SubsystemRules) -> tuple[str, ...]:
+    """Labels of the groups whose rules match no cell of ``connectome`` (in file order)."""
+    return tuple(g.label for g in rules.groups if not g.mask(connectome).any())
 
 
-def _colour(table: dict, key: str, path: str | os.PathLike, group: str | None) -> str:
-    value = table.get(key)
-    if not isinstance(value, str) or not _COLOUR.match(value):
-        raise RuleFileError(path, f"{key} must be a colour written #rrggbb, got {value!r}", group)
-    return value.lower()
+def rules_fit(connectome: Connectome, rules: SubsystemRules) -> bool:
+    """True when some group of ``rules`` claims a cell of ``connectome`` (else all would be grey)."""
+    return len(empty_groups(connectome, rules)) < len(rules.groups)
 
 
 def classify(connectome: Connectome, rules: SubsystemRules) -> Categorical:
@@ -313,6 +325,8 @@ def _same_file(a: Path, b: Path) -> bool:
 
 def rules_for(dataset: str) -> SubsystemRules:
     """The shipped rule file of ``dataset`` (``"celegans"`` or ``"flywire"``)."""
+    from brainview.connectome.subsystem_files import load_rules
+
     return load_rules(_shipped_path(dataset))
 
 
@@ -346,6 +360,8 @@ def resolve_rules(rules: str | os.PathLike | SubsystemRules) -> SubsystemRules:
     RuleFileError
         For a file that is not a valid rule file.
     """
+    from brainview.connectome.subsystem_files import load_rules
+
     if isinstance(rules, SubsystemRules):
         return rules
     text = os.fspath(rules)
@@ -359,3 +375,16 @@ def resolve_rules(rules: str | os.PathLike | SubsystemRules) -> SubsystemRules:
         f"no subsystem rule set {text!r}: give a shipped one ({', '.join(shipped)}) or the path of a rule file"
     )
 
+
+
+_FILE_FUNCTIONS = ("load_rules", "parse_rules", "write_rules", "format_rules")
+
+
+def __getattr__(name: str):
+    # The file functions live in subsystem_files (which imports this module); they are
+    # importable from here too, as they were before the split, without an import cycle.
+    if name in _FILE_FUNCTIONS:
+        from brainview.connectome import subsystem_files
+
+        return getattr(subsystem_files, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

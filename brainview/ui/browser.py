@@ -124,23 +124,31 @@ class CellTypeBrowser(QWidget):
             self._size_columns()
 
     def set_session(self, session: Session) -> None:
-        """Show the groups of ``session``'s dataset."""
+        """Show the groups of ``session``'s dataset (and follow its subsystem rules)."""
         self.session = session
+        self._build()
+        session.lesionsChanged.connect(self.refresh_lesions)
+        session.appearanceChanged.connect(self.refresh_colours)
+        session.subsystemsChanged.connect(self._build)
+
+    def _build(self) -> None:
+        session = self.session
         self.items.clear()
         self.lesion_items.clear()
         self.colour_items.clear()
         self._painted = set()
         self._lesion_codes, self._own_lesions = None, {}
-        self.model.blockSignals(True)
+        # Removed with signals on, so the search proxy and the view drop their indexes of the old
+        # rows (a tree rebuilt under a current row otherwise crashes the next paint); the new rows
+        # are added silently, then announced at once.
         self.model.removeRows(0, self.model.rowCount())
+        self.model.blockSignals(True)
         for node in session.tree.root.children:
             self.model.appendRow(self._make_row(node))
         self.model.blockSignals(False)
         self.model.layoutChanged.emit()
         self._size_columns()
         self.view.expandToDepth(0)
-        session.lesionsChanged.connect(self.refresh_lesions)
-        session.appearanceChanged.connect(self.refresh_colours)
         self.refresh_lesions()
         self.refresh_colours()
 

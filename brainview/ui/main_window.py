@@ -36,6 +36,7 @@ from brainview.ui.session import Session, dataset_recommendation
 from brainview.ui.shortcuts import ShortcutFilter
 from brainview.ui.settings import AppSettings
 from brainview.ui.stimulus_panel import StimulusPanel
+from brainview.ui.subsystems_panel import install_subsystems_dock
 from brainview.ui.traces import TracesPanel
 from brainview.ui.view3d import ViewPanel
 from brainview.ui.worker import SimulationWorker
@@ -91,6 +92,7 @@ class MainWindow(QMainWindow):
         self.docks["lesson"].hide()
         self.compare = install_compare_dock(self)
         self.learning = install_learning_dock(self)
+        self.subsystems = install_subsystems_dock(self)
         self.addToolBar(self.controls.toolbar(self))
         self.appearance = Appearance(self, settings)
         self.presentation = Presentation(self, self.appearance, settings)
@@ -270,7 +272,8 @@ class MainWindow(QMainWindow):
         self.controls.show_params(session.experiment.params)
         recommended, problem = dataset_recommendation(connectome)
         self.controls.show_recommendation(recommended, connectome.meta.get("recommended_params_note", ""))
-        for panel in (self.browser, self.inspector, self.stimuli, self.traces, self.view, self.compare, self.learning):
+        for panel in (self.browser, self.inspector, self.stimuli, self.traces, self.view, self.compare, self.learning,
+                      self.subsystems):
             panel.set_session(session)
         fitting = refresh_lesson_menu(self, connectome)
         name = connectome.meta.get("name", "connectome")

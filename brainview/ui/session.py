@@ -12,6 +12,11 @@ carries a serial number, and when a snapshot reports that the engine applied it,
 the change is recorded (:meth:`Session.record_changes`). When the engine starts again at t = 0,
 the worker reports the interventions it kept at step 0, so the log always describes the run
 from its start.
+
+Subsystem rules are applied live (:meth:`Session.apply_rules`): the session's connectome gets a
+new ``subsystem`` column and the browser's tree is rebuilt, while the simulation runs on (its
+engine never reads the labels). Lesions and stimuli keep their cells; traced groups and
+colours of a subsystem follow it to its new cells and, when it is renamed, to its new name.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QColor
 
 from brainview.connectome import Connectome
+from brainview.connectome.subsystems import RuleFileError, SubsystemRules, apply_subsystems, resolve_rules
+from brainview.errors import UnknownNameError
 from brainview.experiment import CellSet, DatasetRef, Experiment, LesionEntry, StimulusEntry
 from brainview.errors import ParameterError
 from brainview.sim.params import recommended_params
@@ -68,6 +75,7 @@ class Session(QObject):
     probesChanged = Signal()
     historyChanged = Signal()
     modelChanged = Signal()
+    subsystemsChanged = Signal()
 
     def __init__(
         self,
@@ -80,6 +88,7 @@ class Session(QObject):
         super().__init__(parent)
         self.connectome = connectome
         self.tree = CellTree.build(connectome)
+        self.rules = _recorded_rules(connectome)
         # A new experiment starts from the parameters the dataset recommends (the model's defaults
         # where it recommends none); an experiment file brings its own.
         self.experiment = experiment or Experiment(
@@ -247,6 +256,55 @@ class Session(QObject):
         rows = np.flatnonzero(painted)
         return rows, rgba[rows]
 
+    # -- subsystem rules ------------------------------------------------------------------------
+    def apply_rules(self, rules: SubsystemRules, renamed: dict[str, str] | None = None) -> None:
+        """Label the cells with ``rules`` now, while the simulation runs on.
+
+        Parameters
+        ----------
+        rules : SubsystemRules
+            The new rules.
+        renamed : dict of str to str, optional
+            Old label -> new label of groups renamed by this change: their traced rates and
+            colours keep following them.
+        """
+        renamed = renamed or {}
+        self.connectome = apply_subsystems(self.connectome, rules)
+        self.experiment.connectome = self.connectome
+        self.rules = rules
+        self.tree = CellTree.build(self.connectome)
+        traced = list(self.experiment.groups.values())
+        followed = [self._followed(cells, renamed) for cells in traced]
+        if followed != traced:
+            for cells in traced:
+                self.experiment.set_group(cells, False)
+            for cells in followed:
+                self.experiment.set_group(cells, True)
+        colours = {self._followed_key(key, renamed): code for key, code in self.experiment.view.colours.items()}
+        self.experiment.set_view(colours=colours)
+        self.subsystemsChanged.emit()
+
+    def _followed_key(self, key: str, renamed: dict[str, str]) -> str:
+        head, sep, rest = key.partition("/")
+        column, _, label = head.partition("=")
+        if column != "subsystem":
+            return key
+        return f"subsystem={renamed.get(label, label)}{sep}{rest}"
+
+    def _followed(self, cells: CellSet, renamed: dict[str, str]) -> CellSet:
+        """A traced subsystem group with its new name and cells (others, or one gone, as they were)."""
+        key = self._followed_key(cells.key, renamed)
+        node = self.tree.by_key.get(key)
+        if not key.startswith("subsystem=") or node is None:
+            return cells
+        return node.target()
+
+    def subsystem_colours(self) -> dict[str, tuple[float, float, float, float]]:
+        """RGBA of every subsystem label the rules colour (empty without rules)."""
+        if self.rules is None:
+            return {}
+        return {label: QColor(code).getRgbF() for label, code in self.rules.colours.items()}
+
     # -- traces -------------------------------------------------------------------------------
     @property
     def groups(self) -> dict[str, CellSet]:
@@ -275,3 +333,14 @@ class Session(QObject):
     def cell_label(self, row: int) -> str:
         """A cell's name, or its id when it has none."""
         return self.connectome["name"][row] or f"id {int(self.connectome.ids[row])}"
+
+
+def _recorded_rules(connectome: Connectome) -> SubsystemRules | None:
+    """The rules ``meta["subsystem_rules"]`` names (as the 3D view's palette finds them), or None."""
+    recorded = connectome.meta.get("subsystem_rules")
+    if not recorded or not (recorded.endswith(".toml") or not any(c in recorded for c in "/\\")):
+        return None  # a name, or a .toml file: a data file's metadata opens nothing else
+    try:
+        return resolve_rules(recorded)
+    except (OSError, RuleFileError, UnknownNameError):
+        return None

@@ -2,13 +2,19 @@
 
 :class:`AppSettings` names every key once and converts types, so the rest of the app never
 handles QSettings' untyped values. Tests pass an INI file in a temporary folder.
+
+Files the app keeps (one's own subsystem rules, per dataset) go to the app's data folder
+(``QStandardPaths``' AppDataLocation), or, for settings kept in an INI file, to a folder beside
+it, so that a portable install or a test keeps them with its settings.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings
+import re
+
+from PySide6.QtCore import QByteArray, QSettings, QStandardPaths
 
 from brainview.ui.commands import Pacing
 from brainview.ui.theme import THEMES, clamp_font_scale
@@ -29,15 +35,32 @@ class AppSettings:
     ----------
     settings : QSettings, optional
         Where to store them; by default the user's native settings for "brainview".
+    data_folder : path, optional
+        Where to keep files; by default the app's data folder (AppDataLocation).
     """
 
-    def __init__(self, settings: QSettings | None = None) -> None:
+    def __init__(self, settings: QSettings | None = None, data_folder: str | Path | None = None) -> None:
         self.store = settings if settings is not None else QSettings("brainview", "brainview")
+        self._data_folder = None if data_folder is None else Path(data_folder)
 
     @classmethod
     def at(cls, path: str | Path) -> AppSettings:
-        """Settings kept in the INI file ``path`` (for tests and portable installs)."""
-        return cls(QSettings(str(path), QSettings.Format.IniFormat))
+        """Settings kept in the INI file ``path`` (for tests and portable installs), with their
+        files in the folder ``<path without .ini>-data`` beside it."""
+        path = Path(path)
+        return cls(QSettings(str(path), QSettings.Format.IniFormat), path.with_name(f"{path.stem}-data"))
+
+    def data_folder(self) -> Path:
+        """The folder of the files the app keeps."""
+        if self._data_folder is not None:
+            return self._data_folder
+        return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
+
+    # -- one's own subsystem rules ------------------------------------------------------------
+    def user_rules_path(self, dataset: str) -> Path:
+        """The rule file kept for the dataset ``dataset`` (a digest or a name; any text)."""
+        stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", dataset).strip("._") or "dataset"
+        return self.data_folder() / "subsystems" / f"{stem[:80]}.toml"
 
     # -- recent files ----------------------------------------------------------------------
     def recent_files(self) -> list[str]:

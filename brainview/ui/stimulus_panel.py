@@ -88,6 +88,7 @@ class StimulusPanel(QWidget):
         self.session = session
         self.completions.setStringList(selector_suggestions(session))
         session.stimuliChanged.connect(self.refresh)
+        session.subsystemsChanged.connect(lambda: self.completions.setStringList(selector_suggestions(session)))
         self.setEnabled(True)
         self.refresh()
 

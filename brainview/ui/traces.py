@@ -158,6 +158,7 @@ class TracesPanel(QWidget):
         session.stimuliChanged.connect(self.choose_rows)
         session.groupsChanged.connect(self._on_groups_changed)
         session.probesChanged.connect(self._on_probes_changed)
+        session.subsystemsChanged.connect(self.choose_rows)  # a new tree: new type bands
         self.choose_rows()
         self._on_groups_changed()
         self._on_probes_changed()

@@ -168,8 +168,18 @@ class ViewPanel(QWidget):
                 f"The 3D view is not available here: {self.problem}.\n\n"
                 f"{session.connectome.n:,} cells are loaded; the browser, inspector, stimuli and traces all work.")
             return
-        connectome = session.connectome
-        self.view.set_connectome(connectome)
+        self.view.set_connectome(session.connectome)
+        self._fill_colour_fields()
+        self.view.cameras.restore(session.experiment.view.camera)
+        session.lesionsChanged.connect(self._update_flags)
+        session.selectionChanged.connect(self._update_flags)
+        session.appearanceChanged.connect(self._update_appearance)
+        session.subsystemsChanged.connect(self._fill_colour_fields)
+        self._update_appearance()
+
+    def _fill_colour_fields(self) -> None:
+        """The colour fields the cells are labelled in, the experiment's chosen, the cells coloured by it."""
+        session, connectome = self.session, self.session.connectome
         self.colour_box.blockSignals(True)
         self.colour_box.clear()
         for text, column in COLOUR_FIELDS:
@@ -179,11 +189,6 @@ class ViewPanel(QWidget):
         wanted = self.colour_box.findData(session.experiment.view.color_by)
         self.colour_box.setCurrentIndex(max(wanted, 0))
         self._on_colour_field(self.colour_box.currentIndex())
-        self.view.cameras.restore(session.experiment.view.camera)
-        session.lesionsChanged.connect(self._update_flags)
-        session.selectionChanged.connect(self._update_flags)
-        session.appearanceChanged.connect(self._update_appearance)
-        self._update_appearance()
 
     def _create_view(self) -> None:
         self.problem = opengl_problem()
@@ -209,7 +214,10 @@ class ViewPanel(QWidget):
         if self.view is None or column is None:
             return
         self.session.experiment.set_view(color_by=column)
-        self.view.set_color_by(column)
+        if column == "subsystem":  # the session's labels and colours, which rules applied live change
+            self.view.set_color_by(self.session.connectome["subsystem"], palette=self.session.subsystem_colours())
+        else:
+            self.view.set_color_by(column)
         entries = self.view.legend()
         shown = "".join(
             f"<span style='color:rgb({int(r * 255)},{int(g * 255)},{int(b * 255)})'>&#9679;</span>&nbsp;{label}&nbsp;&nbsp; "

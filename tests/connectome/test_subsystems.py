@@ -53,46 +53,84 @@ def test_load_rules_reads_groups_in_file_order(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "group, message",
+    "group, line, key, message",
     [
-        (_group(rules='{ flavour = ["sweet"] }'), "unknown column 'flavour'"),
-        (_group(colour="red"), "colour must be a colour written #rrggbb"),
-        (_group(colour="#12345"), "#rrggbb"),
-        (_group(rationale=" "), "missing or empty 'rationale'"),
-        (_group(rules=""), "rules must be a non-empty list"),
-        (_group(rules="{ cell_type = [] }"), "cell_type must be a non-empty list"),
-        (_group(rules='{ subsystem = ["x"] }'), "unknown column 'subsystem'"),
+        (_group(rules='{ flavour = ["sweet"] }'), 9, "flavour", "rule 1 names an unknown column"),
+        (_group(colour="red"), 6, "colour", "must be a colour written #rrggbb, got 'red'"),
+        (_group(colour="#12345"), 6, "colour", "#rrggbb"),
+        (_group(rationale=" "), 7, "rationale", "missing or empty"),
+        (_group(rules=""), 9, "rules", "must be a non-empty list"),
+        (_group(rules="{ cell_type = [] }"), 9, "cell_type", "rule 1: must be a non-empty list of labels"),
+        (_group(rules='{ subsystem = ["x"] }'), 9, "subsystem", "unknown column"),
+        (_group(rules='{ id = ["x"] }'), 9, "id", "integer ids"),
     ],
 )
-def test_invalid_groups_are_reported_with_file_and_group(tmp_path, group, message):
+def test_invalid_groups_are_reported_with_file_line_group_and_key(tmp_path, group, line, key, message):
     path = _write_rules(tmp_path, [group])
     with pytest.raises(RuleFileError, match=message) as caught:
         load_rules(path)
-    assert str(path) in str(caught.value) and "group 'a'" in str(caught.value)
-    assert caught.value.group == "a"
+    assert str(caught.value).startswith(f"{path}, line {line}, group 'a', key '{key}': ")
+    assert (caught.value.group, caught.value.line, caught.value.key) == ("a", line, key)
 
 
-def test_missing_citations_and_duplicate_labels_are_rejected(tmp_path):
+def test_a_problem_in_a_later_rule_or_group_names_its_own_line(tmp_path):
     path = tmp_path / "rules.toml"
-    path.write_text('default = "other"\ndefault_colour = "#777777"\n[[group]]\nlabel = "a"\ncolour = "#112233"\n'
-                    'rationale = "why"\nrules = [{ nt = ["ACh"] }]\n', encoding="utf-8")
-    with pytest.raises(RuleFileError, match="citations must be a non-empty list"):
+    text = (_GOOD + '\n[[group]]\nlabel = "b"\ncolour = "#010203"\nrationale = "why"\ncitations = []\n'
+            'rules = [\n    { cell_type = ["T1"] },\n    { nt = ["GABA"] }, { flavour = ["x"] },\n]\n')
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RuleFileError) as caught:
         load_rules(path)
-    with pytest.raises(RuleFileError, match="label is used twice"):
-        load_rules(_write_rules(tmp_path, [_group("a"), _group("a")]))
-    with pytest.raises(RuleFileError, match="label is used twice"):
-        load_rules(_write_rules(tmp_path, [_group("other")]))
+    lines = text.splitlines()
+    assert "flavour" in lines[caught.value.line - 1] and caught.value.group == "b"
+    assert "rule 3 names an unknown column" in str(caught.value)
+    path.write_text(text.replace('"#010203"', '"#0102"'), encoding="utf-8")
+    with pytest.raises(RuleFileError, match=r", line 13, group 'b', key 'colour'"):
+        load_rules(path)
+
+
+_GOOD = 'default = "other"\ndefault_colour = "#777777"\n' + GROUP.format(**_group())
+
+
+@pytest.mark.parametrize(
+    "text, line, key, message",
+    [
+        ('colour = "#112233"\n' + _GOOD, 1, "colour", "unknown key; the keys of a rule file are"),
+        (_GOOD.replace('rationale = "why"', 'rationale = "why"\nnotes = "x"'), 8, "notes", "unknown key"),
+        (_GOOD + GROUP.format(**_group()), 12, "label", "label is used twice"),
+        (_GOOD + GROUP.format(**_group("other")), 12, "label", "label is used twice"),
+        (_GOOD.replace('default = "other"', 'default = "o t"'), 1, "default", "letters, digits"),
+        (_GOOD.replace("citations = [\"Someone (2020) A paper. J 1:1-2.\"]\n", ""), 4, "citations",
+         "must be a list of citations"),
+        (_GOOD.replace('label = "a"', 'label = 3'), 5, "label", "needs a label"),
+    ],
+)
+def test_file_keys_labels_and_citations_are_checked_with_their_lines(tmp_path, text, line, key, message):
+    path = tmp_path / "rules.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RuleFileError, match=message) as caught:
+        load_rules(path)
+    assert (caught.value.line, caught.value.key) == (line, key)
+    assert str(caught.value).startswith(f"{path}, line {line}")
+
+
+def test_empty_citations_are_allowed_for_groups_made_in_the_app(tmp_path):
+    path = tmp_path / "rules.toml"
+    path.write_text(_GOOD.replace('["Someone (2020) A paper. J 1:1-2."]', "[]"), encoding="utf-8")
+    assert load_rules(path).groups[0].citations == ()
 
 
 def test_file_level_problems_name_the_file(tmp_path):
     broken = tmp_path / "broken.toml"
-    broken.write_text("default = \n", encoding="utf-8")
-    with pytest.raises(RuleFileError, match="broken.toml: not valid TOML"):
+    broken.write_text('default = "other"\ndefault_colour = \n', encoding="utf-8")
+    with pytest.raises(RuleFileError, match="broken.toml, line 2: not valid TOML") as caught:
         load_rules(broken)
+    assert caught.value.line == 2
     with pytest.raises(RuleFileError, match="no \\[\\[group\\]\\] tables"):
         load_rules(_write_rules(tmp_path, []))
-    with pytest.raises(RuleFileError, match="default_colour"):
+    with pytest.raises(RuleFileError, match="key 'default_colour': must be a colour written #rrggbb, it is missing"):
         load_rules(_write_rules(tmp_path, [_group()], default='default = "other"\n'))
+    with pytest.raises(RuleFileError, match="missing.toml: cannot be read"):
+        load_rules(tmp_path / "missing.toml")
 
 
 def _cells(connectome_factory) -> Connectome:
@@ -194,7 +232,7 @@ def test_flywire_rules_classify_the_real_annotations(shared_data):
 def test_a_rule_file_that_is_not_utf8_names_the_file_and_line(tmp_path):
     broken = tmp_path / "latin1.toml"
     broken.write_bytes('default = "other"\n# caf\xe9\n'.encode("latin-1"))
-    with pytest.raises(RuleFileError, match="latin1.toml: line 2: not UTF-8 text"):
+    with pytest.raises(RuleFileError, match="latin1.toml, line 2: not UTF-8 text"):
         load_rules(broken)
 
 
@@ -218,7 +256,10 @@ def test_a_mutated_rule_file_loads_and_applies_or_names_the_file(tmp_path_factor
     try:
         rules = load_rules(path)
     except RuleFileError as error:
-        assert error.path == path
+        assert error.path == path and str(error).startswith(str(path))
+        if error.line is not None:  # a line it names is one of the file's
+            assert 1 <= error.line <= bytes(data).count(b"\n") + 1
+            assert str(error).startswith(f"{path}, line {error.line}")
         return
     labelled = apply_subsystems(_worm(), rules)
     assert len(labelled["subsystem"]) == labelled.n

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from brainview.connectome.io.errors import FormatError
+from brainview.toml_lines import find_line
 
 
 class TomlDocument:
@@ -66,20 +67,7 @@ class TomlDocument:
 
     def line(self, table: str, index: int | None = None, key: str | None = None) -> int | None:
         """The line of ``key`` in the ``index``-th ``[[table]]`` (or in ``[table]``), else of the table."""
-        start = 0
-        if table:
-            header = re.compile(rf"^\s*\[\[?\s*{re.escape(table)}\s*\]\]?\s*(#.*)?$")
-            hits = [i for i, text in enumerate(self.lines) if header.match(text)]
-            if index is not None and index < len(hits):
-                start = hits[index]
-            elif hits:
-                start = hits[0]
-        if key is not None:
-            pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=|[{{,]\s*{re.escape(key)}\s*=")
-            for i in range(start, len(self.lines)):
-                if pattern.search(self.lines[i]):
-                    return i + 1
-        return start + 1 if table else None
+        return find_line(self.lines, table, index, key)
 
     def fail(self, problem: str, table: str = "", index: int | None = None, key: str | None = None) -> FormatError:
         """The error to raise for ``problem`` at ``key`` of ``table`` (see :meth:`line`)."""

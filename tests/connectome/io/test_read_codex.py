@@ -342,7 +342,7 @@ def test_load_rules_unknown_or_broken_fails_naming_it(codex_folder, tmp_path):
         brainview.load(codex_folder, rules="hemibrian")
     broken = tmp_path / "broken.toml"
     broken.write_text(OWN_RULES.replace('colour = "#aa0000"', 'colour = "red"'))
-    with pytest.raises(RuleFileError, match="broken.toml, group 'feeding': colour"):
+    with pytest.raises(RuleFileError, match=r"broken.toml, line \d+, group 'feeding', key 'colour': must be a colour"):
         brainview.load(codex_folder, rules=broken)
 
 
