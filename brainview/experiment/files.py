@@ -112,7 +112,9 @@ def _ids(connectome: Connectome, rows) -> list[int]:
 
 def _cells(connectome: Connectome, cells: CellSet) -> dict:
     entry = {"key": cells.key, "label": cells.label}
-    if not resolvable(cells.key):
+    # A subsystem group depends on the rules in force (the user's own, edited in the app): its
+    # cells are written too, so that the file reopens on the same cells whatever rules apply then.
+    if not resolvable(cells.key) or cells.key.startswith(("subsystem=", "subsystem:")):
         entry["ids"] = _ids(connectome, cells.rows)
     return entry
 

@@ -149,3 +149,24 @@ def test_a_mutated_experiment_file_opens_or_names_the_file(saved, data):
         read_experiment(mutated)
     except FormatError as error:
         assert error.path == str(mutated)
+
+
+def test_a_subsystem_group_reopens_on_its_cells_whatever_rules_apply_then(tmp_path):
+    """A group the user made in the app (their own rules) is written with its cells' ids."""
+    import numpy as np
+
+    import brainview
+    from brainview.connectome.categorical import Categorical
+    from brainview.experiment.cells import cells_from_key
+    from brainview.experiment.files import parse_experiment
+
+    worm = brainview.load_default()
+    own = worm.with_columns(subsystem=Categorical.from_values(np.where(worm.strings("cell_type") == "AVA", "escape", "")))
+    group = cells_from_key(own, "subsystem=escape", "escape")
+    experiment = Experiment(own, DatasetRef(None, connectome_digest(worm), "worm"))
+    experiment.set_lesion(group, "silence")
+    path = write_experiment(experiment, tmp_path / "worm.toml")
+    document = tomllib.loads(path.read_text())
+    assert sorted(document["lesions"][0]["ids"]) == sorted(int(i) for i in worm.ids[group.rows])
+    again = parse_experiment(document, worm, experiment.dataset, path)  # the shipped rules: no "escape"
+    assert [lesion.cells.rows.tolist() for lesion in again.lesions.values()] == [group.rows.tolist()]

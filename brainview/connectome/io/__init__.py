@@ -48,7 +48,8 @@ def load(
     FormatError
         If the file is not valid for the chosen reader.
     UnknownNameError, RuleFileError
-        If ``rules`` names no shipped rule set or file, or its file is not a valid rule file.
+        If ``rules`` names no shipped rule set or file, its file is not a valid rule file, or
+        (one's own file) one of its groups matches no cell of the dataset.
     """
     from brainview.plugins import import_command, registry
 
@@ -64,8 +65,11 @@ def load(
     read = import_command(contribution.command)
     connectome = read(path, progress=progress)
     if chosen is not None:
-        from brainview.connectome.subsystems import apply_subsystems
+        from brainview.connectome.subsystem_files import check_fits
+        from brainview.connectome.subsystems import apply_subsystems, shipped_rule_sets
 
+        if not (isinstance(rules, str) and rules in shipped_rule_sets()):  # one's own rules must fit
+            check_fits(connectome, chosen)
         connectome = apply_subsystems(connectome, chosen)
     return connectome
 

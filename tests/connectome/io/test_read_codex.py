@@ -344,6 +344,11 @@ def test_load_rules_unknown_or_broken_fails_naming_it(codex_folder, tmp_path):
     broken.write_text(OWN_RULES.replace('colour = "#aa0000"', 'colour = "red"'))
     with pytest.raises(RuleFileError, match=r"broken.toml, line \d+, group 'feeding', key 'colour': must be a colour"):
         brainview.load(codex_folder, rules=broken)
+    unfitting = tmp_path / "unfitting.toml"
+    unfitting.write_text(OWN_RULES.replace("GNG", "NOWHERE"))
+    with pytest.raises(RuleFileError, match=r"unfitting.toml, line \d+, group 'feeding', key 'rules': the group matches no"):
+        brainview.load(codex_folder, rules=unfitting)
+    assert main(["info", str(codex_folder), "--rules", str(unfitting)]) == 1
 
 
 def test_cli_info_lists_the_flywire_groups_and_takes_rules(codex_folder, tmp_path, capsys):
