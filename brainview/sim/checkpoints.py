@@ -229,7 +229,7 @@ class CheckpointStore:
             self.discard_after(sim.steps_done - 1)
         checkpoint = take(sim, self.checkpoints[0] if self.checkpoints else None, extra)
         self.checkpoints.append(checkpoint)
-        self._thin()
+        self.thin()
         return checkpoint
 
     def maybe_take(self, sim, extra: object = None) -> Checkpoint | None:
@@ -249,7 +249,7 @@ class CheckpointStore:
         """Forget the checkpoints after ``step`` (they belong to a branch left behind)."""
         self.checkpoints = [c for c in self.checkpoints if c.step <= step]
 
-    def _thin(self) -> None:
+    def thin(self) -> None:
         """Drop checkpoints until within budget: the one whose neighbours are closest, weighted
         so that older ones go first; never the baseline nor the newest."""
         while self.nbytes > self.budget_bytes and len(self.checkpoints) > 2:
