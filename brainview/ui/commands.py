@@ -239,6 +239,12 @@ class Restore:
 
 
 @dataclass(frozen=True)
+class ShareBranch:
+    """Hand the window the running branch as recorded so far (the worker's ``branchShared``
+    signal, a :class:`~brainview.experiment.branches.Branch`), to compare it with another."""
+
+
+@dataclass(frozen=True)
 class SetCheckpointing:
     """Keep a checkpoint every ``every_ms`` of simulated time within ``budget_MB`` from now on
     (:class:`~brainview.sim.checkpoints.CheckpointStore`)."""
@@ -255,7 +261,7 @@ class Shutdown:
 Command = (
     Play | Pause | Step | Reset | SetPacing | ApplyLesion | RemoveLesion | ApplyStimulus
     | RemoveStimulus | SetProbes | SetGroups | SetModelParameters | SetPlasticity | SetFrozenStimuli
-    | HoldAfter | ResetWeights | ExportRun | Restore | SetCheckpointing
+    | HoldAfter | ResetWeights | ExportRun | Restore | ShareBranch | SetCheckpointing
     | Shutdown
 )
 

@@ -26,7 +26,7 @@ from brainview.connectome import Connectome
 from brainview.experiment import CellSet, DatasetRef, Experiment, LesionEntry, StimulusEntry
 from brainview.ui.celltree import CellTree
 from brainview.ui.commands import (
-    ApplyLesion, ApplyStimulus, Change, Command, RemoveLesion, RemoveStimulus, SetGroups, SetModelParameters,
+    ApplyLesion, ApplyStimulus, BranchState, Change, Command, RemoveLesion, RemoveStimulus, SetGroups, SetModelParameters,
     SetProbes,
 )
 
@@ -155,6 +155,15 @@ class Session(QObject):
             command = self._commands.get(change.serial)
             if command is not None:
                 self.experiment.record(change.step, *command)
+
+    def follow_branch(self, state: BranchState) -> None:
+        """The engine was rewound (a new branch, ``state``): the experiment holds what is in
+        force at the fork point, which the engine already has (nothing is sent)."""
+        in_force = [self._commands[s] for s in state.in_force if s in self._commands]
+        self._sent = {(kind, key): entry for kind, key, entry in in_force if entry is not None}
+        lesions = {key: entry for (kind, key), entry in self._sent.items() if kind == "lesion"}
+        stimuli = {key: entry for (kind, key), entry in self._sent.items() if kind == "stimulus"}
+        self.experiment.start_branch(lesions, stimuli, state.fork_step)
 
     # -- lesions and stimuli (undoable, on the model) ------------------------------------------------
     def lesion(self, target: CellSet, mode: str | None) -> None:

@@ -113,6 +113,8 @@ class SimulationWorker(QObject):
         An exception: its message and traceback. The run is paused.
     exported(list, str)
         After :class:`~brainview.ui.commands.ExportRun`: the files written, or none and why.
+    branchShared(object)
+        After :class:`~brainview.ui.commands.ShareBranch`: the running branch so far.
 
     Live runs keep checkpoints (:mod:`brainview.ui.rewind`): :class:`~brainview.ui.commands.Restore`
     rewinds to any time and continues as a new branch; the first snapshot after it carries a
@@ -131,6 +133,7 @@ class SimulationWorker(QObject):
     ready = Signal(str)
     errored = Signal(str, str)
     exported = Signal(list, str)
+    branchShared = Signal(object)
 
     def __init__(self, connectome: Connectome, pacing: Pacing = Pacing(),
                  make_simulation: Callable[[Connectome, dict], object] = default_simulation,
@@ -359,6 +362,8 @@ class SimulationWorker(QObject):
             self._start_generation()
         elif isinstance(command, cmd.Restore):
             self._rewind(round(command.t_ms / sim.dt_ms))
+        elif isinstance(command, cmd.ShareBranch):
+            self._share_branch()
         elif isinstance(command, cmd.HoldAfter):
             self._hold_step = None if command.duration_ms is None else \
                 sim.steps_done + round(command.duration_ms / sim.dt_ms)
@@ -419,6 +424,14 @@ class SimulationWorker(QObject):
             book.current, book.parent, sim.time_ms, sim.steps_done,
             tuple(command.serial for command, _ in interventions.values()), tuple(book.kept))
         self._dirty = True
+
+    def _share_branch(self) -> None:
+        from brainview.experiment.branches import Branch
+        from brainview.experiment.live import recorded_run
+
+        sim, book = self.sim, self.rewinder.branches
+        result = recorded_run(sim, GROUPS_MONITOR, time.monotonic() - self._run_started)
+        self.branchShared.emit(Branch(book.current, book.parent, book.fork_ms, sim.time_ms, result))
 
     def _export(self, command: cmd.ExportRun) -> None:
         """Write the run so far; tell the window the files written, or why not (the run goes on)."""
