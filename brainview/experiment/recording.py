@@ -41,6 +41,16 @@ class Marker:
     label: str
 
 
+ACTION_WORDS = {
+    "silence": "silence", "ablate": "ablate", "undo silence": "restore", "undo ablate": "restore",
+    "poisson on": "drive", "poisson off": "stop", "current on": "inject", "current off": "stop",
+}
+"""The words a marker uses for each action of the engine's log."""
+
+LABEL_CHARS = 28
+"""Longest marker label; a longer target is cut (the traces draw labels side by side)."""
+
+
 def marker_of(t_ms: float, action: str, target: str) -> Marker | None:
     """The marker of an engine log entry (``"silence"``, ``"undo ablate"``, ``"poisson on"``...);
     None for entries that change no intervention (a reset)."""
@@ -54,7 +64,10 @@ def marker_of(t_ms: float, action: str, target: str) -> Marker | None:
         kind = "unstimulus"
     else:
         return None
-    return Marker(float(t_ms), kind, f"{action} {target}")
+    for prefix in ("name:", "type:"):  # the common selectors read as the cells' names
+        target = target.removeprefix(prefix)
+    label = f"{ACTION_WORDS.get(action, action)} {target}"
+    return Marker(float(t_ms), kind, label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "\u2026")
 
 
 @dataclass(frozen=True, eq=False)
@@ -221,13 +234,16 @@ def _read_nwb(path: Path, trial: int) -> Recording:
             if row_trial != trial:
                 continue
             offset = trial * duration_s
-            markers.append(Marker((start_s - offset) * 1e3, on, f"{kind} {target}"))
+            start = marker_of((start_s - offset) * 1e3, kind if group == "lesions" else f"{kind} on", target)
+            markers.append(start)
             if stop_s - offset < duration_s - 1e-9:
-                markers.append(Marker((stop_s - offset) * 1e3, off, f"{'undo ' if group == 'lesions' else ''}{kind} {target}"))
+                action = f"undo {kind}" if group == "lesions" else f"{kind} off"
+                markers.append(marker_of((stop_s - offset) * 1e3, action, target))
     if rows.size and (rows.min() < 0 or rows.max() >= int(config["n_cells"])):
         raise FormatError(path, f"unit ids must be cell rows in [0, {int(config['n_cells'])})", column="units/id")
     return Recording(str(path), str(config.get("dataset_name", "")), int(config["n_cells"]), ids, rows, dt_ms,
-                     n_steps * dt_ms, steps[mine], cells[mine], tuple(markers), trial, trials)
+                     n_steps * dt_ms, steps[mine], cells[mine], tuple(m for m in markers if m is not None), trial,
+                     trials)
 
 
 def _interval_rows(nwb, name: str) -> list[tuple[float, float, int, str, str]]:

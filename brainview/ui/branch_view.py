@@ -1,6 +1,6 @@
 """Two branches of a run side by side: the traced groups' population rates of each, one above
-the other on the same axes, with the point where they part marked, and a table of each group's
-mean rate after it in both."""
+the other on the same axes, with the point where they part and each one's interventions marked,
+and a table of each group's mean rate after the parting in both."""
 
 from __future__ import annotations
 
@@ -9,13 +9,21 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QDialog, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 from brainview.experiment.branches import Branch
+from brainview.experiment.recording import Marker, marker_of
 from brainview.ui import theme
+from brainview.ui.timeline import MARKER_COLOURS
 
 
 def parting_ms(first: Branch, second: Branch) -> float:
     """Where two branches of one run part: the later of the fork points that separate them."""
     forks = [b.fork_ms for b in (first, second) if b.parent is not None]
     return max(forks) if forks else 0.0
+
+
+def branch_markers(branch: Branch) -> list[Marker]:
+    """The lesions and stimuli of ``branch`` (from its engine log) after its first moment, as markers."""
+    markers = (marker_of(e.time_ms, e.action, e.target) for e in branch.result.trials[0].log if e.step > 0)
+    return [m for m in markers if m is not None]
 
 
 def mean_rates_after(branch: Branch, t_ms: float) -> dict[str, float]:
@@ -45,6 +53,12 @@ class BranchComparison(QDialog):
             for index, label in enumerate(labels):
                 pen = pg.mkPen(theme.TRACE_COLOURS[index % len(theme.TRACE_COLOURS)], width=2)
                 plot.plot(ends, rates[index], pen=pen, name=label)
+            for marker in branch_markers(branch):
+                colour = getattr(theme, MARKER_COLOURS.get(marker.kind, "MUTED"))
+                plot.addItem(pg.InfiniteLine(pos=marker.t_ms, angle=90, movable=False, label=marker.label,
+                                             pen=pg.mkPen(colour, width=1, style=pg.QtCore.Qt.PenStyle.DotLine),
+                                             labelOpts={"position": 0.75, "color": colour, "anchors": [(0, 1), (0, 1)]}),
+                             ignoreBounds=True)
             line = pg.InfiniteLine(pos=self.parting_ms, angle=90, movable=False, label="branches part",
                                    pen=pg.mkPen(theme.TEXT, width=1, style=pg.QtCore.Qt.PenStyle.DashLine),
                                    labelOpts={"position": 0.9, "color": theme.TEXT})

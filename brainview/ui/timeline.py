@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPolygonF
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from brainview.ui import theme
 from brainview.ui.replay import SPEEDS
@@ -29,6 +29,9 @@ MARKER_COLOURS = {"lesion": "LESION", "stimulus": "STIMULUS", "unlesion": "MUTED
 
 MARGIN_PX = 10
 """Room at each end of the bar, so the cursor's handle is never cut."""
+
+TICK_STEPS_MS = (10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 30_000, 60_000, 120_000, 300_000, 600_000)
+"""Spacings of the bar's labelled time ticks; the smallest that leaves room for the labels is used."""
 
 
 def _seconds(t_ms: float) -> str:
@@ -56,7 +59,7 @@ class TimelineBar(QWidget):
         self.markers: list[tuple[float, str]] = []
         self.forks: list[float] = []
         self.dragging = False
-        self.setMinimumHeight(30)
+        self.setMinimumHeight(38)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setToolTip("Drag to go back to any moment")
@@ -106,7 +109,8 @@ class TimelineBar(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt API)
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        middle = self.height() / 2
+        middle = 12.0
+        self._paint_ticks(painter, middle + 9)
         track = QRectF(MARGIN_PX, middle - 3, max(self.width() - 2 * MARGIN_PX, 1), 6)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(theme.RAISED))
@@ -123,12 +127,32 @@ class TimelineBar(QWidget):
         painter.setBrush(QColor(theme.TEXT))
         for t_ms in self.forks:
             x = self.x_of(t_ms)
-            painter.drawPolygon(QPolygonF([QPointF(x - 5, 1), QPointF(x + 5, 1), QPointF(x, 8)]))
+            painter.drawPolygon(QPolygonF([QPointF(x - 5, middle - 12), QPointF(x + 5, middle - 12),
+                                           QPointF(x, middle - 5)]))
         x = self.x_of(self.time_ms)
         painter.setPen(QPen(QColor(theme.BACKGROUND), 2))
         painter.setBrush(QColor(theme.TEXT))
         painter.drawEllipse(QPointF(x, middle), 7, 7)
         painter.end()
+
+    def _paint_ticks(self, painter: QPainter, top: float) -> None:
+        """Labelled ticks under the track, as many as fit."""
+        if self.duration_ms <= 0:
+            return
+        metrics = painter.fontMetrics()
+        room = metrics.horizontalAdvance("00.00 s") * 1.6
+        width = max(self.width() - 2 * MARGIN_PX, 1)
+        step = next((s for s in TICK_STEPS_MS if width * s / self.duration_ms >= room), TICK_STEPS_MS[-1])
+        painter.setPen(QPen(QColor(theme.MUTED), 1))
+        t_ms = 0.0
+        while t_ms <= self.duration_ms + 1e-9:
+            x = self.x_of(t_ms)
+            painter.drawLine(QPointF(x, top - 3), QPointF(x, top))
+            text = f"{t_ms / 1000:g} s"
+            painter.drawText(QPointF(min(max(x - metrics.horizontalAdvance(text) / 2, 0),
+                                         self.width() - metrics.horizontalAdvance(text)), top + metrics.ascent()),
+                             text)
+            t_ms += step
 
 
 class TimelinePanel(QWidget):
@@ -183,22 +207,30 @@ class TimelinePanel(QWidget):
         self.clock.setMinimumWidth(self.clock.fontMetrics().horizontalAdvance("0000.00 s / 0000.00 s"))
         self.branches = QComboBox()
         self.branches.setToolTip("Branches of the run: each rewind starts a new one, the old one kept")
-        self.branches.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.branches.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.branches.setMinimumContentsLength(18)
         self.compare_button = QPushButton("Compare")
-        self.compare_button.setToolTip("The traced groups' rates of the chosen branch beside the running one's")
+        self.compare_button.setToolTip("The traced groups' rates of the chosen branch (the newest one kept "
+                                       "while the running one is chosen) beside the running one's")
         self.compare_button.clicked.connect(self._on_compare)
         self.export_button = QPushButton("Export...")
         self.export_button.setToolTip("Write the chosen branch as a run file")
         self.export_button.clicked.connect(lambda: self.exportRequested.emit(self.chosen_branch()))
         self.close_button = QPushButton("Close replay")
         self.close_button.clicked.connect(self.closeRequested)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(6, 2, 6, 2)
-        for widget in (self.mode, self.play_button, self.speed):
+        # The bar has a row of its own, as wide as the view: the finer the drag, the better.
+        column = QVBoxLayout(self)
+        column.setContentsMargins(6, 2, 6, 2)
+        column.setSpacing(0)
+        column.addWidget(self.bar)
+        row = QHBoxLayout()
+        row.setSpacing(10)
+        for widget in (self.mode, self.play_button, self.speed, self.clock):
             row.addWidget(widget)
-        row.addWidget(self.bar, 1)
-        for widget in (self.clock, self.branches, self.compare_button, self.export_button, self.close_button):
+        row.addStretch(1)
+        for widget in (self.branches, self.compare_button, self.export_button, self.close_button):
             row.addWidget(widget)
+        column.addLayout(row)
         self.branches.currentIndexChanged.connect(lambda _: self._update_buttons())
         self.set_branches(1, [])
         self._set_replaying(False)
@@ -273,7 +305,8 @@ class TimelinePanel(QWidget):
         self.branches.setEnabled(live)
         self.export_button.setVisible(live)
         self.compare_button.setVisible(live and self.branches.count() > 1)
-        self.compare_button.setEnabled(self.chosen_branch() is not None)
+        other = self.compared_branch()
+        self.compare_button.setText("Compare" if other is None else f"Compare with branch {other}")
 
     # -- user ------------------------------------------------------------------------------
     def _on_play(self, on: bool) -> None:
@@ -294,7 +327,15 @@ class TimelinePanel(QWidget):
         else:
             self.clock.setText(_seconds(self.live_ms))
 
+    def compared_branch(self) -> int | None:
+        """The kept branch Compare shows beside the running one: the chosen one, else the newest."""
+        chosen = self.chosen_branch()
+        if chosen is not None:
+            return chosen
+        kept = [self.branches.itemData(i) for i in range(self.branches.count() - 1)]
+        return int(kept[-1]) if kept else None
+
     def _on_compare(self) -> None:
-        number = self.chosen_branch()
+        number = self.compared_branch()
         if number is not None:
             self.compareRequested.emit(number)

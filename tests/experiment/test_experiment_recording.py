@@ -74,7 +74,8 @@ def test_bad_run_files_name_the_file(tmp_path):
 
 
 def test_log_actions_become_markers():
-    assert marker_of(5.0, "silence", "type:AVA") == Marker(5.0, "lesion", "silence type:AVA")
+    assert marker_of(5.0, "silence", "type:AVA") == Marker(5.0, "lesion", "silence AVA")
+    assert marker_of(5.0, "poisson on", "name:ALML,ALMR,AVM,PLML,PLMR,PVDL").label == "drive ALML,ALMR,AVM,PLML,PL\u2026"
     assert marker_of(5.0, "undo ablate", "x").kind == "unlesion"
     assert marker_of(5.0, "poisson off", "x").kind == "unstimulus"
     assert marker_of(0.0, "reset", "trial 0") is None

@@ -146,7 +146,7 @@ def test_rewind_the_live_run_keeps_both_branches_and_both_export(qtbot, window, 
     written = []
     window.worker.exported.connect(lambda files, problem: written.append((files, problem)))
     panel.branches.setCurrentIndex(0)
-    assert panel.chosen_branch() == 1 and panel.compare_button.isEnabled()
+    assert panel.chosen_branch() == 1 and panel.compare_button.text() == "Compare with branch 1"
     experiment_files.export_run(window, tmp_path / "old.h5", branch=panel.chosen_branch())
     experiment_files.export_run(window, tmp_path / "new.h5")
     qtbot.waitUntil(lambda: len(written) == 2, timeout=30_000)
