@@ -15,9 +15,13 @@ Nothing here imports Qt; it runs in the worker's thread.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
+
+import numpy as np
 
 from brainview.errors import ParameterError
-from brainview.experiment.branches import BranchBook
+from brainview.experiment.branches import Branch, BranchBook
+from brainview.experiment.live import recorded_run
 from brainview.sim import Simulation
 from brainview.sim.checkpoints import CheckpointStore
 from brainview.ui import commands as cmd
@@ -30,6 +34,33 @@ KINDS = {
     cmd.ApplyStimulus: "stimulus", cmd.RemoveStimulus: "stimulus",
 }
 """Which table of interventions a lesion or stimulus command acts on."""
+
+
+class RecentPast(NamedTuple):
+    """What a run recorded in its last moments, for the first snapshot after a rewind."""
+
+    first_step: int
+    spike_rows: np.ndarray  # int32
+    spike_t_ms: np.ndarray  # float64
+    rate_t_ms: np.ndarray  # end of each complete rate bin
+    rates_hz: np.ndarray  # (groups, bins)
+    next_rate_bin: int  # the first bin of the rate monitor not in rates_hz
+
+
+def recent_past(sim, rates_name: str, window_ms: float) -> RecentPast:
+    """The spikes of ``sim``'s last ``window_ms`` and the complete bins of its rate monitor
+    ``rates_name`` in them (see :class:`RecentPast`)."""
+    first = max(sim.steps_done - round(window_ms / sim.dt_ms), 0)
+    steps, cells = sim.spikes.arrays()
+    recent = steps >= first
+    monitor = sim.rates.get(rates_name)
+    rate_t, rates, next_bin = np.zeros(0), np.zeros((0, 0)), 0
+    if monitor is not None:
+        first_bin, last = first // monitor.bin_steps, monitor.complete_bins
+        rate_t = np.arange(first_bin + 1, last + 1) * monitor.bin_ms
+        rates = monitor.rates_Hz(first_bin)[: max(last - first_bin, 0)].T
+        next_bin = max(last, first_bin)
+    return RecentPast(first, cells[recent].astype(np.int32), steps[recent] * sim.dt_ms, rate_t, rates, next_bin)
 
 
 def apply_command(sim, interventions: Interventions, command, install: Callable) -> str:
@@ -110,6 +141,27 @@ class Rewinder:
         self.applied = self.applied[:index] + again
         self.store.checkpoints = [c for c in self.store.checkpoints if c.step < step or c is checkpoint]
         return interventions
+
+    def fork_at(self, sim, step: int, install: Callable, rates_name: str, wall_s: float
+                ) -> tuple[Interventions, cmd.BranchState]:
+        """Rewind ``sim`` to ``step`` (clipped to the run so far) as a new branch, keeping the
+        one left (its recording, with the rate monitor ``rates_name``); returns the interventions
+        in force there and the :class:`~brainview.ui.commands.BranchState` to report."""
+        step = min(max(int(step), 0), sim.steps_done)
+        recorded = sim.steps_done > 0 and sim.spikes.first_step == 0  # else cut to save memory: not kept
+        left = recorded_run(sim, rates_name, wall_s) if recorded else None
+        end_ms = sim.time_ms
+        interventions = self.rewind(sim, step, install)
+        book = self.branches
+        book.fork(left, end_ms, sim.time_ms)
+        state = cmd.BranchState(book.current, book.parent, sim.time_ms, sim.steps_done,
+                                tuple(command.serial for command, _ in interventions.values()), tuple(book.kept))
+        return interventions, state
+
+    def running_branch(self, sim, rates_name: str, wall_s: float) -> Branch:
+        """The running branch as recorded so far (to compare it with a kept one)."""
+        book = self.branches
+        return Branch(book.current, book.parent, book.fork_ms, sim.time_ms, recorded_run(sim, rates_name, wall_s))
 
     def markers(self, first_step: int, end_step: int, dt_ms: float) -> tuple[cmd.Change, ...]:
         """The changes applied in ``[first_step, end_step)``, as markers for the traces (serial 0:

@@ -23,7 +23,7 @@ from brainview.connectome import Connectome
 from brainview.ui import commands as cmd
 from brainview.ui.commands import Change, Pacer, Pacing, Snapshot, WeightSamples
 from brainview.ui.engine_status import warm_up_engine
-from brainview.ui.rewind import Rewinder, apply_command
+from brainview.ui.rewind import Rewinder, apply_command, recent_past
 
 PUBLISH_HZ = 60.0
 """Most snapshots published per second."""
@@ -388,50 +388,27 @@ class SimulationWorker(QObject):
 
     def _rewind(self, step: int) -> None:
         """Back to ``step`` (no later than now) as a new branch; the branch left is kept."""
-        from brainview.experiment.live import recorded_run
-
         sim = self.sim
-        step = min(max(int(step), 0), sim.steps_done)
-        left = recorded_run(sim, GROUPS_MONITOR, time.monotonic() - self._run_started) \
-            if sim.steps_done and sim.spikes.first_step == 0 else None
-        end_ms = sim.time_ms
-        interventions = self.rewinder.rewind(sim, step, lambda c: _install(sim, c, self._frozen_keys))
-        book = self.rewinder.branches
-        book.fork(left, end_ms, sim.time_ms)
-        self._interventions = interventions
+        install = lambda c: _install(sim, c, self._frozen_keys)  # noqa: E731
+        self._interventions, self._branch_state = self.rewinder.fork_at(
+            sim, step, install, GROUPS_MONITOR, time.monotonic() - self._run_started)
         self._generation += 1
         self._clear_pending()
         self._hold_step = None
         self._steps_left = 0
         self.pacer.restart(sim.time_ms)
         # The new generation's first snapshot shows the recent past again: spikes, rates, markers.
-        first = max(sim.steps_done - round(REFILL_MS / sim.dt_ms), 0)
-        steps, cells = sim.spikes.arrays()
-        recent = steps >= first
-        self._spike_rows.append(cells[recent].astype(np.int32))
-        self._spike_t.append(steps[recent] * sim.dt_ms)
+        past = recent_past(sim, GROUPS_MONITOR, REFILL_MS)
+        self._spike_rows, self._spike_t = [past.spike_rows], [past.spike_t_ms]
+        self._rate_t, self._rate_v = ([past.rate_t_ms], [past.rates_hz]) if past.rate_t_ms.size else ([], [])
+        self._next_rate_bin = past.next_rate_bin
         self._spike_cursor = len(sim.spikes)
-        monitor = sim.rates.get(GROUPS_MONITOR)
-        if monitor is not None:
-            first_bin = max(first // monitor.bin_steps, 0)
-            last = monitor.complete_bins
-            if last > first_bin:
-                self._rate_t.append(np.arange(first_bin + 1, last + 1) * monitor.bin_ms)
-                self._rate_v.append(monitor.rates_Hz(first_bin)[: last - first_bin].T)
-            self._next_rate_bin = max(last, first_bin)
-        self._changes = list(self.rewinder.markers(first, sim.steps_done, sim.dt_ms))
-        self._branch_state = cmd.BranchState(
-            book.current, book.parent, sim.time_ms, sim.steps_done,
-            tuple(command.serial for command, _ in interventions.values()), tuple(book.kept))
+        self._changes = list(self.rewinder.markers(past.first_step, sim.steps_done, sim.dt_ms))
         self._dirty = True
 
     def _share_branch(self) -> None:
-        from brainview.experiment.branches import Branch
-        from brainview.experiment.live import recorded_run
-
-        sim, book = self.sim, self.rewinder.branches
-        result = recorded_run(sim, GROUPS_MONITOR, time.monotonic() - self._run_started)
-        self.branchShared.emit(Branch(book.current, book.parent, book.fork_ms, sim.time_ms, result))
+        self.branchShared.emit(self.rewinder.running_branch(self.sim, GROUPS_MONITOR,
+                                                             time.monotonic() - self._run_started))
 
     def _export(self, command: cmd.ExportRun) -> None:
         """Write the run so far; tell the window the files written, or why not (the run goes on)."""
