@@ -91,13 +91,14 @@ class Replay(QObject):
         """True while the replay advances by itself."""
         return self._timer.isActive()
 
-    def seek(self, t_ms: float) -> None:
-        """Show the recording at ``t_ms`` (clipped to the run)."""
+    def seek(self, t_ms: float, moving: bool = False) -> None:
+        """Show the recording at ``t_ms`` (clipped to the run). ``moving``: more moments follow
+        at once (a drag), so a big connectome's view may draw its sample, as while it plays."""
         self.t_ms = float(min(max(t_ms, 0.0), self.recording.duration_ms))
         self.generation -= 1
         labels, rows = self.groups()
         self.show(replay_snapshot(self.recording, self.t_ms, self.window_ms(), labels, rows, self.generation,
-                                  self.is_playing))
+                                  self.is_playing or moving))
         self.moved.emit(self.t_ms)
 
     def set_speed(self, speed: float) -> None:

@@ -44,7 +44,7 @@ class TimelineController(QObject):
         panel.rewindRequested.connect(self.rewind)
         panel.exportRequested.connect(lambda branch: experiment_files.export_run(window, branch=branch))
         panel.compareRequested.connect(self.compare)
-        panel.seekRequested.connect(lambda t: self.replay is not None and self.replay.seek(t))
+        panel.seekRequested.connect(self._seek)
         panel.playToggled.connect(lambda on: self.replay is not None and self.replay.play(on))
         panel.speedChanged.connect(lambda speed: self.replay is not None and self.replay.set_speed(speed))
         panel.closeRequested.connect(self.close_replay)
@@ -151,6 +151,10 @@ class TimelineController(QObject):
         window.view.generation = -1
         if window.view.view is not None:
             window.view.view.clear_activity()
+
+    def _seek(self, t_ms: float) -> None:
+        if self.replay is not None:
+            self.replay.seek(t_ms, moving=self.panel.bar.dragging)
 
     def _groups(self):
         groups = list(self.window.session.groups.values())
