@@ -11,8 +11,10 @@ are cut back to the checkpoint's step on restore; probe voltages start afresh th
 
 Memory. Most cells of a big brain stay at rest, so a checkpoint stores each per-cell array as
 the entries that differ, bit for bit, from a *baseline* (the first checkpoint of the run, kept
-whole), plus the used part of the active list and of the delay ring. A quiet FlyWire-scale run
-costs kilobytes per checkpoint; a busy one up to about 50 bytes per active cell.
+whole), or whole where most entries differ, plus the used part of the active list and of the
+delay ring. bench/bench_timeline.py measures it at FlyWire scale (139,255 cells): the baseline
+8.2 MB; later checkpoints about 1.9 MB with 50 cells driven (the cells their spikes reached
+differ), about 6 to 9 MB when most cells are active.
 
 :class:`CheckpointStore` takes one every ``every_ms`` of simulated time within a budget of
 ``budget_MB``: over budget, it drops checkpoints, the older ones first (it never drops the
@@ -47,8 +49,8 @@ def _bits(array: np.ndarray) -> np.ndarray:
 class Checkpoint:
     """A simulation's full state at ``step``; see the module notes. Immutable once taken.
 
-    ``cells[name]`` is ``(rows, values)``: where the array differs from ``baseline`` (a
-    checkpoint's own arrays when it is the baseline, then ``rows`` is None); ``extra`` is
+    ``cells[name]`` is ``(rows, values)``: where the array differs from ``baseline``, or
+    ``(None, the whole array)`` (always so in the baseline itself); ``extra`` is
     whatever the caller attached (the GUI worker: its table of interventions in force).
     """
 
@@ -83,9 +85,13 @@ class Checkpoint:
 
 
 def _delta(now: np.ndarray, base: np.ndarray | None) -> tuple[np.ndarray | None, np.ndarray]:
+    """(rows, values) where ``now`` differs from ``base``; (None, a copy) when that would take
+    more room than the whole array (a busy brain: most cells differ)."""
     if base is None:
         return None, now.copy()
     rows = np.flatnonzero(_bits(now) != _bits(base)).astype(np.int32)
+    if rows.size * (rows.itemsize + now.itemsize) >= now.nbytes:
+        return None, now.copy()
     return rows, now[rows]
 
 

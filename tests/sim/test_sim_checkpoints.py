@@ -177,3 +177,18 @@ def test_a_checkpoint_of_another_simulation_is_refused(connectome_factory):
     big = Simulation(random_network(connectome_factory, n=60), seed=1)
     with pytest.raises(ParameterError, match="another simulation"):
         big.restore(small.checkpoint())
+
+
+def test_a_busy_network_stores_whole_arrays_where_most_cells_differ_and_restores_exactly(connectome_factory):
+    sim = Simulation(random_network(connectome_factory), seed=4)
+    sim.stimulate(np.arange(60), 150.0)  # half the cells driven: most of the state moves
+    store = CheckpointStore(every_ms=20.0)
+    store.take(sim)
+    sim.step(1500)
+    checkpoint = store.take(sim)
+    assert checkpoint.cells["v"][0] is None, "most voltages differ: kept whole"
+    sim.step(1000)
+    straight = spikes_after(sim, checkpoint.step)
+    sim.restore(checkpoint)
+    sim.step(1000)
+    assert_same(straight, spikes_after(sim, checkpoint.step))
