@@ -332,8 +332,8 @@ class MainWindow(QMainWindow):
         # A rewind starts a generation too, but its log keeps the past before the fork point.
         shown = self.timeline.add_snapshot(snapshot)
         self.session.record_changes(snapshot.changes, new_run and snapshot.branch is None)
-        self.controls.show_snapshot(snapshot)
         if shown:
+            self.controls.show_snapshot(snapshot)
             self.traces.add_snapshot(snapshot)
             self.view.show_snapshot(snapshot)
         self.learning.add_snapshot(snapshot)

@@ -23,6 +23,7 @@ from brainview.experiment.recording import read_recording
 from brainview.ui import experiment_files
 from brainview.ui.branch_view import BranchComparison
 from brainview.ui.commands import Restore, ShareBranch, Snapshot
+from brainview.ui.controls import format_clock, format_factor
 from brainview.ui.replay import Replay
 from brainview.ui.timeline import TimelinePanel
 
@@ -151,6 +152,8 @@ class TimelineController(QObject):
         window.view.generation = -1
         if window.view.view is not None:
             window.view.view.clear_activity()
+        window.controls.clock.setText(format_clock(self.panel.live_ms))
+        window.controls.factor.setText(format_factor(0.0, False))
 
     def _seek(self, t_ms: float) -> None:
         if self.replay is not None:
@@ -161,6 +164,7 @@ class TimelineController(QObject):
         return tuple(g.label for g in groups), tuple(g.rows for g in groups)
 
     def _show(self, snapshot: Snapshot) -> None:
+        self.window.controls.show_snapshot(snapshot)  # the toolbar's clock reads the replayed time
         self.window.traces.add_snapshot(snapshot)
         self.window.traces.redraw()
         self.window.view.show_snapshot(snapshot)

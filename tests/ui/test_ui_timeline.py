@@ -15,6 +15,7 @@ from brainview.sim import ShiuParams, Simulation
 from brainview.sim.runfile import DatasetInfo
 from brainview.ui import experiment_files
 from brainview.ui.commands import SetCheckpointing, Step
+from brainview.ui.controls import format_clock
 from brainview.ui.replay import replay_snapshot
 
 
@@ -69,12 +70,14 @@ def test_replay_a_run_file_and_drag_the_timeline(qtbot, window, worm, tmp_path, 
     t, rates = traces.rates.series(0)
     assert t.size and t.max() <= t_ms and rates.mean() > 50, "the driven touch neurons' rate is replayed"
     assert f"{t_ms / 1000:.2f} s" in panel.clock.text()
+    assert window.controls.clock.text() == format_clock(t_ms), "the toolbar's clock reads the replayed time"
     # Live snapshots do not disturb the replay; closing it goes back to the live run.
     window.worker.submit(Step(20.0))
     qtbot.wait(300)
     assert traces.now_ms == pytest.approx(t_ms)
     panel.close_button.click()
     assert not panel.replaying and timeline.replay is None
+    assert window.controls.clock.text() == format_clock(20.0), "back to the live run's clock"
 
 
 def test_replay_plays_at_a_speed(qtbot, window, worm, tmp_path):
