@@ -11,7 +11,9 @@ The session also writes the engine's log into the model: each lesion and stimulu
 carries a serial number, and when a snapshot reports that the engine applied it, at which step,
 the change is recorded (:meth:`Session.record_changes`). When the engine starts again at t = 0,
 the worker reports the interventions it kept at step 0, so the log always describes the run
-from its start.
+from its start. When the engine is rewound to go on as a new branch, the session follows it
+(:meth:`Session.follow_branch`): the experiment then holds what was in force at the fork point,
+its log what came before it, and its undo history starts there.
 """
 
 from __future__ import annotations
