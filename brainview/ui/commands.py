@@ -281,7 +281,8 @@ class Change:
 class BranchState:
     """Sent once after a :class:`Restore`: the run now is branch ``current``, forked at
     ``fork_ms`` (step ``fork_step``) from branch ``parent``; ``in_force`` are the serials of the
-    lesion and stimulus commands in force there; ``kept`` the branches left behind
+    lesion and stimulus commands in force when the snapshot is sent (those of the fork point, and
+    any applied since, which the same snapshot's ``changes`` report); ``kept`` the branches left behind
     (:class:`~brainview.experiment.branches.Branch`, immutable), oldest first."""
 
     current: int

@@ -10,6 +10,7 @@ worker keeps serving commands, so Reset or an undo can bring the run back.
 
 from __future__ import annotations
 
+import dataclasses
 import queue
 import threading
 import time
@@ -406,6 +407,13 @@ class SimulationWorker(QObject):
         self._changes = list(self.rewinder.markers(past.first_step, sim.steps_done, sim.dt_ms))
         self._dirty = True
 
+    def _in_force_now(self, state: cmd.BranchState | None) -> cmd.BranchState | None:
+        """``state`` with the interventions in force now: commands applied after the rewind and
+        before this snapshot are in it too, so the window's experiment matches the engine."""
+        if state is None:
+            return None
+        return dataclasses.replace(state, in_force=tuple(c.serial for c, _ in self._interventions.values()))
+
     def _share_branch(self) -> None:
         self.branchShared.emit(self.rewinder.running_branch(self.sim, GROUPS_MONITOR,
                                                              time.monotonic() - self._run_started))
@@ -519,7 +527,7 @@ class SimulationWorker(QObject):
             running=self._running,
             changes=tuple(self._changes),
             weights=weights,
-            branch=self._branch_state,
+            branch=self._in_force_now(self._branch_state),
         )
         self._branch_state = None
         self._clear_pending()

@@ -107,3 +107,18 @@ def test_a_branch_with_another_change_differs_after_the_fork_only(qtbot, worker,
     qtbot.waitUntil(lambda: snapshots[-1].branch is not None and abs(snapshots[-1].branch.fork_ms - 100.0) < 1e-6,
                     timeout=30_000)
     assert [b.number for b in snapshots[-1].branch.kept] == [1, 2] and snapshots[-1].branch.current == 3
+
+
+def test_a_change_made_right_after_the_rewind_is_in_force_in_the_branch(qtbot, worker):
+    drive = cmd.ApplyStimulus("drive", "drive 0", [0], 150.0)
+    worker.submit(drive)
+    run_to(qtbot, worker, 100.0)
+    # The user lets go of the timeline and lesions at once: both reach the worker before it publishes.
+    lesion = cmd.ApplyLesion("cut", "silence 2", [2], "silence")
+    worker.submit(cmd.Restore(40.0))
+    worker.submit(lesion)
+    snapshots = worker.recorder.snapshots
+    qtbot.waitUntil(lambda: any(s.branch is not None for s in snapshots), timeout=30_000)
+    state = next(s.branch for s in snapshots if s.branch is not None)
+    assert set(state.in_force) == {drive.serial, lesion.serial}
+    assert any(c.serial == lesion.serial for s in snapshots for c in s.changes)
