@@ -71,6 +71,12 @@ def test_replay_a_run_file_and_drag_the_timeline(qtbot, window, worm, tmp_path, 
     assert t.size and t.max() <= t_ms and rates.mean() > 50, "the driven touch neurons' rate is replayed"
     assert f"{t_ms / 1000:.2f} s" in panel.clock.text()
     assert window.controls.clock.text() == format_clock(t_ms), "the toolbar's clock reads the replayed time"
+    view = window.view.view
+    if view is not None:  # the 3D view (GL under Xvfb) glows with the spikes of the moments before t
+        activity = view._activity
+        qtbot.waitUntil(lambda: abs(activity.time_ms - t_ms) < 1e-3, timeout=5_000)
+        glowing = recording.spikes_between(t_ms - activity.cutoff_ms, t_ms)[1].size
+        assert glowing > 10 and abs(activity.live_events() - glowing) <= max(3, glowing // 20)
     # Live snapshots do not disturb the replay; closing it goes back to the live run.
     window.worker.submit(Step(20.0))
     qtbot.wait(300)
