@@ -6,7 +6,9 @@
 - :mod:`~brainview.experiment.files`: experiment files (TOML);
 - :mod:`~brainview.experiment.replay`: an experiment's simulation and its log replayed;
 - :mod:`~brainview.experiment.export`: runs written as brainview-run, NWB or SONATA
-  (:mod:`~brainview.experiment.live` packs the window's recording as a run).
+  (:mod:`~brainview.experiment.live` packs the window's recording as a run);
+- :mod:`~brainview.experiment.recording`: run files read back for replay;
+- :mod:`~brainview.experiment.branches`: the branches of a rewound live run.
 """
 
 from brainview.experiment.cells import cell, cells_from_key, cells_from_selector

@@ -56,6 +56,12 @@ class History:
         apply(change.table, change.key, change.new)
         return change
 
+    def clear(self) -> None:
+        """Forget every change (a rewound run: what was done after the fork point is gone, and
+        undoing what came before it would act on a past the branch shares with another)."""
+        self.done.clear()
+        self.undone.clear()
+
     @property
     def undo_text(self) -> str:
         """What Undo would take back ("" when nothing)."""

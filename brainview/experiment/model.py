@@ -306,6 +306,16 @@ class Experiment:
         self.log.append(LogRecord(int(step), kind, key, entry))
         self._notify("log", key)
 
+    def start_branch(self, lesions: dict[str, LesionEntry], stimuli: dict[str, StimulusEntry], fork_step: int) -> None:
+        """The engine was rewound to ``fork_step`` to go on as a new branch: ``lesions`` and
+        ``stimuli`` are in force there, the log keeps what came before that step, and the undo
+        history starts afresh (:mod:`brainview.experiment.branches`)."""
+        self.lesions, self.stimuli = dict(lesions), dict(stimuli)
+        self.log = [record for record in self.log if record.step < fork_step]
+        self.history.clear()
+        for aspect in ("lesions", "stimuli", "log", "history"):
+            self._notify(aspect, None)
+
     def clear_log(self) -> None:
         """Forget the log: the engine starts a new run (it reports what it keeps at step 0)."""
         self.log = []

@@ -19,7 +19,8 @@ import numpy as np
 from brainview.connectome import Connectome
 from brainview.connectome.arrays import exact_integers
 from brainview.errors import ParameterError
-from brainview.sim import kernels
+from brainview.sim import checkpoints, kernels
+from brainview.sim.checkpoints import Checkpoint
 from brainview.sim.kernels import NEVER, NORMAL, ChunkRecord, EngineState, Network
 from brainview.sim.lesions import Lesion, LesionBook, LesionHandle, LesionMode
 from brainview.sim.models import model_from_registry
@@ -453,6 +454,16 @@ class Simulation:
         monitor.add_spikes(np.zeros(0, np.int64), np.zeros(0, np.int32), self.steps_done)
         self.rates[by] = monitor
         return monitor
+
+    def checkpoint(self, baseline: Checkpoint | None = None) -> Checkpoint:
+        """The full state now, to :meth:`restore` later (see :mod:`brainview.sim.checkpoints`;
+        :class:`~brainview.sim.checkpoints.CheckpointStore` keeps them within a memory budget)."""
+        return checkpoints.take(self, baseline)
+
+    def restore(self, checkpoint: Checkpoint) -> None:
+        """Back to ``checkpoint``'s step and state: run on with the same interventions, the same
+        spikes follow; the monitors forget what came after it."""
+        checkpoints.restore(self, checkpoint)
 
     def reset(self, trial: int | None = None, keep_interventions: bool = True) -> None:
         """Back to time 0: every cell at rest, no spike in flight, monitors emptied.

@@ -80,6 +80,18 @@ class SpikeRecord:
         self._count = 0
         self.first_step = self.end_step = self.end_step if next_step is None else int(next_step)
 
+    def truncate(self, end_step: int) -> None:
+        """Forget the spikes from step ``end_step`` on (a rewind): the record then ends there.
+
+        The spikes kept are copied into new buffers, so arrays handed out before stay as they were.
+        """
+        end_step = int(end_step)
+        keep = int(np.searchsorted(self._steps[: self._count], end_step, side="left"))
+        self._steps, self._cells = self._steps[:keep].copy(), self._cells[:keep].copy()
+        self._count = keep
+        self.first_step = min(self.first_step, end_step)
+        self.end_step = end_step
+
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """(steps int64, cells int32) of every spike so far."""
         return self.since(0)[:2]
@@ -326,6 +338,15 @@ class RateMonitor:
         self._counts = np.zeros((0, len(self.labels)), np.int64)
         self._steps_done = 0
         self.n_bins = 0
+
+    def truncate(self, steps_done: int) -> int:
+        """Forget the counts from step ``steps_done`` on (a rewind); returns the first step of the
+        bin that holds it, now empty: the caller counts that bin's earlier spikes again."""
+        current = int(steps_done) // self.bin_steps
+        self._counts[current:] = 0
+        self.n_bins = min(self.n_bins, -(-int(steps_done) // self.bin_steps))
+        self._steps_done = int(steps_done)
+        return current * self.bin_steps
 
     def add_spikes(self, steps: np.ndarray, cells: np.ndarray, steps_done: int) -> None:
         """Count spikes into their bins; bins grow to cover ``steps_done`` steps."""

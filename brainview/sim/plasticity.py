@@ -221,6 +221,11 @@ class WeightMonitor:
         self._times.clear()
         self._sums.clear()
 
+    def drop_after(self, time_ms: float) -> None:
+        """Forget the samples taken after ``time_ms`` (a rewind to that time)."""
+        kept = sum(1 for t in self._times if t <= time_ms)
+        del self._times[kept:], self._sums[kept:]
+
     def sample(self, sim) -> None:
         """Record the weights of ``sim`` now."""
         self._times.append(sim.time_ms)

@@ -215,11 +215,42 @@ class ResetWeights:
 class ExportRun:
     """Write the run so far (since the last reset) to ``path``; ``dataset`` is a
     :class:`~brainview.sim.runfile.DatasetInfo`, ``format`` as in
-    :func:`brainview.experiment.export.write_run_file` (None: by the path)."""
+    :func:`brainview.experiment.export.write_run_file` (None: by the path). ``branch``: the
+    number of a branch left behind to write instead of the running one (None: the running one)."""
 
     path: str
     dataset: object
     format: str | None = None
+    branch: int | None = None
+
+
+@dataclass(frozen=True)
+class Restore:
+    """Rewind the live run to ``t_ms`` and go on from there as a new branch (the branch left is
+    kept, :mod:`brainview.experiment.branches`): the engine restores its newest checkpoint at or
+    before ``t_ms``, then runs to ``t_ms`` again with the lesions and stimuli changed on the way.
+    The run then holds what was in force at ``t_ms``; it stays paused or playing as it was."""
+
+    t_ms: float
+
+    def __post_init__(self) -> None:
+        if not self.t_ms >= 0:
+            raise ValueError(f"a run can be rewound to 0 ms or later, not {self.t_ms}")
+
+
+@dataclass(frozen=True)
+class ShareBranch:
+    """Hand the window the running branch as recorded so far (the worker's ``branchShared``
+    signal, a :class:`~brainview.experiment.branches.Branch`), to compare it with another."""
+
+
+@dataclass(frozen=True)
+class SetCheckpointing:
+    """Keep a checkpoint every ``every_ms`` of simulated time within ``budget_MB`` from now on
+    (:class:`~brainview.sim.checkpoints.CheckpointStore`)."""
+
+    every_ms: float = 2000.0
+    budget_MB: float = 256.0
 
 
 @dataclass(frozen=True)
@@ -230,7 +261,7 @@ class Shutdown:
 Command = (
     Play | Pause | Step | Reset | SetPacing | ApplyLesion | RemoveLesion | ApplyStimulus
     | RemoveStimulus | SetProbes | SetGroups | SetModelParameters | SetPlasticity | SetFrozenStimuli
-    | HoldAfter | ResetWeights | ExportRun
+    | HoldAfter | ResetWeights | ExportRun | Restore | ShareBranch | SetCheckpointing
     | Shutdown
 )
 
@@ -244,6 +275,22 @@ class Change:
     label: str
     serial: int
     step: int = 0
+
+
+@dataclass(frozen=True, eq=False)
+class BranchState:
+    """Sent once after a :class:`Restore`: the run now is branch ``current``, forked at
+    ``fork_ms`` (step ``fork_step``) from branch ``parent``; ``in_force`` are the serials of the
+    lesion and stimulus commands in force when the snapshot is sent (those of the fork point, and
+    any applied since, which the same snapshot's ``changes`` report); ``kept`` the branches left behind
+    (:class:`~brainview.experiment.branches.Branch`, immutable), oldest first."""
+
+    current: int
+    parent: int | None
+    fork_ms: float
+    fork_step: int
+    in_force: tuple[int, ...]
+    kept: tuple = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -288,6 +335,10 @@ class Snapshot:
         Lesions and stimuli applied since the previous snapshot.
     weights : WeightSamples or None
         The plastic weights sampled since the previous snapshot; None when the run is not plastic.
+    branch : BranchState or None
+        Set in the first snapshot after a rewind (its generation is new; its spikes, rates
+        and ``changes`` are those of the moments before the fork point, to show them again;
+        those changes have serial 0: they were recorded before).
     """
 
     generation: int
@@ -304,6 +355,7 @@ class Snapshot:
     running: bool
     changes: tuple[Change, ...] = ()
     weights: WeightSamples | None = None
+    branch: BranchState | None = None
 
 
 class Pacer:

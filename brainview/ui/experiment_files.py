@@ -75,9 +75,10 @@ def ask_for_dataset(window: QWidget, path: Path, error: DatasetNotFoundError | D
     return Path(chosen) if chosen else None
 
 
-def export_run(window, path: str | Path | None = None, format: str | None = None) -> None:
+def export_run(window, path: str | Path | None = None, format: str | None = None, branch: int | None = None) -> None:
     """Have the worker write the run so far (asked where when ``path`` is None); the window
-    hears back through the worker's ``exported`` signal."""
+    hears back through the worker's ``exported`` signal. ``branch``: the number of a branch
+    left behind to write instead of the running one (the timeline's branch list)."""
     from brainview.connectome.digest import DIGEST_NAME
     from brainview.sim.runfile import LABELS, DatasetInfo
 
@@ -85,7 +86,7 @@ def export_run(window, path: str | Path | None = None, format: str | None = None
     if session is None or worker is None:
         return
     if path is None:
-        start = str(Path(window.last_folder(), "run.h5"))
+        start = str(Path(window.last_folder(), "run.h5" if branch is None else f"run-branch{branch}.h5"))
         path, chosen = QFileDialog.getSaveFileName(window, "Export run", start, ";;".join(RUN_FILTERS))
         if not path:
             return
@@ -95,5 +96,5 @@ def export_run(window, path: str | Path | None = None, format: str | None = None
         reference.path or "", reference.name or connectome.meta.get("name", ""), reference.digest, DIGEST_NAME,
         connectome.ids, {key: connectome[key] for key in LABELS},
     )
-    worker.submit(ExportRun(str(path), dataset, format))
+    worker.submit(ExportRun(str(path), dataset, format, branch))
     window.statusBar().showMessage(f"Exporting the run to {path}...")

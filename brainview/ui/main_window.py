@@ -37,6 +37,7 @@ from brainview.ui.shortcuts import ShortcutFilter
 from brainview.ui.settings import AppSettings
 from brainview.ui.stimulus_panel import StimulusPanel
 from brainview.ui.subsystems_panel import install_subsystems_dock
+from brainview.ui.timeline_window import install_timeline
 from brainview.ui.traces import TracesPanel
 from brainview.ui.view3d import ViewPanel
 from brainview.ui.worker import SimulationWorker
@@ -76,6 +77,7 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.banner)
         column.addWidget(self.view, 1)
+        self.timeline = install_timeline(self, column)
         self.setCentralWidget(central)
         self.docks = {
             "browser": self._dock("Cell types", self.browser, Qt.DockWidgetArea.LeftDockWidgetArea),
@@ -265,6 +267,7 @@ class MainWindow(QMainWindow):
         worker.errored.connect(self.learning.engine_failed)
         worker.exported.connect(self._on_exported)
         self.engine.attach(worker)
+        self.timeline.attach(worker)
         # Bound methods, not lambdas: Qt drops them when the window goes, before the session's last signals.
         session.historyChanged.connect(self._on_history_changed)
         self._on_history_changed()
@@ -332,10 +335,13 @@ class MainWindow(QMainWindow):
             return  # a late snapshot of a dataset that was closed
         new_run = snapshot.generation != self._last_generation  # the engine started again at t = 0
         self._last_generation = snapshot.generation
-        self.session.record_changes(snapshot.changes, new_run)
-        self.controls.show_snapshot(snapshot)
-        self.traces.add_snapshot(snapshot)
-        self.view.show_snapshot(snapshot)
+        # A rewind starts a generation too, but its log keeps the past before the fork point.
+        shown = self.timeline.add_snapshot(snapshot)
+        self.session.record_changes(snapshot.changes, new_run and snapshot.branch is None)
+        if shown:
+            self.controls.show_snapshot(snapshot)
+            self.traces.add_snapshot(snapshot)
+            self.view.show_snapshot(snapshot)
         self.learning.add_snapshot(snapshot)
         self.worker.acknowledge()
 

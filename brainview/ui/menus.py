@@ -29,7 +29,9 @@ def build_menus(window) -> None:
         lambda: experiment_files.save(window, window.experiment_path))
     _action(window, file_menu, "Save experiment &as...", QKeySequence.StandardKey.SaveAs,
         lambda: experiment_files.save(window))
-    _action(window, file_menu, "E&xport run...", QKeySequence("Ctrl+E"), lambda: experiment_files.export_run(window))
+    _action(window, file_menu, "E&xport run...", QKeySequence("Ctrl+E"),
+        lambda: experiment_files.export_run(window, branch=window.timeline.panel.chosen_branch()))
+    _action(window, file_menu, "Re&play run file...", QKeySequence("Ctrl+Shift+R"), window.timeline.choose_replay)
     _action(window, file_menu, "Save &picture...", QKeySequence("Ctrl+Shift+P"), lambda: picture.save_picture(window))
     window.restore_action = _action(window, file_menu, "Restore the last experiment on launch", None,
                      window.settings.set_restore_last_experiment)

@@ -11,7 +11,9 @@ The session also writes the engine's log into the model: each lesion and stimulu
 carries a serial number, and when a snapshot reports that the engine applied it, at which step,
 the change is recorded (:meth:`Session.record_changes`). When the engine starts again at t = 0,
 the worker reports the interventions it kept at step 0, so the log always describes the run
-from its start.
+from its start. When the engine is rewound to go on as a new branch, the session follows it
+(:meth:`Session.follow_branch`): the experiment then holds what was in force at the fork point,
+its log what came before it, and its undo history starts there.
 
 Subsystem rules are applied live (:meth:`Session.apply_rules`): the session's connectome gets a
 new ``subsystem`` column and the browser's tree is rebuilt, while the simulation runs on (its
@@ -35,7 +37,7 @@ from brainview.errors import ParameterError
 from brainview.sim.params import recommended_params
 from brainview.ui.celltree import CellTree
 from brainview.ui.commands import (
-    ApplyLesion, ApplyStimulus, Change, Command, RemoveLesion, RemoveStimulus, SetGroups, SetModelParameters,
+    ApplyLesion, ApplyStimulus, BranchState, Change, Command, RemoveLesion, RemoveStimulus, SetGroups, SetModelParameters,
     SetProbes,
 )
 
@@ -178,6 +180,15 @@ class Session(QObject):
             command = self._commands.get(change.serial)
             if command is not None:
                 self.experiment.record(change.step, *command)
+
+    def follow_branch(self, state: BranchState) -> None:
+        """The engine was rewound (a new branch, ``state``): the experiment holds what is in
+        force at the fork point, which the engine already has (nothing is sent)."""
+        in_force = [self._commands[s] for s in state.in_force if s in self._commands]
+        self._sent = {(kind, key): entry for kind, key, entry in in_force if entry is not None}
+        lesions = {key: entry for (kind, key), entry in self._sent.items() if kind == "lesion"}
+        stimuli = {key: entry for (kind, key), entry in self._sent.items() if kind == "stimulus"}
+        self.experiment.start_branch(lesions, stimuli, state.fork_step)
 
     # -- lesions and stimuli (undoable, on the model) ------------------------------------------------
     def lesion(self, target: CellSet, mode: str | None) -> None:

@@ -286,7 +286,8 @@ class TracesPanel(QWidget):
             self.voltages.add(snapshot.probe_t_ms, snapshot.probe_mV)
         for change in snapshot.changes:
             self._add_marker(change.t_ms, change.kind, change.label)
-            self._new_serials.append(change.serial)
+            if change.serial:  # serial 0: a change shown again (a replay, a rewind), not the user's new one
+                self._new_serials.append(change.serial)
         if self._new_serials:
             self.redraw()
         elif not self._redraw_timer.isActive():

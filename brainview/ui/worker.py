@@ -10,6 +10,7 @@ worker keeps serving commands, so Reset or an undo can bring the run back.
 
 from __future__ import annotations
 
+import dataclasses
 import queue
 import threading
 import time
@@ -23,6 +24,7 @@ from brainview.connectome import Connectome
 from brainview.ui import commands as cmd
 from brainview.ui.commands import Change, Pacer, Pacing, Snapshot, WeightSamples
 from brainview.ui.engine_status import warm_up_engine
+from brainview.ui.rewind import Rewinder, apply_command, recent_past
 
 PUBLISH_HZ = 60.0
 """Most snapshots published per second."""
@@ -47,6 +49,16 @@ WEIGHT_SAMPLE_MS = 20.0
 
 IDLE_POLL_S = 0.05
 """How long a paused worker waits for a command before looking again."""
+
+REFILL_MS = 10_000.0
+"""After a rewind, the first snapshot brings back the spikes and rates of this much simulated
+time before the fork point (the longest trace window), so the traces show the past again."""
+
+CHECKPOINT_EVERY_MS = 2000.0
+"""Default simulated time between two checkpoints of a live run."""
+
+CHECKPOINT_BUDGET_MB = 256.0
+"""Default memory the checkpoints of a live run may hold."""
 
 UNACKNOWLEDGED_LIMIT_S = 0.5
 """A snapshot not acknowledged within this time is taken as lost, and the next one is sent."""
@@ -102,6 +114,12 @@ class SimulationWorker(QObject):
         An exception: its message and traceback. The run is paused.
     exported(list, str)
         After :class:`~brainview.ui.commands.ExportRun`: the files written, or none and why.
+    branchShared(object)
+        After :class:`~brainview.ui.commands.ShareBranch`: the running branch so far.
+
+    Live runs keep checkpoints (:mod:`brainview.ui.rewind`): :class:`~brainview.ui.commands.Restore`
+    rewinds to any time and continues as a new branch; the first snapshot after it carries a
+    :class:`~brainview.ui.commands.BranchState`.
 
     The receiver of ``published`` calls :meth:`acknowledge` when it has shown a snapshot; until
     then the worker holds the next one back (collecting everything into it), so a busy GUI
@@ -116,6 +134,7 @@ class SimulationWorker(QObject):
     ready = Signal(str)
     errored = Signal(str, str)
     exported = Signal(list, str)
+    branchShared = Signal(object)
 
     def __init__(self, connectome: Connectome, pacing: Pacing = Pacing(),
                  make_simulation: Callable[[Connectome, dict], object] = default_simulation,
@@ -140,6 +159,8 @@ class SimulationWorker(QObject):
         self._weight_start = np.zeros(0)
         self._frozen_keys: frozenset[str] = frozenset()  # stimuli that repeat their trains
         self._hold_step: int | None = None  # run no further than this step (HoldAfter)
+        self.rewinder = Rewinder(CHECKPOINT_EVERY_MS, CHECKPOINT_BUDGET_MB)
+        self._branch_state: cmd.BranchState | None = None  # for the next snapshot, after a rewind
         # (kind, key) -> (the command, the engine's handle to undo it), in the order applied,
         # so a rebuilt engine gets every lesion and stimulus back in the same order.
         self._interventions: dict[tuple[str, str], tuple[cmd.ApplyLesion | cmd.ApplyStimulus, object]] = {}
@@ -261,6 +282,7 @@ class SimulationWorker(QObject):
                          for (kind, _), (command, _) in self._interventions.items()]
         self._next_rate_bin = 0
         self._hold_step = None
+        self.rewinder.start()
         self.pacer.restart(0.0)
         self._last_publish_t_ms = 0.0
         self._dirty = True
@@ -310,6 +332,9 @@ class SimulationWorker(QObject):
         if isinstance(command, cmd.SetPlasticity):
             self._rebuild(self._overrides, command)
             return
+        if isinstance(command, cmd.SetCheckpointing):
+            self.rewinder.configure(command.every_ms, command.budget_MB)
+            return
         if isinstance(command, cmd.SetFrozenStimuli):
             self._frozen_keys = frozenset(command.keys)
             return
@@ -336,6 +361,10 @@ class SimulationWorker(QObject):
         elif isinstance(command, cmd.Reset):
             sim.reset()
             self._start_generation()
+        elif isinstance(command, cmd.Restore):
+            self._rewind(round(command.t_ms / sim.dt_ms))
+        elif isinstance(command, cmd.ShareBranch):
+            self._share_branch()
         elif isinstance(command, cmd.HoldAfter):
             self._hold_step = None if command.duration_ms is None else \
                 sim.steps_done + round(command.duration_ms / sim.dt_ms)
@@ -353,19 +382,41 @@ class SimulationWorker(QObject):
 
     def _apply_intervention(self, command) -> None:
         sim = self.sim
-        kind = _INTERVENTION_KINDS.get(type(command))
-        if kind is None:
-            raise TypeError(f"the worker does not know the command {command!r}")
-        slot = (kind, command.key)
-        if isinstance(command, (cmd.ApplyLesion, cmd.ApplyStimulus)):
-            self._interventions[slot] = (command, _install(sim, command, self._frozen_keys))
-            change = kind
-        else:
-            _, handle = self._interventions.pop(slot)
-            (sim.undo if kind == "lesion" else sim.remove)(handle)
-            change = "un" + kind
+        change = apply_command(sim, self._interventions, command, lambda c: _install(sim, c, self._frozen_keys))
+        self.rewinder.note(sim.steps_done, command)
         self._changes.append(Change(sim.time_ms, change, command.label, command.serial, sim.steps_done))
         self._dirty = True
+
+    def _rewind(self, step: int) -> None:
+        """Back to ``step`` (no later than now) as a new branch; the branch left is kept."""
+        sim = self.sim
+        install = lambda c: _install(sim, c, self._frozen_keys)  # noqa: E731
+        self._interventions, self._branch_state = self.rewinder.fork_at(
+            sim, step, install, GROUPS_MONITOR, time.monotonic() - self._run_started)
+        self._generation += 1
+        self._clear_pending()
+        self._hold_step = None
+        self._steps_left = 0
+        self.pacer.restart(sim.time_ms)
+        # The new generation's first snapshot shows the recent past again: spikes, rates, markers.
+        past = recent_past(sim, GROUPS_MONITOR, REFILL_MS)
+        self._spike_rows, self._spike_t = [past.spike_rows], [past.spike_t_ms]
+        self._rate_t, self._rate_v = ([past.rate_t_ms], [past.rates_hz]) if past.rate_t_ms.size else ([], [])
+        self._next_rate_bin = past.next_rate_bin
+        self._spike_cursor = len(sim.spikes)
+        self._changes = list(self.rewinder.markers(past.first_step, sim.steps_done, sim.dt_ms))
+        self._dirty = True
+
+    def _in_force_now(self, state: cmd.BranchState | None) -> cmd.BranchState | None:
+        """``state`` with the interventions in force now: commands applied after the rewind and
+        before this snapshot are in it too, so the window's experiment matches the engine."""
+        if state is None:
+            return None
+        return dataclasses.replace(state, in_force=tuple(c.serial for c, _ in self._interventions.values()))
+
+    def _share_branch(self) -> None:
+        self.branchShared.emit(self.rewinder.running_branch(self.sim, GROUPS_MONITOR,
+                                                             time.monotonic() - self._run_started))
 
     def _export(self, command: cmd.ExportRun) -> None:
         """Write the run so far; tell the window the files written, or why not (the run goes on)."""
@@ -376,7 +427,10 @@ class SimulationWorker(QObject):
         try:
             if self.sim is None:
                 raise BrainviewError("there is no simulation to export")
-            result = recorded_run(self.sim, GROUPS_MONITOR, time.monotonic() - self._run_started)
+            if command.branch is not None and command.branch != self.rewinder.branches.current:
+                result = self.rewinder.branches.find(command.branch).result
+            else:
+                result = recorded_run(self.sim, GROUPS_MONITOR, time.monotonic() - self._run_started)
             written = write_run_file(command.path, result, command.dataset, command.format, self.connectome)
         except (BrainviewError, OSError) as error:
             self.exported.emit([], str(error))
@@ -403,7 +457,9 @@ class SimulationWorker(QObject):
             n_steps = int(chunk_ms / sim.dt_ms + 1e-9)
             if room is not None:
                 n_steps = min(n_steps, room)
+        self.rewinder.before_steps(sim, self._interventions)
         sim.step(n_steps)
+        self.rewinder.after_steps(sim, self._interventions)
         steps, cells, self._spike_cursor = sim.spikes.since(self._spike_cursor)
         if len(sim.spikes) > RECORD_MAX_SPIKES:  # the recording for Export run is cut, not the view
             sim.spikes.clear()
@@ -471,19 +527,14 @@ class SimulationWorker(QObject):
             running=self._running,
             changes=tuple(self._changes),
             weights=weights,
+            branch=self._in_force_now(self._branch_state),
         )
+        self._branch_state = None
         self._clear_pending()
         self._dirty = False
         self._last_publish, self._last_publish_t_ms = now, t_ms
         self._unacknowledged.set()
         self.published.emit(snapshot)
-
-
-_INTERVENTION_KINDS = {
-    cmd.ApplyLesion: "lesion", cmd.RemoveLesion: "lesion",
-    cmd.ApplyStimulus: "stimulus", cmd.RemoveStimulus: "stimulus",
-}
-"""Which table of interventions a lesion or stimulus command acts on."""
 
 
 def _install(sim, command: cmd.ApplyLesion | cmd.ApplyStimulus, frozen_keys: frozenset[str] = frozenset()):
