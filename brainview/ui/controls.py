@@ -191,6 +191,13 @@ class SimulationControls(QObject):
         elif not self._clock_timer.isActive():
             self._clock_timer.start()
 
+    def show_new_run(self) -> None:
+        """Show the clock of a run that has not started: t = 0, paused (Play keeps its state: a
+        press waiting for the engine still waits)."""
+        self._clock_timer.stop()
+        self._shown_texts = (format_clock(0.0), format_factor(0.0, False))
+        self._show_texts()
+
     def _show_texts(self) -> None:
         if self.clock.text() != self._shown_texts[0]:
             self.clock.setText(self._shown_texts[0])

@@ -254,6 +254,8 @@ class MainWindow(QMainWindow):
                        dataset: DatasetRef | None = None) -> None:
         """Show ``connectome`` (with ``experiment``, or a new one on ``dataset``): a new session,
         a new simulation worker, every panel refreshed."""
+        if self.worker is not None:  # the old run's clock goes now, not at the new engine's first word
+            self.controls.show_new_run()
         self._stop_worker()
         worker = SimulationWorker(connectome, self.controls.pacing)
         session = Session(connectome, worker.submit, self, experiment=experiment, dataset=dataset)

@@ -327,7 +327,13 @@ class SimulationWorker(QObject):
             self._export(command)
             return
         if isinstance(command, cmd.SetModelParameters):
-            self._rebuild(dict(command.overrides))
+            overrides = dict(command.overrides)
+            if self.sim is not None and _same_model(overrides, self._overrides):
+                # The same model written out (a dataset recommending the defaults): nothing to
+                # rebuild, and a Play waiting for the first build is not lost to a second one.
+                self._overrides = overrides
+                return
+            self._rebuild(overrides)
             return
         if isinstance(command, cmd.SetPlasticity):
             self._rebuild(self._overrides, command)
@@ -535,6 +541,17 @@ class SimulationWorker(QObject):
         self._last_publish, self._last_publish_t_ms = now, t_ms
         self._unacknowledged.set()
         self.published.emit(snapshot)
+
+
+def _same_model(a: dict[str, float], b: dict[str, float]) -> bool:
+    """Whether two sets of overrides of the Shiu parameters give the same model."""
+    from brainview.errors import BrainviewError
+    from brainview.sim import ShiuParams
+
+    try:
+        return ShiuParams().replace(**a) == ShiuParams().replace(**b)
+    except BrainviewError:  # not a valid model: the rebuild reports it
+        return False
 
 
 def _install(sim, command: cmd.ApplyLesion | cmd.ApplyStimulus, frozen_keys: frozenset[str] = frozenset()):

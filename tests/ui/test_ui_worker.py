@@ -173,6 +173,21 @@ def test_new_model_parameters_restart_with_the_same_interventions(qtbot, running
     assert "w_syn_mV" in worker.recorder.errors[0][0] and worker.sim.params.w_syn_mV == 0.05
 
 
+def test_the_model_defaults_written_out_keep_the_engine_and_its_time(qtbot, running_worker):
+    """A dataset that recommends the defaults must not cost a second build (nor a waiting Play)."""
+    from brainview.sim import ShiuParams
+
+    worker = running_worker
+    snapshots = collect(worker)
+    worker.submit(cmd.Step(20.0))
+    qtbot.waitUntil(lambda: bool(snapshots) and snapshots[-1].t_ms >= 20.0, timeout=20_000)
+    engine = worker.sim
+    worker.submit(cmd.SetModelParameters((("w_syn_mV", ShiuParams().w_syn_mV),)))
+    worker.submit(cmd.Step(10.0))
+    qtbot.waitUntil(lambda: snapshots[-1].t_ms >= 30.0, timeout=20_000)
+    assert worker.sim is engine and len(worker.recorder.ready) == 1 and snapshots[-1].generation == 0
+
+
 def _exiting_simulation(connectome, overrides):
     raise SystemExit(3)
 
