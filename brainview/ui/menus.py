@@ -10,6 +10,7 @@ from PySide6.QtGui import QAction, QKeySequence
 
 from brainview.ui import experiment_files, picture
 from brainview.ui.lesson import LESSONS, Lesson
+from brainview.ui.movie import MovieRecorder
 
 
 def build_menus(window) -> None:
@@ -30,6 +31,9 @@ def build_menus(window) -> None:
         lambda: experiment_files.save(window))
     _action(window, file_menu, "E&xport run...", QKeySequence("Ctrl+E"), lambda: experiment_files.export_run(window))
     _action(window, file_menu, "Save &picture...", QKeySequence("Ctrl+Shift+P"), lambda: picture.save_picture(window))
+    window.recorder = MovieRecorder(window)
+    file_menu.addAction(window.recorder.record_action)
+    window.addAction(window.recorder.record_action)
     window.restore_action = _action(window, file_menu, "Restore the last experiment on launch", None,
                      window.settings.set_restore_last_experiment)
     window.restore_action.setCheckable(True)
