@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -82,7 +83,7 @@ def run_interventions(log: dict, trial: int = 0) -> tuple[list[Intervention], li
     for marking their cells.
     """
     opened: dict[tuple[str, str], tuple[float, str]] = {}
-    spans: list[tuple[str, Intervention]] = []
+    spans: list[tuple[tuple[str, str], Intervention]] = []
     for k in np.flatnonzero(log["trial"] == trial):
         action, target, t_ms = str(log["action"][k]), str(log["target"][k]), float(log["time_ms"][k])
         if action == "reset":
@@ -93,15 +94,15 @@ def run_interventions(log: dict, trial: int = 0) -> tuple[list[Intervention], li
         slot = (kind, target)
         if slot in opened:
             start_ms, text = opened.pop(slot)
-            spans.append((kind, Intervention(start_ms, t_ms, text)))
+            spans.append((slot, Intervention(start_ms, t_ms, text)))
         if words[0] == "undo" or words[-1] == "off":
             continue
-        detail = str(log["detail"][k])
-        text = (f"drive {target} {detail}" if kind == "poisson" else f"inject {target} {detail}"
-                if kind == "current" else f"{kind} {target}")
+        detail, shown = str(log["detail"][k]), target.removeprefix("name:")  # cells by name read as names
+        text = (f"drive {shown} {detail}" if kind == "poisson" else f"inject {shown} {detail}"
+                if kind == "current" else f"{kind} {shown}")
         opened[slot] = (t_ms, text)
-    spans += [(kind, Intervention(start_ms, math.inf, text)) for (kind, _), (start_ms, text) in opened.items()]
-    lesions = [(i.start_ms, i.stop_ms, i.text.split(" ", 1)[1]) for kind, i in spans if kind in ("silence", "ablate")]
+    spans += [(slot, Intervention(start_ms, math.inf, text)) for slot, (start_ms, text) in opened.items()]
+    lesions = [(i.start_ms, i.stop_ms, target) for (kind, target), i in spans if kind in ("silence", "ablate")]
     return [i for _, i in spans], lesions
 
 
@@ -148,14 +149,7 @@ def run(args: argparse.Namespace, size: tuple[int, int], draw_scene) -> int:
     if not np.array_equal(connectome.ids, record.cell_ids):
         raise ParameterError(f"{source} does not have the cells of {run_path} ({record.cell_ids.size:,} cells, "
                              f"{connectome.n:,} here, or other ids); give the dataset it ran on with --dataset PATH")
-    times_ms = frame_times_ms(start_s * 1000, stop_s * 1000, fps)
-    interventions, lesions = run_interventions(record.log)
-    lesion_rows = [(start, stop, rows) for start, stop, target in lesions
-                   if (rows := _rows_of(connectome, target)) is not None]
-    first = record.spikes["trial"] == 0
-    spike_t_ms = record.spikes["step"][first] * dt_ms
-    order = np.argsort(spike_t_ms, kind="stable")
-    spike_t_ms, spike_rows = spike_t_ms[order], record.spikes["neuron"][first][order]
+    script = _script(record, connectome, dt_ms, frame_times_ms(start_s * 1000, stop_s * 1000, fps))
     name = str(record.config.get("dataset_name", "")) or connectome.meta.get("name", "") or source.stem
     try:
         view = ConnectomeView(settings=ViewSettings(size=size, backend=args.backend))
@@ -166,37 +160,55 @@ def run(args: argparse.Namespace, size: tuple[int, int], draw_scene) -> int:
         render_command.ensure_qt_painting()
         writer = MovieWriter(args.movie, size, fps)
         try:
-            _frames(view, writer, times_ms, spike_rows, spike_t_ms, interventions, lesion_rows, name, args)
+            _frames(view, writer, script, name, ProgressBar(f"drawing {Path(args.movie).name}"))
         finally:
             written = writer.close()
     finally:
         view.close()
-    print(f"wrote {written} ({size[0]}x{size[1]}, {times_ms.size} frames at {fps:g} fps, "
+    print(f"wrote {written} ({size[0]}x{size[1]}, {script.times_ms.size} frames at {fps:g} fps, "
           f"{start_s:g} to {stop_s:g} s of {name}, {connectome.n:,} cells)")
     return 0
 
 
-def _frames(view, writer, times_ms, spike_rows, spike_t_ms, interventions, lesion_rows, name, args) -> None:
-    """Draw every frame into ``writer``, with a progress bar on stderr."""
+@dataclass(frozen=True)
+class _Script:
+    """What a movie of a run shows: its frame times, the first trial's spikes in time order, the
+    interventions for the caption and the lesioned rows to mark, (start_ms, stop_ms, rows)."""
+
+    times_ms: np.ndarray
+    spike_rows: np.ndarray
+    spike_t_ms: np.ndarray
+    interventions: list[Intervention]
+    lesions: list[tuple[float, float, np.ndarray]]
+
+
+def _script(record, connectome, dt_ms: float, times_ms: np.ndarray) -> _Script:
+    interventions, lesions = run_interventions(record.log)
+    first = record.spikes["trial"] == 0
+    spike_t_ms = record.spikes["step"][first] * dt_ms
+    order = np.argsort(spike_t_ms, kind="stable")
+    marked = [(start, stop, rows) for start, stop, target in lesions if (rows := _rows_of(connectome, target)) is not None]
+    return _Script(times_ms, record.spikes["neuron"][first][order], spike_t_ms[order], interventions, marked)
+
+
+def _frames(view, writer, script: _Script, name: str, progress) -> None:
+    """Draw every frame of ``script`` into ``writer``, reporting to ``progress(fraction, message)``."""
     from brainview.cli.render import LEGEND_ENTRIES
+    from brainview.render import FLAG_LESIONED
     from brainview.ui.picture import compose_frame, image_rgb
 
-    from brainview.render import FLAG_LESIONED
-
-    progress = ProgressBar(f"drawing {Path(args.movie).name}")
     base_lesioned = (view.flags() & FLAG_LESIONED) > 0  # --lesion marks cells for the whole movie
-    # the glow of the first frame starts with the spikes that still glow then
-    cursor = int(np.searchsorted(spike_t_ms, times_ms[0] - 1000.0 / writer.fps - 4 * view.settings.glow_tau_ms))
-    for index, t_ms in enumerate(times_ms):
-        end = int(np.searchsorted(spike_t_ms, t_ms, side="right"))
-        view.push_spikes(spike_rows[cursor:end], spike_t_ms[cursor:end], now_ms=t_ms)
+    cursor = 0  # spikes before the first frame are handed over with it: those still glowing then show
+    for index, t_ms in enumerate(script.times_ms):
+        end = int(np.searchsorted(script.spike_t_ms, t_ms, side="right"))
+        view.push_spikes(script.spike_rows[cursor:end], script.spike_t_ms[cursor:end], now_ms=t_ms)
         cursor = end
         view.set_time(t_ms)
         lesioned = base_lesioned.copy()
-        for start, stop, rows in lesion_rows:
+        for start, stop, rows in script.lesions:
             if start <= t_ms < stop:
                 lesioned[rows] = True
         view.set_flags(lesioned=lesioned)
-        caption = movie_caption(name, t_ms, in_force(interventions, t_ms))
+        caption = movie_caption(name, t_ms, in_force(script.interventions, t_ms))
         writer.add(image_rgb(compose_frame(view.render, view.legend(), caption, writer.size, LEGEND_ENTRIES)))
-        progress((index + 1) / times_ms.size, f"t = {t_ms / 1000:.3f} s")
+        progress((index + 1) / script.times_ms.size, f"t = {t_ms / 1000:.3f} s")

@@ -15,7 +15,9 @@ Files (chosen by the suffix, :data:`MOVIE_FORMATS`):
 - ``.mp4``: H.264 (yuv420p, so the width and height must be even) through the ffmpeg binary of
   the imageio-ffmpeg package, written frame by frame as they come;
 - ``.gif``: an animated GIF through imageio's Pillow plugin, looping; Pillow keeps the frames
-  in memory until the file is closed, so long recordings belong in MP4.
+  in memory until the file is closed, so long recordings belong in MP4. Pillow stores a frame
+  identical to the one before as a longer showing of that one: the timing is kept, but such a
+  GIF reads back with fewer frames than were written.
 
 :class:`MovieWriter` encodes on a thread of its own, into a temporary file beside the target
 that is renamed when the movie is closed: a failed recording leaves no half-written file, and
@@ -79,7 +81,7 @@ def frame_times_ms(start_ms: float, stop_ms: float, fps: float) -> np.ndarray:
     """Simulated times (ms) of the frames of ``start_ms`` to ``stop_ms`` at ``fps``: each the end
     of its interval (see the module notes). At least one frame."""
     interval_ms = 1000.0 / fps
-    count = max(int(round((stop_ms - start_ms) / interval_ms)), 1)
+    count = max(round((stop_ms - start_ms) / interval_ms), 1)
     return start_ms + interval_ms * np.arange(1, count + 1)
 
 

@@ -26,12 +26,13 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QTimer, Slot
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QApplication, QLabel, QToolBar
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from brainview.errors import ParameterError
 from brainview.render.movie_frames import MOVIE_FORMATS, Intervention, MovieWriter, in_force, movie_caption
 from brainview.ui.commands import Pacing, SetPacing, Snapshot
 from brainview.ui.picture import compose_frame, dataset_names, default_file_name, draw_view, image_rgb
+from brainview.ui.theme import LESION
 
 FILTER = ";;".join(f"{text} (*{suffix})" for suffix, text in MOVIE_FORMATS.items())
 
@@ -92,7 +93,7 @@ class MovieRecorder(QObject):
         self._spike_t: list[np.ndarray] = []
         self._due: deque[float] = deque()
         self._frame_s = 0.0
-        self._slowed = False
+        self._slowed = ""  # the pacing the recording imposed, while it does (its label)
         self._draw_timer = QTimer(self, singleShot=True)
         self._draw_timer.timeout.connect(self._draw_due)
         self._indicator_timer = QTimer(self, interval=INDICATOR_INTERVAL_MS)
@@ -100,16 +101,19 @@ class MovieRecorder(QObject):
         self.record_action = QAction(RECORD_TEXT, self, shortcut=QKeySequence("Ctrl+Shift+M"))
         self.record_action.setToolTip("Record the 3D view as an MP4 or GIF movie while the simulation runs")
         self.record_action.triggered.connect(self.toggle)
+        # the indicator: in the status bar, where it never crowds the toolbar's controls out
+        self.indicator = QWidget()
         self.label = QLabel()
-        self.label.setObjectName("recordingIndicator")
-        self.label.setStyleSheet("color: #ff4d4d; font-weight: bold; padding: 0 8px;")
-        self.toolbar = QToolBar("Recording", window)
-        self.toolbar.setObjectName("recording-toolbar")
-        self.toolbar.addWidget(self.label)
-        self.stop_action = self.toolbar.addAction("Stop recording", self.stop)
-        self.stop_action.setToolTip("Finish the movie and close its file")
-        window.addToolBar(self.toolbar)
-        self.toolbar.hide()
+        self.label.setStyleSheet(f"color: {LESION}; font-weight: bold;")
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("Finish the movie and close its file (Ctrl+Shift+M)")
+        self.stop_button.clicked.connect(self.stop)
+        row = QHBoxLayout(self.indicator)
+        row.setContentsMargins(0, 0, 8, 0)
+        row.addWidget(self.label)
+        row.addWidget(self.stop_button)
+        window.statusBar().addPermanentWidget(self.indicator)
+        self.indicator.hide()
         window.installEventFilter(self)
         QApplication.instance().aboutToQuit.connect(self.stop)
 
@@ -176,7 +180,7 @@ class MovieRecorder(QObject):
         self._worker.published.connect(self.add_snapshot)
         self._indicator_timer.start()
         self._on_tick()
-        self.toolbar.show()
+        self.indicator.show()
         self.record_action.setText(STOP_TEXT)
         window.statusBar().showMessage(f"Recording {self.writer.path}: the movie grows while the simulation runs", 8000)
         return True
@@ -280,7 +284,7 @@ class MovieRecorder(QObject):
             return
         pacing = Pacing("realtime") if factor >= 1 else Pacing("slow", float(math.ceil(1 / factor)))
         self._worker.submit(SetPacing(pacing))
-        self._slowed = True
+        self._slowed = pacing.label
 
     # -- stopping -----------------------------------------------------------------------------------
     def stop(self) -> Path | None:
@@ -297,7 +301,7 @@ class MovieRecorder(QObject):
         writer, self.writer = self.writer, None
         self._draw_timer.stop()
         self._indicator_timer.stop()
-        self.toolbar.hide()
+        self.indicator.hide()
         self.record_action.setText(RECORD_TEXT)
         self._due.clear()
         try:
@@ -306,7 +310,7 @@ class MovieRecorder(QObject):
             pass  # the worker is gone with its dataset
         if self._slowed and self.window.worker is self._worker:
             self._worker.submit(SetPacing(self.window.controls.pacing))
-        self._slowed = False
+        self._slowed = ""
         if self._glow is not None:
             self._glow.parent = None
             self._glow = None
@@ -328,7 +332,7 @@ class MovieRecorder(QObject):
             self.stop()
             return
         seconds = int(self.movie_s)
-        slowed = "  (simulation slowed to keep up)" if self._slowed else ""
+        slowed = f"  (simulation paced {self._slowed} to keep up)" if self._slowed else ""
         self.label.setText(f"\u25cf Recording {seconds // 60:02d}:{seconds % 60:02d}{slowed}")
         self.label.setToolTip(f"{self.writer.path}: {self.movie_s:.1f} s of movie, one second per simulated second")
 

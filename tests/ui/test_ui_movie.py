@@ -52,13 +52,13 @@ def test_a_recording_has_one_frame_per_interval_of_simulated_time(qtbot, gl_wind
     _drive(window)
     path = tmp_path / "live.mp4"
     assert recorder.start(path, (64, 48), fps=100)
-    assert recorder.toolbar.isVisible() and re.fullmatch(r"\u25cf Recording 00:00", recorder.label.text())
+    assert recorder.indicator.isVisible() and re.fullmatch(r"\u25cf Recording 00:00", recorder.label.text())
     assert recorder.record_action.text() == "Stop recording &movie"
     _step(qtbot, window, 100.0)  # 100 ms at 100 frames per simulated second: 10 frames
     qtbot.waitUntil(lambda: recorder.movie_s >= 0.1 - 1e-9, timeout=30_000)
     assert not path.exists()  # written under a temporary name until it is finished
-    assert recorder.stop() == path
-    assert not recorder.toolbar.isVisible() and recorder.record_action.text() == "Record &movie..."
+    recorder.stop_button.click()  # the indicator's Stop
+    assert not recorder.indicator.isVisible() and recorder.record_action.text() == "Record &movie..."
     frames = iio.imread(path, index=None)
     assert frames.shape == (10, 48, 64, 3)
     assert window.statusBar().currentMessage() == f"Movie saved: {path} (10 frames, 0.1 s)"
@@ -113,3 +113,29 @@ def test_a_size_mp4_cannot_take_is_refused_in_words(qtbot, gl_window, tmp_path):
     assert not window.recorder.recording and not (tmp_path / "odd.mp4").exists()
     assert not window.recorder.start(tmp_path / "movie.avi", (64, 48), fps=30)
     assert "must end in .mp4 or .gif" in window.error_box.text()
+
+
+def test_frames_that_fall_behind_slow_the_simulation_until_the_recording_stops(qtbot, gl_window, tmp_path):
+    from brainview.ui import movie
+    from brainview.ui.commands import Pacing, SetPacing, Snapshot
+
+    window = gl_window
+    recorder = window.recorder
+    sent = []
+    submit = window.worker.submit
+    window.worker.submit = lambda command: (sent.append(command), submit(command))
+    assert recorder.start(tmp_path / "slow.mp4", (64, 48), fps=30)
+    recorder._frame_s = 0.1  # as if each frame took 100 ms: 30 frames a second need 10x slower
+    empty = np.zeros(0)
+    behind = Snapshot(generation=window.view.generation, t_ms=window.view.clock_ms + 2000.0, spike_rows=empty.astype(np.int32),
+                      spike_t_ms=empty, rate_t_ms=empty, rates_hz=np.zeros((0, 0)), group_labels=(),
+                      probe_rows=empty.astype(np.int64), probe_t_ms=empty, probe_mV=np.zeros((0, 0)),
+                      real_time_factor=0.0, running=True, changes=())
+    recorder.add_snapshot(behind)  # 2 s of movie due at once: more than BACKLOG_S
+    assert len(recorder._due) > movie.BACKLOG_S * 30
+    assert sent[-1] == SetPacing(Pacing("slow", 10.0))
+    recorder._on_tick()
+    assert recorder.label.text().endswith("(simulation paced 10x slower to keep up)")
+    recorder.stop()  # the frames due are drawn, the user's pacing comes back
+    assert sent[-1] == SetPacing(window.controls.pacing)
+    assert iio.imread(tmp_path / "slow.mp4", index=None).shape[0] == 60
