@@ -88,10 +88,11 @@ class MovieRecorder(QObject):
         self._worker = None
         self._glow = None  # the recorder's activity visual, in the view's scene
         self._generation = -1
-        self._next_ms = 0.0
+        self._origin_ms = 0.0  # frame k of this run shows origin + k / fps
+        self._next_frame = 1
         self._spike_rows: list[np.ndarray] = []
         self._spike_t: list[np.ndarray] = []
-        self._due: deque[float] = deque()
+        self._due: deque[tuple[float, str]] = deque()  # (time, caption) of the frames not drawn yet
         self._frame_s = 0.0
         self._slowed = ""  # the pacing the recording imposed, while it does (its label)
         self._draw_timer = QTimer(self, singleShot=True)
@@ -175,7 +176,7 @@ class MovieRecorder(QObject):
         self._glow.order, self._glow.visible = shown.order, False
         self._glow.set_radius_scale(self._neurons().radius_scale)
         self._generation = window.view.generation
-        self._next_ms = window.view.clock_ms + 1000.0 / self.fps
+        self._origin_ms, self._next_frame = window.view.clock_ms, 1
         self._spike_rows, self._spike_t, self._due = [], [], deque()
         self._worker.published.connect(self.add_snapshot)
         self._indicator_timer.start()
@@ -207,13 +208,17 @@ class MovieRecorder(QObject):
             self._generation = snapshot.generation
             self._glow.clear()
             self._spike_rows, self._spike_t = [], []
-            self._next_ms = 1000.0 / self.fps
+            self._origin_ms, self._next_frame = 0.0, 1
         if snapshot.spike_rows.size:
             self._spike_rows.append(snapshot.spike_rows)
             self._spike_t.append(snapshot.spike_t_ms)
-        while self._next_ms <= snapshot.t_ms + 1e-9:
-            self._due.append(self._next_ms)
-            self._next_ms += 1000.0 / self.fps
+        # the captions now, while the log is this run's (a reset clears it before the frames are drawn)
+        experiment = self._session.experiment
+        spans = log_interventions(experiment.log, experiment.dt_ms)
+        name = dataset_names(self._session)[0]
+        while (t_ms := self._origin_ms + self._next_frame * 1000.0 / self.fps) <= snapshot.t_ms + 1e-6:
+            self._due.append((t_ms, movie_caption(name, t_ms, in_force(spans, t_ms))))
+            self._next_frame += 1
         if self._due and not self._draw_timer.isActive():
             self._draw_timer.start(0)
         if len(self._due) > BACKLOG_S * self.fps:
@@ -224,7 +229,7 @@ class MovieRecorder(QObject):
         if not self._due or not self.recording:
             return
         started = time.perf_counter()
-        if not self._draw(self._due.popleft()):
+        if not self._draw(*self._due.popleft()):
             return
         cost = time.perf_counter() - started
         self._frame_s = cost if self._frame_s == 0 else 0.7 * self._frame_s + 0.3 * cost
@@ -233,9 +238,9 @@ class MovieRecorder(QObject):
 
     def _draw_all(self) -> None:
         while self._due and self.recording:
-            self._draw(self._due.popleft())
+            self._draw(*self._due.popleft())
 
-    def _draw(self, t_ms: float) -> bool:
+    def _draw(self, t_ms: float, caption: str) -> bool:
         """Draw the frame at ``t_ms`` and hand it to the writer; False (and the recording stopped) on failure."""
         from brainview.render import FLAG_HIDDEN
         from brainview.render.offscreen import quietly
@@ -243,9 +248,6 @@ class MovieRecorder(QObject):
 
         panel = self.window.view
         view, glow, shown = panel.view, self._glow, self._view_glow()
-        experiment = self._session.experiment
-        texts = in_force(log_interventions(experiment.log, experiment.dt_ms), t_ms)
-        caption = movie_caption(dataset_names(self._session)[0], t_ms, texts)
         with quietly(view.canvas):  # the screen keeps showing the view's own glow, undisturbed
             self._push_until(t_ms, (view.flags() & FLAG_HIDDEN) > 0)
             glow.set_time(t_ms)

@@ -90,3 +90,21 @@ def test_frames_of_another_size_are_refused_and_a_failed_movie_leaves_no_file(tm
     with pytest.raises(OSError, match="No space left"):
         failing.close()
     assert not (tmp_path / "full.mp4").exists() and not list(tmp_path.glob(".*.part"))
+
+
+def test_a_movie_left_open_is_finished_when_the_interpreter_exits(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "left-open.mp4"
+    script = (
+        "import numpy as np\n"
+        "from brainview.render.movie_frames import MovieWriter\n"
+        f"writer = MovieWriter({str(path)!r}, (64, 48), fps=10)\n"
+        "for k in range(4):\n"
+        "    writer.add(np.full((48, 64, 3), 60 * k, np.uint8))\n"
+        "raise SystemExit(0)  # no close: as when the app quits while recording\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert iio.imread(path, index=None).shape == (4, 48, 64, 3)
