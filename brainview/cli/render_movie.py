@@ -195,7 +195,7 @@ def _frames(view, writer, script: _Script, name: str, progress) -> None:
     """Draw every frame of ``script`` into ``writer``, reporting to ``progress(fraction, message)``."""
     from brainview.cli.render import LEGEND_ENTRIES
     from brainview.render import FLAG_LESIONED
-    from brainview.ui.picture import compose_frame, image_rgb
+    from brainview.ui.picture import compose_frame, draw_view, image_rgb
 
     base_lesioned = (view.flags() & FLAG_LESIONED) > 0  # --lesion marks cells for the whole movie
     cursor = 0  # spikes before the first frame are handed over with it: those still glowing then show
@@ -210,5 +210,6 @@ def _frames(view, writer, script: _Script, name: str, progress) -> None:
                 lesioned[rows] = True
         view.set_flags(lesioned=lesioned)
         caption = movie_caption(name, t_ms, in_force(script.interventions, t_ms))
-        writer.add(image_rgb(compose_frame(view.render, view.legend(), caption, writer.size, LEGEND_ENTRIES)))
+        frame = compose_frame(lambda size: draw_view(view, size), view.legend(), caption, writer.size, LEGEND_ENTRIES)
+        writer.add(image_rgb(frame))
         progress((index + 1) / script.times_ms.size, f"t = {t_ms / 1000:.3f} s")

@@ -174,18 +174,31 @@ def compose_frame(render: Callable[[tuple[int, int]], np.ndarray], legend_entrie
         strip = strip_height(strip_lines(entries, text, width, scale, max_entries), scale)
         if strip <= height * STRIP_SHARE:
             break
-    rgba = render((width, height - strip))
-    image = compose_picture(rgba, entries, text, scale, max_entries)
-    if (image.width(), image.height()) != (width, height):
-        raise RuntimeError(f"the view was drawn at {rgba.shape[1]}x{rgba.shape[0]}, not at {width}x{height - strip}")
-    return image
+    rgba = _fitted(render((width, height - strip)), (width, height - strip))
+    return compose_picture(rgba, entries, text, scale, max_entries)
+
+
+def _fitted(rgba: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``rgba`` scaled to exactly ``size``, where a high-DPI screen's rounding drew it a pixel off."""
+    height, width = rgba.shape[:2]
+    if (width, height) == tuple(size):
+        return rgba
+    rgba = np.ascontiguousarray(rgba, dtype=np.uint8)
+    image = QImage(rgba.data, width, height, 4 * width, QImage.Format.Format_RGBA8888).scaled(
+        size[0], size[1], Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
+    return _pixels(image, QImage.Format.Format_RGBA8888, 4)
 
 
 def image_rgb(image: QImage) -> np.ndarray:
     """A QImage as a (height, width, 3) uint8 RGB array (a movie frame)."""
-    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    return _pixels(image, QImage.Format.Format_RGB888, 3)
+
+
+def _pixels(image: QImage, format: QImage.Format, channels: int) -> np.ndarray:
+    """A copy of ``image``'s pixels in ``format``, (height, width, channels) uint8 (rows unpadded)."""
+    image = image.convertToFormat(format)
     rows = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
-    return rows[:, :3 * image.width()].reshape(image.height(), image.width(), 3).copy()
+    return rows[:, :channels * image.width()].reshape(image.height(), image.width(), channels).copy()
 
 
 def interventions_now(experiment) -> list[str]:
@@ -207,14 +220,18 @@ def default_file_name(name: str, t_ms: float, suffix: str = ".png") -> str:
 
 
 def draw_view(view, size: tuple[int, int]) -> np.ndarray:
-    """``view`` (a ConnectomeView) drawn at ``size`` as the user sees it: an RGBA array.
+    """``view`` (a ConnectomeView) drawn ``size`` = (width, height) pixels large as the user sees it:
+    an RGBA array.
 
-    Every cell is drawn, even while a big connectome plays and the view shows its sample.
+    Every cell is drawn, even while a big connectome plays and the view shows its sample. The
+    view draws in logical pixels, so on a high-DPI screen it is asked for ``size`` divided by the
+    screen's pixel ratio.
     """
+    ratio = view.canvas.pixel_scale
     live = view.live
     view.set_live(False)
     try:
-        return view.render(size)
+        return view.render((max(round(size[0] / ratio), 1), max(round(size[1] / ratio), 1)))
     finally:
         view.set_live(live)
 

@@ -113,6 +113,9 @@ def test_a_frame_has_exactly_the_size_asked_with_the_strip_inside(qapp, view_rgb
     assert asked[-1] == (640, 200 - strip_height(2))
     assert compose_frame(render, LEGEND, caption, (64, 48)).size().toTuple() == (64, 48)
     assert asked[-1] == (64, 48)
+    # a high-DPI screen draws twice the pixels asked (rounded): the frame keeps its size
+    doubled = compose_frame(lambda size: render((2 * size[0] + 1, 2 * size[1])), [], "", (64, 48))
+    assert doubled.size().toTuple() == (64, 48)
 
 
 def test_the_interventions_in_force_are_named_for_the_caption():
