@@ -1,10 +1,12 @@
-"""``brainview render [PATH] --out shot.png``: draw a connectome off screen and write a PNG.
+"""``brainview render [PATH] --out shot.png``: draw a connectome off screen and write a PNG;
+``brainview render RUN.h5 --movie run.mp4``: a movie of a run file's spikes (:mod:`brainview.cli.render_movie`).
 
 Works without a desktop: with a display (or under ``xvfb-run``) it draws through Qt, without
 one through EGL. Examples::
 
     brainview render --out worm.png --view side --color-by nt
     brainview render flywire/ --out fly.png --size 1600x1000 --select type:DNa02 --view fit
+    brainview render run.h5 --movie run.mp4 --from 0.5 --to 2 --fps 30 --size 1280x720
 """
 
 from __future__ import annotations
@@ -14,8 +16,14 @@ import re
 import sys
 from pathlib import Path
 
+from brainview.cli import render_movie
 from brainview.cli._common import add_rules_option, fail, load_connectome
 from brainview.errors import ParameterError
+
+DESCRIPTION = (
+    "Draw a connectome off screen and write a PNG (--out), or a movie of a run file's spikes (--movie): "
+    "MP4 or GIF by the suffix, with the legend, the clock and the lesions and stimuli in force under the view."
+)
 
 VIEWS = ("front", "side", "top", "fit")
 
@@ -24,11 +32,14 @@ LEGEND_ENTRIES = 20
 
 
 def add_parser(subparsers, help_text: str) -> None:
-    parser = subparsers.add_parser("render", help=help_text, description=help_text)
-    parser.add_argument("path", nargs="?", help="file or folder to read (default: the embedded C. elegans)")
+    parser = subparsers.add_parser("render", help=help_text, description=DESCRIPTION)
+    parser.add_argument("path", nargs="?", help="file or folder to read (default: the embedded C. elegans); "
+                                                "with --movie, the run file (brainview-run .h5)")
     add_rules_option(parser)
-    parser.add_argument("--out", "-o", required=True, help="PNG file to write")
-    parser.add_argument("--size", default="1600x1000", help="image size WIDTHxHEIGHT in pixels (default 1600x1000)")
+    parser.add_argument("--out", "-o", help="PNG file to write")
+    parser.add_argument("--size", default=None,
+                        help=f"image size WIDTHxHEIGHT in pixels (default 1600x1000); a movie's frame size, "
+                             f"its strip included (default {render_movie.DEFAULT_SIZE}, even for MP4)")
     parser.add_argument("--color-by", default=None, metavar="FIELD",
                         help="colour by a column: subsystem, cell_type (type), cell_class (class), super_class, "
                              "region, nt, kind, side, or a numeric column (default: subsystem, else class)")
@@ -49,7 +60,9 @@ def add_parser(subparsers, help_text: str) -> None:
     parser.add_argument("--backend", choices=("auto", "qt", "egl"), default="auto",
                         help="OpenGL window system: Qt (needs a display) or EGL (none needed)")
     parser.add_argument("--legend", action="store_true",
-                        help="draw the colour legend in a strip under the picture, and print it")
+                        help="draw the colour legend in a strip under the picture, and print it "
+                             "(a movie always has its strip)")
+    render_movie.add_movie_options(parser)
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -64,32 +77,56 @@ def parse_size(text: str) -> tuple[int, int]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from brainview.connectome.selectors import resolve
-    from brainview.render import ConnectomeView, GLUnavailableError, ViewSettings
-
+    if (args.out is None) == (args.movie is None):
+        return fail("give --out PICTURE.png or --movie MOVIE.mp4 (or .gif), one of the two")
+    misused = render_movie.movie_options_misused(args)
+    if misused:
+        return fail(misused)
     if args.view == "fit" and not args.select:
         return fail("--view fit needs --select (the cells to fit)")
-    size = parse_size(args.size)
-    connectome = load_connectome(args.path, rules=args.rules)
+    if args.movie is not None:
+        size = parse_size(args.size or render_movie.DEFAULT_SIZE)
+        return render_movie.run(args, size, lambda view, connectome: _draw_scene(view, connectome, args,
+                                                                                  _marks(connectome, args)))
+    return _picture(args, parse_size(args.size or "1600x1000"))
+
+
+def _marks(connectome, args: argparse.Namespace) -> dict:
+    """The rows of ``--select``, ``--lesion`` and ``--hide`` (None where not given); a selector
+    that selects nothing, or a connectome without cells, fails before anything is drawn."""
+    from brainview.connectome.selectors import resolve
+
     if connectome.n == 0:
-        return fail(f"{args.path or 'the default dataset'} has no cells; there is nothing to render")
-    flags = {key: resolve(connectome, getattr(args, key)) if getattr(args, key) else None
-             for key in ("select", "lesion", "hide")}
+        raise ParameterError(f"{args.path or 'the default dataset'} has no cells; there is nothing to render")
+    return {key: resolve(connectome, getattr(args, key)) if getattr(args, key) else None
+            for key in ("select", "lesion", "hide")}
+
+
+def _draw_scene(view, connectome, args: argparse.Namespace, marks: dict) -> None:
+    """Set ``view`` up as the options ask: colours, marks, lines, meshes and camera."""
+    view.set_connectome(connectome, color_by_field=args.color_by)
+    for message in view.messages:
+        print(f"brainview: note: {message}", file=sys.stderr)
+    view.set_flags(selected=marks["select"], lesioned=marks["lesion"], hidden=marks["hide"])
+    if args.edges:
+        view.set_edge_budget(args.edges)
+    for mesh in args.mesh:
+        view.add_mesh(mesh, scale=args.mesh_scale)
+    view.set_view(args.view or view.default_view())
+
+
+def _picture(args: argparse.Namespace, size: tuple[int, int]) -> int:
+    from brainview.render import ConnectomeView, GLUnavailableError, ViewSettings
+
+    connectome = load_connectome(args.path, rules=args.rules)
+    marks = _marks(connectome, args)
     draw_legend = args.legend and _qt_painting_available()
     try:
         view = ConnectomeView(settings=ViewSettings(size=size, backend=args.backend))
     except GLUnavailableError as error:
         return fail(f"cannot render: {error}")
     try:
-        view.set_connectome(connectome, color_by_field=args.color_by)
-        for message in view.messages:
-            print(f"brainview: note: {message}", file=sys.stderr)
-        view.set_flags(selected=flags["select"], lesioned=flags["lesion"], hidden=flags["hide"])
-        if args.edges:
-            view.set_edge_budget(args.edges)
-        for mesh in args.mesh:
-            view.add_mesh(mesh, scale=args.mesh_scale)
-        view.set_view(args.view or view.default_view())
+        _draw_scene(view, connectome, args, marks)
         if draw_legend:
             written = _write_with_legend(view.render(), view.legend(), connectome.meta.get("name", ""), args.out)
         else:
@@ -118,18 +155,25 @@ def _qt_painting_available() -> bool:
     return True
 
 
-def _write_with_legend(rgba, legend, name: str, path: str) -> Path:
-    """Write ``rgba`` with the legend strip of the app's Save picture (:mod:`brainview.ui.picture`)."""
+def ensure_qt_painting() -> None:
+    """Make the Qt application QPainter's text needs, where none runs yet.
+
+    Drawn with EGL there is none, and no display may be there either: the offscreen platform
+    draws into images without one. A QApplication, not a QGuiApplication, so that widgets made
+    later in the process work.
+    """
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
+    if QGuiApplication.instance() is None:
+        QApplication(["brainview", "-platform", "offscreen"])
+
+
+def _write_with_legend(rgba, legend, name: str, path: str) -> Path:
+    """Write ``rgba`` with the legend strip of the app's Save picture (:mod:`brainview.ui.picture`)."""
     from brainview.ui.picture import compose_picture
 
-    if QGuiApplication.instance() is None:
-        # QPainter's text needs a Qt application; drawn with EGL there is none, and no display
-        # may be there either: the offscreen platform draws into images without one. A
-        # QApplication, not a QGuiApplication, so that widgets made later in the process work.
-        QApplication(["brainview", "-platform", "offscreen"])
+    ensure_qt_painting()
     image = compose_picture(rgba, legend, name, max_entries=LEGEND_ENTRIES)
     if not image.save(path, "PNG"):
         raise OSError("the PNG could not be written (is the folder there and writable?)")

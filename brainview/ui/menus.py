@@ -10,6 +10,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 
 from brainview.ui import experiment_files, picture
 from brainview.ui.lesson import install_lesson_menu
+from brainview.ui.movie import MovieRecorder
 from brainview.ui.theme import THEMES
 
 
@@ -33,6 +34,9 @@ def build_menus(window) -> None:
         lambda: experiment_files.export_run(window, branch=window.timeline.panel.chosen_branch()))
     _action(window, file_menu, "Re&play run file...", QKeySequence("Ctrl+Shift+R"), window.timeline.choose_replay)
     _action(window, file_menu, "Save &picture...", QKeySequence("Ctrl+Shift+P"), lambda: picture.save_picture(window))
+    window.recorder = MovieRecorder(window)
+    file_menu.addAction(window.recorder.record_action)
+    window.addAction(window.recorder.record_action)
     window.restore_action = _action(window, file_menu, "Restore the last experiment on launch", None,
                      window.settings.set_restore_last_experiment)
     window.restore_action.setCheckable(True)

@@ -282,20 +282,6 @@ class ViewPanel(QWidget):
         """The simulated time of the last snapshot shown (ms; 0 before a simulation has run)."""
         return self._clock_ms
 
-    def render_picture(self, scale: float) -> np.ndarray:
-        """The view as the user sees it, drawn at ``scale`` times its size: an RGBA array.
-
-        Every cell is drawn, even while a big connectome plays and the view shows its sample.
-        """
-        view = self.view
-        width, height = view.canvas.size
-        live = view.live
-        view.set_live(False)
-        try:
-            return view.render((round(width * scale), round(height * scale)))
-        finally:
-            view.set_live(live)
-
     def _frame(self) -> None:
         """Upload the spikes collected since the last frame and advance the glow's clock."""
         if self.view is None:

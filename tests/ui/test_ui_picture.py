@@ -10,10 +10,15 @@ from brainview.ui.picture import (
     LINE_PX,
     MARGIN_PX,
     SWATCH_PX,
+    compose_frame,
     compose_picture,
     default_file_name,
+    frame_scale,
+    image_rgb,
+    interventions_now,
     picture_caption,
     strip_height,
+    strip_lines,
 )
 
 LEGEND = [("ACh", (0.96, 0.6, 0.18, 1.0)), ("GABA", (0.3, 0.56, 1.0, 1.0)), ("Glu", (0.42, 0.86, 0.38, 1.0))]
@@ -78,3 +83,47 @@ def test_names_and_captions_carry_the_simulated_time():
     assert default_file_name("???", 10.0) == "brainview_t0.010s.png"
     assert picture_caption("celegans", 2436.0) == "celegans    t = 2.436 s"
     assert picture_caption("celegans", 0.0) == "celegans"
+    assert default_file_name("celegans", 500.0, ".mp4") == "celegans_t0.500s.mp4"
+
+
+def test_caption_lines_are_cut_with_an_ellipsis_never_wrapped(qapp, view_rgba):
+    long = "silence " + ", ".join(f"type{i}" for i in range(60))
+    picture = compose_picture(view_rgba, [], f"worm    t = 1.000 s\n{long}", 1)
+    assert picture.height() == 300 + strip_height(2)  # two caption lines, the long one cut
+    assert strip_lines([], long, 800) == 1
+
+
+def test_a_frame_has_exactly_the_size_asked_with_the_strip_inside(qapp, view_rgba):
+    asked = []
+
+    def render(size):
+        asked.append(size)
+        return np.full((size[1], size[0], 4), (90, 90, 90, 255), np.uint8)
+
+    caption = "worm    t = 0.500 s\nsilence AVA"
+    frame = compose_frame(render, LEGEND, caption, (640, 400))
+    strip = strip_height(3, frame_scale((640, 400)))  # a legend line and two caption lines
+    assert frame.size().toTuple() == (640, 400) and asked == [(640, 400 - strip)]
+    rgb = image_rgb(frame)
+    assert rgb.shape == (400, 640, 3) and np.all(rgb[: 400 - strip] == 90)
+    big = compose_frame(render, LEGEND, caption, (1920, 1200))  # a taller picture: a larger strip
+    assert asked[-1] == (1920, 1200 - strip_height(3, 2.0)) and big.size().toTuple() == (1920, 1200)
+    # a thumbnail keeps the view: first the legend goes, then the caption
+    assert compose_frame(render, LEGEND, caption, (640, 200)).size().toTuple() == (640, 200)
+    assert asked[-1] == (640, 200 - strip_height(2))
+    assert compose_frame(render, LEGEND, caption, (64, 48)).size().toTuple() == (64, 48)
+    assert asked[-1] == (64, 48)
+    # a high-DPI screen draws twice the pixels asked (rounded): the frame keeps its size
+    doubled = compose_frame(lambda size: render((2 * size[0] + 1, 2 * size[1])), [], "", (64, 48))
+    assert doubled.size().toTuple() == (64, 48)
+
+
+def test_the_interventions_in_force_are_named_for_the_caption():
+    from types import SimpleNamespace
+
+    experiment = SimpleNamespace(
+        lesions={"a": SimpleNamespace(text="silence AVA")},
+        stimuli={"b": SimpleNamespace(text="drive ALML 150 Hz", on=True),
+                 "c": SimpleNamespace(text="drive PLML 150 Hz", on=False)},
+    )
+    assert interventions_now(experiment) == ["silence AVA", "drive ALML 150 Hz"]  # a stimulus switched off is not

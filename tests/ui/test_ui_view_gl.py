@@ -127,8 +127,9 @@ def test_the_legend_lists_every_entry_and_wraps_instead_of_cutting(qtbot, gl_win
 def test_save_picture_writes_the_view_at_twice_its_size_with_the_legend_and_time(qtbot, gl_window, tmp_path,
                                                                                  monkeypatch):
     from PySide6.QtGui import QImage
-    from PySide6.QtWidgets import QFileDialog
+    from PySide6.QtWidgets import QDialog
 
+    from brainview.ui.output_dialog import OutputDialog
     from brainview.ui.picture import PICTURE_SCALE
 
     window = gl_window
@@ -139,24 +140,31 @@ def test_save_picture_writes_the_view_at_twice_its_size_with_the_legend_and_time
     qtbot.waitUntil(lambda: panel.clock_ms > 0, timeout=20_000)
     asked = []
 
-    def answer(parent, title, start, filters):
-        asked.append(start)
-        return str(tmp_path / "shot"), filters
+    def answer(dialog):  # the user keeps the size proposed and names a file without a suffix
+        asked.append((dialog.path_edit.text(), dialog.presets.currentText()))
+        dialog.path_edit.setText(str(tmp_path / "shot"))
+        return QDialog.DialogCode.Accepted
 
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", answer)
+    monkeypatch.setattr(OutputDialog, "exec", answer)
     action = next(a for a in window.actions() if a.text() == "Save &picture...")
     assert action.shortcut().toString() == "Ctrl+Shift+P"
     action.trigger()
-    assert asked and asked[0].endswith(f"_t{panel.clock_ms / 1000:.3f}s.png")
+    width, height = panel.view.canvas.size
+    assert asked and asked[0][0].endswith(f"_t{panel.clock_ms / 1000:.3f}s.png")
+    assert asked[0][1] == f"2 x the view ({2 * width} x {2 * height})"
     written = tmp_path / "shot.png"  # the suffix is added
     image = QImage(str(written))
-    width, height = panel.view.canvas.size
-    assert image.width() == PICTURE_SCALE * width
-    assert image.height() > PICTURE_SCALE * height  # the view, then the caption strip
+    # the size chosen is the whole picture's: the view, then the caption strip, inside it
+    assert (image.width(), image.height()) == (PICTURE_SCALE * width, PICTURE_SCALE * height)
     assert window.statusBar().currentMessage() == f"Picture saved: {written}"
     assert panel.view.canvas.size == (width, height)  # drawn at twice the size, the widget untouched
 
-    monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        lambda *args: (str(tmp_path / "no-such-folder" / "x.png"), ""))
+    monkeypatch.setattr("brainview.ui.output_dialog.ask_output",
+                        lambda *args, **kwargs: (tmp_path / "hd.png", (1280, 720), None))
+    action.trigger()
+    assert QImage(str(tmp_path / "hd.png")).size().toTuple() == (1280, 720)
+
+    monkeypatch.setattr("brainview.ui.output_dialog.ask_output",
+                        lambda *args, **kwargs: (tmp_path / "no-such-folder" / "x.png", (320, 200), None))
     action.trigger()
     assert window.error_box is not None and "no-such-folder/x.png" in window.error_box.text()
