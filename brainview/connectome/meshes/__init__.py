@@ -11,10 +11,10 @@ from pathlib import Path
 
 from brainview.connectome.io.errors import FormatError
 from brainview.errors import MissingInputError
-from brainview.render.meshes.mesh import Mesh
-from brainview.render.meshes.obj import parse_obj, read_obj, write_obj
-from brainview.render.meshes.ply import parse_ply, read_ply, write_ply
-from brainview.render.meshes.stl import parse_stl, read_stl, write_stl
+from brainview.connectome.meshes.mesh import Mesh
+from brainview.connectome.meshes.obj import parse_obj, read_obj, write_obj
+from brainview.connectome.meshes.ply import parse_ply, read_ply, write_ply
+from brainview.connectome.meshes.stl import parse_stl, read_stl, write_stl
 
 READERS = {".obj": read_obj, ".ply": read_ply, ".stl": read_stl}
 """Reader per file suffix."""
