@@ -10,6 +10,7 @@ from PySide6.QtGui import QAction, QKeySequence
 
 from brainview.ui import experiment_files, picture
 from brainview.ui.lesson import LESSONS, Lesson
+from brainview.ui.outlines import install_outline_menu
 
 
 def build_menus(window) -> None:
@@ -61,6 +62,7 @@ def build_menus(window) -> None:
     window_menu = view_menu.addMenu("Trace &window")
     for seconds in (0.5, 1, 2, 5, 10):
         _action(window, window_menu, f"{seconds:g} s", None, lambda _=False, s=seconds: window._set_trace_window(s * 1000))
+    install_outline_menu(window, view_menu)
     lesson_menu = menus.addMenu("&Lesson")
     window.lesson_actions: list[tuple[QAction, Lesson]] = []
     for lesson in LESSONS:

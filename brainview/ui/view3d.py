@@ -18,6 +18,7 @@ from PySide6.QtGui import QGuiApplication, QOffscreenSurface, QOpenGLContext
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from brainview.ui.commands import Snapshot
+from brainview.ui.outlines import Outlines
 from brainview.ui.session import Session
 
 COLOUR_FIELDS = (
@@ -129,6 +130,7 @@ class ViewPanel(QWidget):
         self.column.addLayout(bar)
         self.column.addWidget(self.legend)
         self.column.addWidget(self.message, 1)
+        self.outlines = Outlines(self)
         self.colour_box.currentIndexChanged.connect(self._on_colour_field)
         self._set_controls_enabled(False)
 
@@ -149,6 +151,7 @@ class ViewPanel(QWidget):
             return
         connectome = session.connectome
         self.view.set_connectome(connectome)
+        self.outlines.set_connectome(connectome)
         self.colour_box.blockSignals(True)
         self.colour_box.clear()
         for text, column in COLOUR_FIELDS:

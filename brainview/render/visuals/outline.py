@@ -84,6 +84,11 @@ class OutlineMeshVisual(ShaderVisual):
         self.shared_program["u_color"] = tuple(float(x) for x in color)
         self.update()
 
+    def set_rim(self, rim: float) -> None:
+        """How many times more opaque the silhouette is than the face-on surface."""
+        self.shared_program["u_rim"] = float(rim)
+        self.update()
+
     def _prepare_draw(self, view) -> bool:
         if self._vertices.shape[0] == 0:
             return False

@@ -1,0 +1,172 @@
+"""Outlines in the 3D view: a long body's outline and the FlyWire neuropils, each toggled.
+
+The 3D view panel owns one :class:`Outlines`; the View menu's "Body outline" action and its
+"Neuropils" submenu (one checkable entry per neuropil, rebuilt each time it opens) drive it.
+A worm gets its body outline, computed from the cells' positions
+(:mod:`brainview.render.body_outline`), shown by default. A FlyWire dataset gets the neuropil
+meshes of an installed fafbseg (:mod:`brainview.connectome.neuropils`); without fafbseg the
+panel says once, in a line above the view, how to install it, and the view draws the cells only.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtWidgets import QLabel
+
+from brainview.connectome import Connectome
+from brainview.connectome.io.errors import FormatError
+from brainview.connectome.neuropils import INSTALL_HINT, load_neuropil_meshes
+from brainview.render.appearance import measured_radii
+from brainview.render.body_outline import body_outline, is_elongated
+
+log = logging.getLogger(__name__)
+
+BODY_COLOR = (0.62, 0.72, 0.88, 0.03)
+"""RGBA of the body outline seen face-on (its silhouette is several times stronger)."""
+
+NEUROPIL_COLOR = (0.70, 0.74, 0.82, 0.018)
+"""RGBA of a neuropil seen face-on: 78 of them overlap, so each is fainter than the body."""
+
+RIM = 9.0
+"""How many times more opaque the outlines' silhouettes are than their face-on surface."""
+
+
+def is_fly(connectome: Connectome) -> bool:
+    """A Drosophila dataset whose regions are FlyWire neuropils (a Codex download)."""
+    species = connectome.meta.get("species", "").lower()
+    return "drosophila" in species and bool(connectome["region"].counts())
+
+
+class Outlines:
+    """The outline meshes of one 3D view panel and whether each is shown.
+
+    Parameters
+    ----------
+    panel : ViewPanel
+        The panel whose view draws the meshes, and above whose view the hint line goes.
+    """
+
+    hint_shown = False
+    """The fafbseg hint is shown once per run of the app, not at every dataset opened."""
+
+    def __init__(self, panel) -> None:
+        self.panel = panel
+        self.body = None
+        self.neuropils: dict[str, object] = {}
+        self.unavailable = ""
+        """Why no neuropil meshes are drawn for a fly dataset ("" when they are, or not a fly)."""
+        self.hint = QLabel("")
+        self.hint.setWordWrap(True)
+        self.hint.setContentsMargins(6, 0, 6, 0)
+        self.hint.hide()
+        panel.column.insertWidget(2, self.hint)
+
+    @property
+    def view(self):
+        return self.panel.view
+
+    def set_connectome(self, connectome: Connectome) -> None:
+        """Draw the outlines that fit ``connectome``, replacing those of the last one."""
+        self.body, self.neuropils, self.unavailable = None, {}, ""
+        self.hint.hide()
+        view = self.view
+        if view is None:
+            return
+        view.clear_meshes()
+        if connectome.positions_measured and is_elongated(view.positions):
+            self.body = view.add_mesh(body_outline(view.positions, measured_radii(connectome)), color=BODY_COLOR)
+            self.body.set_rim(RIM)
+        if is_fly(connectome):
+            self._add_neuropils()
+
+    def _add_neuropils(self) -> None:
+        try:
+            meshes = load_neuropil_meshes()
+        except FormatError as error:  # a damaged installation: say so, draw the cells
+            self.unavailable = f"fafbseg's neuropil meshes could not be read: {error}"
+            log.warning("%s", self.unavailable)
+            return
+        if meshes is None:
+            self.unavailable = f"The neuropil meshes come with the package fafbseg (GPL-3): {INSTALL_HINT}"
+            if not Outlines.hint_shown:
+                Outlines.hint_shown = True
+                self.hint.setText(f"{self.unavailable}, then reopen the dataset to see its 78 neuropils.")
+                self.hint.setToolTip("Without it the cells are drawn where they are, without the brain's outline.")
+                self.hint.show()
+            return
+        for name, mesh in meshes.meshes.items():
+            node = self.view.add_mesh(mesh, color=NEUROPIL_COLOR)
+            node.set_rim(RIM)
+            self.neuropils[name] = node
+
+    # -- toggles ----------------------------------------------------------------------------------
+    @property
+    def body_visible(self) -> bool:
+        """The body outline is drawn (False when there is none)."""
+        return self.body is not None and bool(self.body.visible)
+
+    def set_body_visible(self, visible: bool) -> None:
+        """Show or hide the body outline (nothing happens when there is none)."""
+        if self.body is not None:
+            self.body.visible = bool(visible)
+            self.view.canvas.update()
+
+    def neuropil_visible(self, name: str) -> bool:
+        """Whether neuropil ``name`` is drawn."""
+        return bool(self.neuropils[name].visible)
+
+    def set_neuropils_visible(self, names, visible: bool) -> None:
+        """Show or hide the neuropils ``names`` (a KeyError names an unknown one)."""
+        for name in names:
+            self.neuropils[name].visible = bool(visible)
+        if self.view is not None:
+            self.view.canvas.update()
+
+
+def install_outline_menu(window, view_menu) -> None:
+    """Add "Body outline" and the "Neuropils" submenu to the View menu of ``window``.
+
+    Both follow ``window.view.outlines``: they are refreshed whenever the View menu opens, so
+    they always describe the dataset shown.
+    """
+    from PySide6.QtGui import QAction
+
+    view_menu.addSeparator()
+    window.body_outline_action = QAction("Body &outline", window, checkable=True)
+    window.body_outline_action.toggled.connect(lambda on: window.view.outlines.set_body_visible(on))
+    view_menu.addAction(window.body_outline_action)
+    window.neuropil_menu = view_menu.addMenu("&Neuropils")
+
+    def refresh() -> None:
+        outlines = window.view.outlines
+        action = window.body_outline_action
+        action.blockSignals(True)
+        action.setEnabled(outlines.body is not None)
+        action.setChecked(outlines.body_visible)
+        action.setToolTip("The body's outline, computed from its cells' positions" if outlines.body is not None
+                          else "Drawn for a long body (the worm) whose positions are measured")
+        action.blockSignals(False)
+        fill_neuropil_menu(window.neuropil_menu, outlines)
+
+    view_menu.aboutToShow.connect(refresh)
+    refresh()
+
+
+def fill_neuropil_menu(menu, outlines: Outlines) -> None:
+    """Rebuild ``menu``: show all, hide all, and one checkable entry per neuropil."""
+    menu.clear()
+    names = list(outlines.neuropils)
+    menu.setEnabled(bool(names) or bool(outlines.unavailable))
+    if not names:
+        note = menu.addAction(outlines.unavailable or "No neuropil meshes for this dataset")
+        note.setEnabled(False)
+        return
+    menu.addAction("Show all", lambda: outlines.set_neuropils_visible(names, True))
+    menu.addAction("Hide all", lambda: outlines.set_neuropils_visible(names, False))
+    menu.addSeparator()
+    for name in names:
+        action = menu.addAction(name)
+        action.setCheckable(True)
+        action.setChecked(outlines.neuropil_visible(name))
+        action.toggled.connect(lambda on, n=name: outlines.set_neuropils_visible([n], on))
