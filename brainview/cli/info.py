@@ -17,6 +17,7 @@ import numpy as np
 
 from brainview.cli._common import add_rules_option, load_connectome, no_rules_message, visible
 from brainview.connectome import Connectome
+from brainview.connectome.neuropils import PARTNERS_SOURCE, STRANDED_SOURCE
 
 TOP = 15
 """How many labels of each column the text report lists."""
@@ -82,7 +83,8 @@ def placement(connectome: Connectome) -> dict | None:
         "meshes_from": connectome.meta.get("positions_meshes", ""),
         "in_meshes": int(sum(meshes.values())),
         "meshes": meshes,
-        "among_partners": int(counts.get("partners", 0)),
+        "among_partners": int(counts.get(PARTNERS_SOURCE, 0)),
+        "without_neuropil_or_partners": int(counts.get(STRANDED_SOURCE, 0)),
     }
 
 
@@ -104,7 +106,8 @@ def format_text(summary: dict) -> str:
         shown = dict(list(placed["meshes"].items())[:TOP])
         more = f", ... {len(placed['meshes']) - TOP} more" if len(placed["meshes"]) > TOP else ""
         lines.append(f"    placed, not measured: {placed['in_meshes']:,} cells inside {len(placed['meshes'])} neuropil "
-                     f"meshes of {placed['meshes_from']}; {placed['among_partners']:,} among their partners")
+                     f"meshes of {placed['meshes_from']}; {placed['among_partners']:,} among their partners, "
+                     f"{placed['without_neuropil_or_partners']:,} around the others (no neuropil, no partners)")
         lines.append(f"    {_inline(shown)}{more}")
     elif placed:
         lines.append(f"    {placed['note']}")

@@ -52,6 +52,9 @@ PLACED_SOURCE = "{} mesh"
 PARTNERS_SOURCE = "partners"
 """``position_source`` label of a cell placed among its synaptic partners."""
 
+STRANDED_SOURCE = "around the others (no neuropil mesh, no partners)"
+"""``position_source`` label of a cell with neither a mesh nor a partner: it goes on a sphere."""
+
 MEASURED_SOURCE = "measured"
 """``position_source`` label of a cell whose position the source gave (as the worm's column has it)."""
 
@@ -236,7 +239,8 @@ def complete_fly_positions(
     -------
     (numpy.ndarray, Categorical or None)
         (N, 3) float32 micrometres, and the ``position_source`` column (``"<neuropil> mesh"``,
-        ``"partners"`` or ``"measured"``), or None when nothing was placed in a mesh.
+        ``"partners"``, :data:`STRANDED_SOURCE` or ``"measured"``), or None when nothing was
+        placed in a mesh.
     """
     has_missing = position is None or not np.isfinite(np.asarray(position, np.float64)).all()
     neuropils = load_neuropil_meshes() if has_missing and len(region) else None
@@ -257,7 +261,9 @@ def complete_fly_positions(
     filled = complete_positions(placed, chemical, None, meta, seed, given=given)
     meta["positions_meshes"] = f"{neuropils.source} ({len(neuropils.meshes)} FlyWire neuropil meshes)"
     meta["positions_placed"] = str(int(in_mesh.sum()))
-    labels = np.where(in_mesh, source.to_strings(), np.where(unplaced, PARTNERS_SOURCE, MEASURED_SOURCE))
+    connected = (chemical.out_degree() + chemical.in_degree()) > 0
+    others = np.where(connected, PARTNERS_SOURCE, STRANDED_SOURCE)
+    labels = np.where(in_mesh, source.to_strings(), np.where(unplaced, others, MEASURED_SOURCE))
     return filled, Categorical.from_values(labels)
 
 

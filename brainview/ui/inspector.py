@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from brainview.connectome import Categorical, Connectome
+from brainview.connectome.neuropils import PARTNERS_SOURCE
 from brainview.connectome.queries import partner_table
 from brainview.ui import theme
 from brainview.ui.celltree import UNLABELLED
@@ -101,7 +102,7 @@ def position_origin(connectome: Connectome, row: int) -> str:
     source = connectome["position_source"][row] if "position_source" in connectome.columns else ""
     if source.endswith(" mesh"):
         return f"placed in {source} (not measured)"
-    if source == "partners":
+    if source == PARTNERS_SOURCE:
         return "placed among its synaptic partners (not measured)"
     if source and source != "measured":
         return f"{source} (not measured)"

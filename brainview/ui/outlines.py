@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 BODY_COLOR = (0.62, 0.72, 0.88, 0.03)
 """RGBA of the body outline seen face-on (its silhouette is several times stronger)."""
 
-NEUROPIL_COLOR = (0.70, 0.74, 0.82, 0.018)
+NEUROPIL_COLOR = (0.70, 0.76, 0.88, 0.03)
 """RGBA of a neuropil seen face-on: 78 of them overlap, so each is fainter than the body."""
 
 RIM = 9.0

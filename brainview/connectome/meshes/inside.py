@@ -16,6 +16,10 @@ from brainview.connectome.meshes.mesh import Mesh
 _MAX_ROUNDS = 64
 """Rejection rounds before a mesh is declared to enclose no volume."""
 
+_GIVE_UP_DRAWS = 200_000
+"""Random points without a single one inside after which a mesh is declared to enclose no volume
+(a real neuropil fills at least a few percent of its bounding box)."""
+
 
 class MeshInterior:
     """The inside of one closed mesh: a point test and a uniform sampler.
@@ -92,10 +96,10 @@ class MeshInterior:
         found: list[np.ndarray] = []
         needed, accepted, drawn = count, 0, 0
         for _ in range(_MAX_ROUNDS):
-            if needed <= 0:
+            if needed <= 0 or (accepted == 0 and drawn >= _GIVE_UP_DRAWS):
                 break
             rate = (accepted + 1) / (drawn + 2)  # the running acceptance, never zero
-            batch = int(min(max(needed / rate * 1.2, 64), 4_000_000))
+            batch = int(min(max(needed / rate * 1.2, 64), 4_000_000 if accepted else _GIVE_UP_DRAWS))
             candidates = rng.uniform(self.low, self.high, (batch, 3))
             keep = candidates[self.contains(candidates)]
             drawn, accepted = drawn + batch, accepted + len(keep)
