@@ -2,10 +2,11 @@
 
 No hand-made asset: the outline is a tube around the cells, computed when a connectome is
 shown. Its centre line follows the middle of the cells along the body's long axis (the first
-principal axis), so it bends where the body bends; its radius at each station is the distance
-from the centre line of the farthest cell there (plus that cell's radius and a margin),
-widened by a running maximum and smoothed, so every cell lies inside and the body is round. Hemispherical caps close
-both ends; the result is a closed triangle mesh (:class:`~brainview.connectome.meshes.Mesh`).
+principal axis), so it bends where the body bends. Its cross-section at each station is an
+ellipse whose two semi-axes reach the farthest cell there in each direction across the body
+(plus that cell's radius and a margin), widened by a running maximum and smoothed, then grown
+until every cell lies inside. Half-ellipsoid caps close both ends; the result is a closed
+triangle mesh (:class:`~brainview.connectome.meshes.Mesh`).
 """
 
 from __future__ import annotations
@@ -100,19 +101,38 @@ def body_outline(
     centre = _smooth_centres(points, nearest, station, axes[0], mean, parameters.smoothing)
     tangent = np.gradient(centre, axis=0)
     tangent /= np.linalg.norm(tangent, axis=1, keepdims=True)
-    s, distance = _project(points, centre)
-    reach = distance + radii + parameters.margin_um
+    u = axes[1] - tangent * (tangent @ axes[1])[:, None]
+    u /= np.linalg.norm(u, axis=1, keepdims=True)
+    v = np.cross(tangent, u)
+    s, offset = _project(points, centre)
+    at = np.clip(np.rint(s).astype(np.int64), 0, k - 1)
+    pad = radii + parameters.margin_um
+    du, dv = np.abs(np.einsum("pd,pd->p", offset, u[at])), np.abs(np.einsum("pd,pd->p", offset, v[at]))
+    semi_u = _envelope(du + pad, at, k, parameters.smoothing)
+    semi_v = _envelope(dv + pad, at, k, parameters.smoothing)
+    # An ellipse through (a, 0) and (0, b) misses a cell at (a, b): grow each station's ellipse
+    # until its farthest cell (measured to the far side of its sphere) is inside.
+    need = np.sqrt(((du + pad) / semi_u[at]) ** 2 + ((dv + pad) / semi_v[at]) ** 2)
+    grow = np.ones(k)
+    np.maximum.at(grow, at, need)
+    grow = _envelope(grow, np.arange(k), k, parameters.smoothing)
+    return _tube(centre, tangent, u, v, semi_u * grow, semi_v * grow, parameters)
+
+
+def _envelope(values: np.ndarray, at: np.ndarray, k: int, sigma: float) -> np.ndarray:
+    """(k,) a smooth curve over the stations that is nowhere below ``values`` at their ``at``.
+
+    A station without values borrows from its neighbours. A running maximum over a smoothing
+    width each way, then smoothing, gives a round body that is nowhere thinner than its cells
+    need (the final maximum only adds back what rounding lost, a fraction of a micrometre).
+    """
     raw = np.zeros(k)
-    np.maximum.at(raw, np.clip(np.rint(s).astype(np.int64), 0, k - 1), reach)
-    # A station without cells borrows from its neighbours. A running maximum over about two
-    # smoothing widths, then smoothing, gives a round body that is nowhere thinner than its
-    # cells need (the final maximum only adds what rounding lost, a fraction of a micrometre).
+    np.maximum.at(raw, at, values)
     filled = np.interp(np.arange(k), np.flatnonzero(raw > 0), raw[raw > 0]) if np.any(raw > 0) else raw + 1.0
-    half = max(1, int(np.ceil(2 * parameters.smoothing)))
+    half = max(1, int(np.ceil(sigma)))
     padded = np.pad(filled, half, mode="edge")
     widest = np.max(np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1), axis=1)
-    radius = np.maximum(_gaussian(widest, parameters.smoothing), filled)
-    return _tube(centre, tangent, radius, axes[1], parameters)
+    return np.maximum(_gaussian(widest, sigma), filled)
 
 
 def _smooth_centres(points, nearest, station, axis, mean, sigma) -> np.ndarray:
@@ -132,7 +152,7 @@ def _smooth_centres(points, nearest, station, axis, mean, sigma) -> np.ndarray:
 
 
 def _project(points: np.ndarray, centre: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each point's nearest place on the centre line: (fractional station, distance)."""
+    """Each point's nearest place on the centre line: (fractional station, offset from it)."""
     a, b = centre[:-1], centre[1:]
     segment = b - a
     length2 = np.maximum((segment ** 2).sum(axis=1), 1e-12)
@@ -141,7 +161,7 @@ def _project(points: np.ndarray, centre: np.ndarray) -> tuple[np.ndarray, np.nda
     distance = np.linalg.norm(points[:, None, :] - foot, axis=2)
     best = np.argmin(distance, axis=1)
     rows = np.arange(len(points))
-    return best + t[rows, best], distance[rows, best]
+    return best + t[rows, best], points - foot[rows, best]
 
 
 def _gaussian(values: np.ndarray, sigma: float) -> np.ndarray:
@@ -154,21 +174,21 @@ def _gaussian(values: np.ndarray, sigma: float) -> np.ndarray:
     return np.convolve(padded, kernel, mode="valid")
 
 
-def _tube(centre, tangent, radius, reference, parameters: OutlineParameters) -> Mesh:
-    """Rings around the centre line, hemispherical caps and an apex at each end: one closed mesh."""
+def _tube(centre, tangent, u, v, semi_u, semi_v, parameters: OutlineParameters) -> Mesh:
+    """Elliptical rings around the centre line, rounded caps and an apex at each end: one closed mesh."""
     theta = np.linspace(np.pi / 2, 0, parameters.cap_rings + 1)[1:-1]  # cap rings, outer to inner
-    rings = [(centre[0] - tangent[0] * radius[0] * np.cos(t), tangent[0], radius[0] * np.sin(t)) for t in theta[::-1]]
-    rings += [(centre[i], tangent[i], radius[i]) for i in range(len(centre))]
-    rings += [(centre[-1] + tangent[-1] * radius[-1] * np.cos(t), tangent[-1], radius[-1] * np.sin(t)) for t in theta]
+    # Each cap is half an ellipsoid as deep as the end's mean semi-axis.
+    depth = (semi_u[[0, -1]] + semi_v[[0, -1]]) / 2
+    rings = [(centre[0] - tangent[0] * depth[0] * np.cos(t), 0, np.sin(t)) for t in theta[::-1]]
+    rings += [(centre[i], i, 1.0) for i in range(len(centre))]
+    rings += [(centre[-1] + tangent[-1] * depth[1] * np.cos(t), -1, np.sin(t)) for t in theta]
     angle = np.linspace(0, 2 * np.pi, parameters.sides, endpoint=False)
-    vertices = []
-    for middle, direction, r in rings:
-        u = reference - direction * (reference @ direction)
-        u /= np.linalg.norm(u)
-        v = np.cross(direction, u)
-        vertices.append(middle + r * (np.outer(np.cos(angle), u) + np.outer(np.sin(angle), v)))
+    vertices = [
+        middle + shrink * (np.outer(np.cos(angle), u[i] * semi_u[i]) + np.outer(np.sin(angle), v[i] * semi_v[i]))
+        for middle, i, shrink in rings
+    ]
     m = parameters.sides
-    vertices = np.concatenate(vertices + [[centre[0] - tangent[0] * radius[0]], [centre[-1] + tangent[-1] * radius[-1]]])
+    vertices = np.concatenate(vertices + [[centre[0] - tangent[0] * depth[0]], [centre[-1] + tangent[-1] * depth[1]]])
     first_apex, last_apex = len(vertices) - 2, len(vertices) - 1
     j = np.arange(m)
     faces = []
