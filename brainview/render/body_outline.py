@@ -175,7 +175,8 @@ def _gaussian(values: np.ndarray, sigma: float) -> np.ndarray:
 
 
 def _tube(centre, tangent, u, v, semi_u, semi_v, parameters: OutlineParameters) -> Mesh:
-    """Elliptical rings around the centre line, rounded caps and an apex at each end: one closed mesh."""
+    """Elliptical rings around the centre line, rounded caps and an apex at each end: one closed
+    mesh whose triangles wind counter-clockwise seen from outside (if (u, v, tangent) is right-handed)."""
     theta = np.linspace(np.pi / 2, 0, parameters.cap_rings + 1)[1:-1]  # cap rings, outer to inner
     # Each cap is half an ellipsoid as deep as the end's mean semi-axis.
     depth = (semi_u[[0, -1]] + semi_v[[0, -1]]) / 2
@@ -195,8 +196,8 @@ def _tube(centre, tangent, u, v, semi_u, semi_v, parameters: OutlineParameters) 
     for ring in range(len(rings) - 1):
         a, b = ring * m + j, ring * m + (j + 1) % m
         c, d = a + m, b + m
-        faces += [np.column_stack([a, c, b]), np.column_stack([b, c, d])]
-    faces.append(np.column_stack([np.full(m, first_apex), j, (j + 1) % m]))
+        faces += [np.column_stack([a, b, c]), np.column_stack([b, d, c])]
+    faces.append(np.column_stack([np.full(m, first_apex), (j + 1) % m, j]))
     last = (len(rings) - 1) * m
-    faces.append(np.column_stack([np.full(m, last_apex), last + (j + 1) % m, last + j]))
+    faces.append(np.column_stack([np.full(m, last_apex), last + j, last + (j + 1) % m]))
     return Mesh(vertices.astype(np.float32), np.concatenate(faces), "body outline")

@@ -203,7 +203,9 @@ class Inspector(QWidget):
             index = self.table.rowCount()
             self.table.insertRow(index)
             self.table.setItem(index, 0, QTableWidgetItem(key))
-            self.table.setItem(index, 1, QTableWidgetItem(value))
+            item = QTableWidgetItem(value)
+            item.setToolTip(value)  # a narrow dock cuts long values ("placed in ... (not measured)")
+            self.table.setItem(index, 1, item)
         self._fill(self.inputs, partners_by_type(connectome, row, "in"))
         self._fill(self.outputs, partners_by_type(connectome, row, "out"))
 

@@ -22,10 +22,10 @@ from brainview.render.body_outline import body_outline, is_elongated
 
 log = logging.getLogger(__name__)
 
-BODY_COLOR = (0.62, 0.72, 0.88, 0.03)
+BODY_COLOR = (0.62, 0.72, 0.88, 0.05)
 """RGBA of the body outline seen face-on (its silhouette is several times stronger)."""
 
-NEUROPIL_COLOR = (0.70, 0.76, 0.88, 0.03)
+NEUROPIL_COLOR = (0.70, 0.76, 0.88, 0.045)
 """RGBA of a neuropil seen face-on: 78 of them overlap, so each is fainter than the body."""
 
 RIM = 9.0
@@ -77,6 +77,7 @@ class Outlines:
         if connectome.positions_measured and is_elongated(view.positions):
             self.body = view.add_mesh(body_outline(view.positions, measured_radii(connectome)), color=BODY_COLOR)
             self.body.set_rim(RIM)
+            self.body.set_one_sided(True)
         if is_fly(connectome):
             self._add_neuropils()
 
@@ -98,6 +99,7 @@ class Outlines:
         for name, mesh in meshes.meshes.items():
             node = self.view.add_mesh(mesh, color=NEUROPIL_COLOR)
             node.set_rim(RIM)
+            node.set_one_sided(True)  # fafbseg's meshes wind counter-clockwise seen from outside
             self.neuropils[name] = node
 
     # -- toggles ----------------------------------------------------------------------------------

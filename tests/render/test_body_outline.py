@@ -28,6 +28,9 @@ def test_every_cell_lies_inside_the_closed_outline(worm, outline):
     edges = Counter(tuple(sorted(edge)) for face in outline.faces.tolist()
                     for edge in ((face[0], face[1]), (face[1], face[2]), (face[2], face[0])))
     assert set(edges.values()) == {2}  # closed: every edge is shared by two triangles
+    corners = outline.vertices.astype(float)[outline.faces]
+    signed_volume = np.einsum("ij,ij->i", corners[:, 0], np.cross(corners[:, 1], corners[:, 2])).sum() / 6
+    assert signed_volume > 0  # counter-clockwise seen from outside: drawn one-sided, the near side shows
     assert MeshInterior(outline).contains(worm.position).all()
     # and the cells' surfaces too: points one radius away along each axis
     radii = measured_radii(worm)[:, None]

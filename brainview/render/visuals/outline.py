@@ -59,11 +59,24 @@ class OutlineMeshVisual(ShaderVisual):
         self.shared_program["u_rim"] = float(rim)
         self._draw_mode = "triangles"
         self._index_buffer = self._faces
+        self._set_state(one_sided=False)
+        self.freeze()
+
+    def _set_state(self, one_sided: bool) -> None:
         self.set_gl_state(
-            depth_test=True, depth_mask=False, cull_face=False, blend=True,
+            depth_test=True, depth_mask=False, cull_face=one_sided, blend=True,
             blend_func=("src_alpha", "one_minus_src_alpha"),
         )
-        self.freeze()
+
+    def set_one_sided(self, one_sided: bool) -> None:
+        """Draw only the faces turned towards the viewer (True) or both sides (False, the default).
+
+        For a closed mesh whose triangles wind counter-clockwise seen from outside: the far side
+        adds nothing but a second faint layer, and leaving it out halves the pixels blended (with
+        software OpenGL, the outlines' main cost).
+        """
+        self._set_state(bool(one_sided))
+        self.update()
 
     def set_data(self, vertices: np.ndarray, faces: np.ndarray) -> None:
         """A new mesh: (V, 3) vertex positions (micrometres) and (F, 3) triangle indices."""
