@@ -22,14 +22,24 @@ from brainview.render.body_outline import body_outline, is_elongated
 
 log = logging.getLogger(__name__)
 
-BODY_COLOR = (0.62, 0.72, 0.88, 0.05)
-"""RGBA of the body outline seen face-on (its silhouette is several times stronger)."""
+BODY_ALPHA = 0.05
+"""Opacity of the body outline seen face-on (its silhouette is several times stronger)."""
 
-NEUROPIL_COLOR = (0.70, 0.76, 0.88, 0.045)
-"""RGBA of a neuropil seen face-on: 78 of them overlap, so each is fainter than the body."""
+NEUROPIL_ALPHA = 0.045
+"""Opacity of a neuropil seen face-on: up to 78 of them overlap, so each is fainter than the body."""
+
+ON_DARK = (0.66, 0.74, 0.90)
+ON_LIGHT = (0.16, 0.20, 0.30)
+"""Outline colours on a dark and on a light view background: a contour must stand out from it."""
 
 RIM = 9.0
 """How many times more opaque the outlines' silhouettes are than their face-on surface."""
+
+
+def outline_rgb(background) -> tuple[float, float, float]:
+    """The outline colour for a view background (RGB or RGBA from 0 to 1): light on dark, dark on light."""
+    red, green, blue = (float(x) for x in tuple(background)[:3])
+    return ON_LIGHT if 0.2126 * red + 0.7152 * green + 0.0722 * blue > 0.5 else ON_DARK
 
 
 def is_fly(connectome: Connectome) -> bool:
@@ -53,6 +63,7 @@ class Outlines:
     def __init__(self, panel) -> None:
         self.panel = panel
         self.body = None
+        self._rgb = ON_DARK
         self.neuropils: dict[str, object] = {}
         self.unavailable = ""
         """Why no neuropil meshes are drawn for a fly dataset ("" when they are, or not a fly)."""
@@ -74,8 +85,10 @@ class Outlines:
         if view is None:
             return
         view.clear_meshes()
+        self._rgb = outline_rgb(view.canvas.bgcolor.rgba)
         if connectome.positions_measured and is_elongated(view.positions):
-            self.body = view.add_mesh(body_outline(view.positions, measured_radii(connectome)), color=BODY_COLOR)
+            mesh = body_outline(view.positions, measured_radii(connectome))
+            self.body = view.add_mesh(mesh, color=(*self._rgb, BODY_ALPHA))
             self.body.set_rim(RIM)
             self.body.set_one_sided(True)
         if is_fly(connectome):
@@ -97,7 +110,7 @@ class Outlines:
                 self.hint.show()
             return
         for name, mesh in meshes.meshes.items():
-            node = self.view.add_mesh(mesh, color=NEUROPIL_COLOR)
+            node = self.view.add_mesh(mesh, color=(*self._rgb, NEUROPIL_ALPHA))
             node.set_rim(RIM)
             node.set_one_sided(True)  # fafbseg's meshes wind counter-clockwise seen from outside
             self.neuropils[name] = node

@@ -12,7 +12,7 @@ import brainview
 import fake_fafbseg
 from brainview.ui.app import create_window
 from brainview.ui.inspector import describe_cell, position_origin
-from brainview.ui.outlines import Outlines, fill_neuropil_menu
+from brainview.ui.outlines import ON_DARK, ON_LIGHT, Outlines, fill_neuropil_menu, outline_rgb
 
 
 def open_window(qtbot, path, settings):
@@ -121,3 +121,8 @@ def test_the_inspector_says_where_a_position_comes_from(tmp_path, monkeypatch):
     assert described["position"] == "placed in GNG mesh (not measured)"
     assert "position source" not in described  # said once, in words
     assert position_origin(fly, rows[16]) == "placed among its synaptic partners (not measured)"
+
+
+def test_outlines_stand_out_from_dark_and_light_backgrounds():
+    assert outline_rgb((0.035, 0.04, 0.055, 1.0)) == ON_DARK
+    assert outline_rgb((0.80, 0.83, 0.88)) == ON_LIGHT
