@@ -46,6 +46,7 @@ def test_the_worm_is_drawn_in_its_body_outline_which_the_view_menu_toggles(qtbot
         action = win.body_outline_action
         assert action.isEnabled() and action.isChecked()
         with_body = lit_pixels(view)
+        assert (view.render()[..., 3] == 255).all()  # a saved picture stays opaque under the outline
         action.setChecked(False)
         assert not outlines.body_visible
         without_body = lit_pixels(view)

@@ -65,7 +65,9 @@ class OutlineMeshVisual(ShaderVisual):
     def _set_state(self, one_sided: bool) -> None:
         self.set_gl_state(
             depth_test=True, depth_mask=False, cull_face=one_sided, blend=True,
-            blend_func=("src_alpha", "one_minus_src_alpha"),
+            # Colour "over" the picture, and alpha "over" too: an opaque background stays opaque,
+            # else a saved picture would be see-through wherever an outline is.
+            blend_func=("src_alpha", "one_minus_src_alpha", "one", "one_minus_src_alpha"),
         )
 
     def set_one_sided(self, one_sided: bool) -> None:
