@@ -15,6 +15,17 @@ without a side (``ME.LO``); :func:`main_neuropil` picks the first one and the si
 neuron's soma (``classification.side``: ``left`` gives ``ME_L``). Unpaired neuropils (GNG,
 PB, EB...) have no side. :func:`place_in_neuropils` puts each cell without a position at a
 uniform random point inside its main neuropil's mesh (seeded): a placement, not a measurement.
+
+What a placed connectome records (:func:`complete_fly_positions`, called by the Codex reader):
+
+- ``meta["positions"]``: ``"placed: inside their main neuropil's mesh (fafbseg <version>), not
+  measured"`` (or ``"measured"`` when some cells had coordinates); ``meta["positions_meshes"]``
+  the meshes' source; ``meta["positions_placed"]`` how many cells went into a mesh;
+- the column ``position_source``, per cell: ``"<neuropil> mesh"``, ``"partners"`` (no mesh fits;
+  placed at the mean of its synaptic partners), :data:`STRANDED_SOURCE` (neither) or
+  ``"measured"``; the native format keeps it like any column;
+- without fafbseg, ``meta["positions_note"]`` says how to install it, and the positions are
+  those of :mod:`brainview.connectome.layout`.
 """
 
 from __future__ import annotations
