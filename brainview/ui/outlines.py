@@ -43,9 +43,12 @@ def outline_rgb(background) -> tuple[float, float, float]:
 
 
 def is_fly(connectome: Connectome) -> bool:
-    """A Drosophila dataset whose regions are FlyWire neuropils (a Codex download)."""
-    species = connectome.meta.get("species", "").lower()
-    return "drosophila" in species and bool(connectome["region"].counts())
+    """A dataset in the FlyWire (FAFB) frame, which fafbseg's neuropil meshes share.
+
+    Other fly data (the hemibrain's voxels, a computed layout, a schematic) would not line up.
+    """
+    frame = connectome.meta.get("coordinate_frame", "").lower()
+    return frame.startswith(("flywire", "fafb"))  # not "schematic, ... in FlyWire's orientation"
 
 
 class Outlines:
@@ -91,10 +94,11 @@ class Outlines:
             self.body = view.add_mesh(mesh, color=(*self._rgb, BODY_ALPHA))
             self.body.set_rim(RIM)
             self.body.set_one_sided(True)
-        if is_fly(connectome):
-            self._add_neuropils()
+        # A FlyWire download laid out for want of fafbseg says so in its metadata: hint then too.
+        if is_fly(connectome) or "fafbseg" in connectome.meta.get("positions_note", ""):
+            self._add_neuropils(draw=is_fly(connectome))
 
-    def _add_neuropils(self) -> None:
+    def _add_neuropils(self, draw: bool) -> None:
         try:
             meshes = load_neuropil_meshes()
         except FormatError as error:  # a damaged installation: say so, draw the cells
@@ -108,6 +112,9 @@ class Outlines:
                 self.hint.setText(f"{self.unavailable}, then reopen the dataset to see its 78 neuropils.")
                 self.hint.setToolTip("Without it the cells are drawn where they are, without the brain's outline.")
                 self.hint.show()
+            return
+        if not draw:  # fafbseg is here now, but these cells were laid out without it
+            self.unavailable = "These cells were laid out without fafbseg: open the Codex folder again to place them"
             return
         for name, mesh in meshes.meshes.items():
             node = self.view.add_mesh(mesh, color=(*self._rgb, NEUROPIL_ALPHA))

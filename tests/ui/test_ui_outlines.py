@@ -12,7 +12,7 @@ import brainview
 import fake_fafbseg
 from brainview.ui.app import create_window
 from brainview.ui.inspector import describe_cell, position_origin
-from brainview.ui.outlines import ON_DARK, ON_LIGHT, Outlines, fill_neuropil_menu, outline_rgb
+from brainview.ui.outlines import ON_DARK, ON_LIGHT, Outlines, fill_neuropil_menu, is_fly, outline_rgb
 
 
 def open_window(qtbot, path, settings):
@@ -127,3 +127,16 @@ def test_the_inspector_says_where_a_position_comes_from(tmp_path, monkeypatch):
 def test_outlines_stand_out_from_dark_and_light_backgrounds():
     assert outline_rgb((0.035, 0.04, 0.055, 1.0)) == ON_DARK
     assert outline_rgb((0.80, 0.83, 0.88)) == ON_LIGHT
+
+
+def test_neuropils_go_only_where_cells_are_in_the_flywire_frame(tmp_path, monkeypatch):
+    from brainview.connectome.examples.mushroom_body import mushroom_body
+
+    assert not is_fly(brainview.load_default())
+    assert not is_fly(mushroom_body())  # a schematic in FlyWire's orientation, not its frame
+    monkeypatch.setattr("brainview.connectome.neuropils.find_neuropil_archive", lambda: None)
+    laid_out = brainview.load(fake_fafbseg.codex_folder(tmp_path / "codex"))
+    assert not is_fly(laid_out)  # a computed layout
+    monkeypatch.undo()
+    fake_fafbseg.install(monkeypatch, tmp_path / "site")
+    assert is_fly(brainview.load(tmp_path / "codex"))  # placed in the FlyWire frame
