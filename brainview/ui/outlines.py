@@ -96,9 +96,9 @@ class Outlines:
             self.body.set_one_sided(True)
         # A FlyWire download laid out for want of fafbseg says so in its metadata: hint then too.
         if is_fly(connectome) or "fafbseg" in connectome.meta.get("positions_note", ""):
-            self._add_neuropils(draw=is_fly(connectome))
+            self._add_neuropils(draw=is_fly(connectome), laid_out=not connectome.positions_measured)
 
-    def _add_neuropils(self, draw: bool) -> None:
+    def _add_neuropils(self, draw: bool, laid_out: bool) -> None:
         try:
             meshes = load_neuropil_meshes()
         except FormatError as error:  # a damaged installation: say so, draw the cells
@@ -109,7 +109,9 @@ class Outlines:
             self.unavailable = f"The neuropil meshes come with the package fafbseg (GPL-3): {INSTALL_HINT}"
             if not Outlines.hint_shown:
                 Outlines.hint_shown = True
-                self.hint.setText(f"{self.unavailable}, then reopen the dataset to see its 78 neuropils.")
+                why = "The cells are laid out by their wiring, not anatomy. " if laid_out else ""
+                self.hint.setText(f"{why}Install fafbseg ({INSTALL_HINT}; GPL-3) and reopen the dataset "
+                                  "to see the brain's 78 neuropils and place its cells in them.")
                 self.hint.setToolTip("Without it the cells are drawn where they are, without the brain's outline.")
                 self.hint.show()
             return
