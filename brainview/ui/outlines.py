@@ -78,6 +78,7 @@ class Outlines:
 
     @property
     def view(self):
+        """The panel's ConnectomeView (None where OpenGL is unavailable)."""
         return self.panel.view
 
     def set_connectome(self, connectome: Connectome) -> None:
