@@ -151,17 +151,24 @@ def _smooth_centres(points, nearest, station, axis, mean, sigma) -> np.ndarray:
     return centre + np.outer(station - offset, axis)
 
 
-def _project(points: np.ndarray, centre: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each point's nearest place on the centre line: (fractional station, offset from it)."""
+def _project(points: np.ndarray, centre: np.ndarray, block: int = 4096) -> tuple[np.ndarray, np.ndarray]:
+    """Each point's nearest place on the centre line: (fractional station, offset from it).
+
+    Points go ``block`` at a time, so the (points x segments x 3) work arrays stay a few MB.
+    """
     a, b = centre[:-1], centre[1:]
     segment = b - a
     length2 = np.maximum((segment ** 2).sum(axis=1), 1e-12)
-    t = np.clip(np.einsum("psd,sd->ps", points[:, None, :] - a[None], segment) / length2, 0.0, 1.0)
-    foot = a[None] + t[..., None] * segment[None]
-    distance = np.linalg.norm(points[:, None, :] - foot, axis=2)
-    best = np.argmin(distance, axis=1)
-    rows = np.arange(len(points))
-    return best + t[rows, best], points - foot[rows, best]
+    station, offset = np.empty(len(points)), np.empty_like(points)
+    for first in range(0, len(points), block):
+        chunk = points[first:first + block]
+        t = np.clip(np.einsum("psd,sd->ps", chunk[:, None, :] - a[None], segment) / length2, 0.0, 1.0)
+        foot = a[None] + t[..., None] * segment[None]
+        best = np.argmin(np.linalg.norm(chunk[:, None, :] - foot, axis=2), axis=1)
+        rows = np.arange(len(chunk))
+        station[first:first + block] = best + t[rows, best]
+        offset[first:first + block] = chunk - foot[rows, best]
+    return station, offset
 
 
 def _gaussian(values: np.ndarray, sigma: float) -> np.ndarray:
