@@ -124,6 +124,9 @@ class Outlines:
             node.set_rim(RIM)
             node.set_one_sided(True)  # fafbseg's meshes wind counter-clockwise seen from outside
             self.neuropils[name] = node
+        if self.view.messages:  # placed, not measured: the picture looks anatomical, so say it once more
+            self.hint.setText(f"Positions placed, not measured: {self.view.messages[0]}. View > Neuropils toggles them.")
+            self.hint.show()
 
     # -- toggles ----------------------------------------------------------------------------------
     @property

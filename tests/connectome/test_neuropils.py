@@ -145,3 +145,12 @@ def test_point_in_mesh_agrees_with_the_box_and_an_open_mesh_has_no_inside():
 
 def inside_box_of(points, low, high):
     return np.all((points > np.array(low)) & (points < np.array(high)), axis=1)
+
+
+def test_the_view_placement_says_the_cells_were_placed(fafbseg, tmp_path):
+    from brainview.render.placement import place_cells
+
+    c = brainview.load(fake_fafbseg.codex_folder(tmp_path / "codex"))
+    (message,) = place_cells(c).messages
+    assert message.startswith("4 of 7 cells have no measured position") and "fafbseg" in message
+    assert place_cells(brainview.load_default()).messages == ()

@@ -68,7 +68,8 @@ def test_fly_neuropils_from_fafbseg_each_toggled(qtbot, tmp_path, monkeypatch):
     try:
         outlines, view = win.view.outlines, win.view.view
         assert sorted(outlines.neuropils) == ["AL_L", "AL_R", "GNG"]
-        assert outlines.body is None and not outlines.hint.isVisible()
+        assert outlines.body is None
+        assert outlines.hint.isVisible() and "4 of 7 cells have no measured position" in outlines.hint.text()
         menu = win.neuropil_menu
         fill_neuropil_menu(menu, outlines)
         entries = {a.text(): a for a in menu.actions() if a.text()}
