@@ -106,7 +106,7 @@ def format_text(summary: dict) -> str:
         shown = dict(list(placed["meshes"].items())[:TOP])
         more = f", ... {len(placed['meshes']) - TOP} more" if len(placed["meshes"]) > TOP else ""
         lines.append(f"    placed, not measured: {placed['in_meshes']:,} cells inside {len(placed['meshes'])} neuropil "
-                     f"meshes of {placed['meshes_from']}; {placed['among_partners']:,} among their partners, "
+                     f"meshes (from {placed['meshes_from']}); {placed['among_partners']:,} among their partners, "
                      f"{placed['without_neuropil_or_partners']:,} around the others (no neuropil, no partners)")
         lines.append(f"    {_inline(shown)}{more}")
     elif placed:

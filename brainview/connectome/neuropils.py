@@ -270,7 +270,7 @@ def complete_fly_positions(
     unplaced = ~np.isfinite(placed).all(axis=1)
     given = "measured" if measured else f"placed: inside their main neuropil's mesh ({neuropils.source}), not measured"
     filled = complete_positions(placed, chemical, None, meta, seed, given=given)
-    meta["positions_meshes"] = f"{neuropils.source} ({len(neuropils.meshes)} FlyWire neuropil meshes)"
+    meta["positions_meshes"] = f"{neuropils.source}, {len(neuropils.meshes)} FlyWire neuropil meshes"
     meta["positions_placed"] = str(int(in_mesh.sum()))
     connected = (chemical.out_degree() + chemical.in_degree()) > 0
     others = np.where(connected, PARTNERS_SOURCE, STRANDED_SOURCE)

@@ -68,5 +68,5 @@ def _placed_in_meshes(connectome: Connectome) -> tuple[str, ...]:
         return ()
     return (
         f"{int(placed):,} of {connectome.n:,} cells have no measured position: each is drawn at a random point "
-        f"inside the mesh of its main neuropil ({connectome.meta.get('positions_meshes', 'neuropil meshes')})",
+        f"inside the mesh of its main neuropil (from {connectome.meta.get('positions_meshes', 'neuropil meshes')})",
     )

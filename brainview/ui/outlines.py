@@ -125,7 +125,7 @@ class Outlines:
             node.set_one_sided(True)  # fafbseg's meshes wind counter-clockwise seen from outside
             self.neuropils[name] = node
         if self.view.messages:  # placed, not measured: the picture looks anatomical, so say it once more
-            self.hint.setText(f"Positions placed, not measured: {self.view.messages[0]}. View > Neuropils toggles them.")
+            self.hint.setText(f"{self.view.messages[0]}. View > Neuropils shows or hides each neuropil.")
             self.hint.show()
 
     # -- toggles ----------------------------------------------------------------------------------
