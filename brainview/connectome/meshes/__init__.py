@@ -1,7 +1,10 @@
 """Triangle meshes for outlines (a brain's or a body's surface), from OBJ, PLY or STL files.
 
 One module per format, each with a pure ``parse_*`` (text or bytes in, :class:`Mesh` out, errors
-naming the line) beside thin ``read_*`` / ``write_*`` functions that do the file I/O.
+naming the line) beside thin ``read_*`` / ``write_*`` functions that do the file I/O;
+:mod:`~brainview.connectome.meshes.inside` tests and samples points inside a closed mesh.
+Meshes are data, without Qt or OpenGL, so that readers can place cells in them (the FlyWire
+neuropils, :mod:`brainview.connectome.neuropils`); ``brainview.render`` draws them.
 """
 
 from __future__ import annotations
