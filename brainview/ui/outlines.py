@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
 from PySide6.QtWidgets import QLabel
 
 from brainview.connectome import Connectome
 from brainview.connectome.io.errors import FormatError
+from brainview.connectome.meshes import Mesh
 from brainview.connectome.neuropils import INSTALL_HINT, load_neuropil_meshes
 from brainview.render.appearance import measured_radii
 from brainview.render.body_outline import body_outline, is_elongated
@@ -67,7 +69,10 @@ class Outlines:
         self.panel = panel
         self.body = None
         self._rgb = ON_DARK
-        self.neuropils: dict[str, object] = {}
+        self.neuropils: dict[str, bool] = {}
+        """Each neuropil drawn (True) or hidden, by name."""
+        self.neuropil_node = None
+        self._neuropil_faces: dict[str, np.ndarray] = {}
         self.unavailable = ""
         """Why no neuropil meshes are drawn for a fly dataset ("" when they are, or not a fly)."""
         self.hint = QLabel("")
@@ -83,7 +88,7 @@ class Outlines:
 
     def set_connectome(self, connectome: Connectome) -> None:
         """Draw the outlines that fit ``connectome``, replacing those of the last one."""
-        self.body, self.neuropils, self.unavailable = None, {}, ""
+        self.body, self.neuropils, self.neuropil_node, self.unavailable = None, {}, None, ""
         self.hint.hide()
         view = self.view
         if view is None:
@@ -119,11 +124,17 @@ class Outlines:
         if not draw:  # fafbseg is here now, but these cells were laid out without it
             self.unavailable = "These cells were laid out without fafbseg: open the Codex folder again to place them"
             return
-        for name, mesh in meshes.meshes.items():
-            node = self.view.add_mesh(mesh, color=(*self._rgb, NEUROPIL_ALPHA))
-            node.set_rim(RIM)
-            node.set_one_sided(True)  # fafbseg's meshes wind counter-clockwise seen from outside
-            self.neuropils[name] = node
+        # One node for all of them, each neuropil a range of its triangles (see OutlineMeshVisual.set_faces).
+        offsets = np.cumsum([0] + [len(mesh.vertices) for mesh in meshes.meshes.values()])
+        self._neuropil_faces = {
+            name: mesh.faces.astype(np.int64) + offset for (name, mesh), offset in zip(meshes.meshes.items(), offsets)
+        }
+        merged = Mesh(np.concatenate([mesh.vertices for mesh in meshes.meshes.values()]),
+                      np.concatenate(list(self._neuropil_faces.values())), "FlyWire neuropils")
+        self.neuropil_node = self.view.add_mesh(merged, color=(*self._rgb, NEUROPIL_ALPHA))
+        self.neuropil_node.set_rim(RIM)
+        self.neuropil_node.set_one_sided(True)  # fafbseg's meshes wind counter-clockwise seen from outside
+        self.neuropils = dict.fromkeys(meshes.meshes, True)
         if self.view.messages:  # placed, not measured: the picture looks anatomical, so say it once more
             self.hint.setText(f"{self.view.messages[0]}. View > Neuropils shows or hides each neuropil.")
             self.hint.show()
@@ -142,14 +153,16 @@ class Outlines:
 
     def neuropil_visible(self, name: str) -> bool:
         """Whether neuropil ``name`` is drawn."""
-        return bool(self.neuropils[name].visible)
+        return self.neuropils[name]
 
     def set_neuropils_visible(self, names, visible: bool) -> None:
         """Show or hide the neuropils ``names`` (a KeyError names an unknown one)."""
         for name in names:
-            self.neuropils[name].visible = bool(visible)
-        if self.view is not None:
-            self.view.canvas.update()
+            if name not in self.neuropils:
+                raise KeyError(f"no neuropil {name!r}; the neuropils are {', '.join(self.neuropils)}")
+            self.neuropils[name] = bool(visible)
+        shown = [self._neuropil_faces[name] for name, on in self.neuropils.items() if on]
+        self.neuropil_node.set_faces(np.concatenate(shown) if shown else np.zeros((0, 3), np.int64))
 
 
 def install_outline_menu(window, view_menu) -> None:

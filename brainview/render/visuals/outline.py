@@ -53,6 +53,7 @@ class OutlineMeshVisual(ShaderVisual):
         self._normal = VertexBuffer(np.zeros((3, 3), np.float32))
         self._faces = IndexBuffer(np.zeros((1, 3), np.uint32))
         self._vertices = np.zeros((0, 3), np.float32)
+        self._face_count = 0
         self.shared_program["a_position"] = self._position
         self.shared_program["a_normal"] = self._normal
         self.shared_program["u_color"] = tuple(float(x) for x in color)
@@ -91,7 +92,23 @@ class OutlineMeshVisual(ShaderVisual):
         self._position.set_data(vertices)
         self._normal.set_data(normals)
         self._faces.set_data(faces)
+        self._face_count = len(faces)
         self.uploaded_bytes += vertices.nbytes + normals.nbytes + faces.nbytes
+        self.update()
+
+    def set_faces(self, faces: np.ndarray) -> None:
+        """Draw only ``faces`` (F, 3) of the current vertices, keeping their normals.
+
+        Showing or hiding parts of a mesh that holds several surfaces (the neuropils) costs one
+        small upload, and the parts share one draw call: with 78 separate meshes vispy's own work
+        per drawn node, about 0.7 ms each, took more time per frame than the cells.
+        """
+        faces = np.ascontiguousarray(faces, np.uint32).reshape(-1, 3)
+        if faces.size and faces.max() >= self._vertices.shape[0]:
+            raise ValueError(f"faces refer to vertex {faces.max()}, but the mesh has {self._vertices.shape[0]}")
+        self._faces.set_data(faces if faces.size else np.zeros((1, 3), np.uint32))
+        self._face_count = len(faces)
+        self.uploaded_bytes += faces.nbytes
         self.update()
 
     def set_color(self, color) -> None:
@@ -105,7 +122,7 @@ class OutlineMeshVisual(ShaderVisual):
         self.update()
 
     def _prepare_draw(self, view) -> bool:
-        if self._vertices.shape[0] == 0:
+        if self._vertices.shape[0] == 0 or self._face_count == 0:
             return False
         view.view_program["u_eye"] = camera_uniforms(view.get_transform("visual", "framebuffer")).eye
         return True
