@@ -17,6 +17,7 @@ import numpy as np
 
 from brainview.cli._common import add_rules_option, load_connectome, no_rules_message, visible
 from brainview.connectome import Connectome
+from brainview.connectome.neuropils import PARTNERS_SOURCE, STRANDED_SOURCE
 
 TOP = 15
 """How many labels of each column the text report lists."""
@@ -44,6 +45,7 @@ def summarise(connectome: Connectome) -> dict:
         "citation": connectome.meta.get("citation", ""),
         "license": connectome.meta.get("license", ""),
         "positions": connectome.meta.get("positions", "measured"),
+        "placement": placement(connectome),
         "subsystem_rules": connectome.meta.get("subsystem_rules") or None,
         "subsystem_rules_tried": connectome.meta.get("subsystem_rules_tried") or None,
         "recommended_params": recommended_params(connectome.meta, connectome.meta.get("name", "the dataset")),
@@ -68,6 +70,28 @@ def summarise(connectome: Connectome) -> dict:
     return summary
 
 
+def placement(connectome: Connectome) -> dict | None:
+    """How many cells were placed in which neuropil meshes (``position_source``), or None.
+
+    ``{"meshes_from": ..., "in_meshes": cells, "meshes": {neuropil: cells}, "among_partners":
+    cells}``; or ``{"note": ...}`` alone when meshes were wanted but missing (no fafbseg).
+    """
+    note = connectome.meta.get("positions_note", "")
+    if "position_source" not in connectome.columns:
+        return {"note": note} if note else None
+    counts = connectome["position_source"].counts()
+    meshes = {label[: -len(" mesh")]: count for label, count in counts.items() if label.endswith(" mesh")}
+    if not meshes:
+        return {"note": note} if note else None
+    return {
+        "meshes_from": connectome.meta.get("positions_meshes", ""),
+        "in_meshes": int(sum(meshes.values())),
+        "meshes": meshes,
+        "among_partners": int(counts.get(PARTNERS_SOURCE, 0)),
+        "without_neuropil_or_partners": int(counts.get(STRANDED_SOURCE, 0)),
+    }
+
+
 def format_text(summary: dict) -> str:
     """The summary as an aligned, human-readable report."""
     lines = [
@@ -81,6 +105,16 @@ def format_text(summary: dict) -> str:
     gap = summary["gap_junctions"]
     lines.append(f"  gap junctions: {gap['pairs']:,} pairs, weight {gap['weight']:,.0f}" if gap else "  gap junctions: none")
     lines.append(f"  positions: {summary['positions']}")
+    placed = summary.get("placement")
+    if placed and "meshes" in placed:
+        shown = dict(list(placed["meshes"].items())[:TOP])
+        more = f", ... {len(placed['meshes']) - TOP} more" if len(placed["meshes"]) > TOP else ""
+        lines.append(f"    placed, not measured: {placed['in_meshes']:,} cells inside {len(placed['meshes'])} neuropil "
+                     f"meshes (from {placed['meshes_from']}); {placed['among_partners']:,} among their partners, "
+                     f"{placed['without_neuropil_or_partners']:,} around the others (no neuropil, no partners)")
+        lines.append(f"    {_inline(shown)}{more}")
+    elif placed:
+        lines.append(f"    {placed['note']}")
     titles = {
         "cell_type": "cell types", "cell_class": "classes", "super_class": "super classes",
         "region": "regions", "subsystem": "subsystems", "nt": "neurotransmitters", "side": "sides",

@@ -289,12 +289,14 @@ def complete_positions(
     gap: SynapseCSR | None,
     meta: dict[str, str],
     seed: int = 0,
+    given: str = "measured",
 ) -> np.ndarray:
     """Positions for every cell, computed where the source has none, recorded in ``meta``.
 
-    Without any measured position the whole connectome is laid out (``meta["positions"] =
+    Without any given position the whole connectome is laid out (``meta["positions"] =
     "layout:spectral"``, ``meta["coordinate_frame"]`` says the frame is computed). With some,
-    ``meta["positions"] = "measured"`` and the missing ones are filled by
+    ``meta["positions"] = given`` (what the finite positions are: "measured" unless they were
+    placed, see :mod:`brainview.connectome.neuropils`) and the missing ones are filled by
     :func:`fill_missing_positions`; ``meta["positions_filled"]`` then holds their number and
     ``meta["positions_fill_method"]`` how they were placed.
 
@@ -309,7 +311,7 @@ def complete_positions(
         meta["coordinate_frame"] = "computed layout (micrometre scale, no anatomical axes)"
         return spectral_layout(chemical, gap, seed)
     filled, count = fill_missing_positions(position, chemical, gap, seed)
-    meta["positions"] = "measured"
+    meta["positions"] = given
     if count:
         meta["positions_filled"] = str(count)
         meta["positions_fill_method"] = "layout:harmonic (weighted mean of placed partners)"

@@ -9,7 +9,7 @@ app), and no Qt until a canvas is created.
 from brainview.render.colors import ColorMapping, color_by
 from brainview.render.context import GLUnavailableError
 from brainview.render.frames import PRESETS, BodyFrame, body_frame
-from brainview.render.meshes import Mesh, read_mesh
+from brainview.connectome.meshes import Mesh, read_mesh
 from brainview.render.view import ConnectomeView, ViewSettings
 from brainview.render.visuals import FLAG_HIDDEN, FLAG_LESIONED, FLAG_SELECTED
 

@@ -1,6 +1,7 @@
 """Where to draw each cell when a connectome's positions are missing or incomplete.
 
-Readers already lay out sources without positions (``brainview.connectome.layout``); this is
+Readers already lay out sources without positions (``brainview.connectome.layout``) or place
+them in neuropil meshes (``brainview.connectome.neuropils``; the view then says so); this is
 the last guard for connectomes built in code or edited: NaN rows would poison the GPU buffers,
 so they are placed here and the view says what it did.
 """
@@ -45,7 +46,7 @@ def place_cells(connectome: Connectome) -> Placement:
     if n == 0:
         return Placement(position, missing, False, ("the connectome has no cells; there is nothing to draw",))
     if not missing.any():
-        return Placement(position, missing, False, ())
+        return Placement(position, missing, False, _placed_in_meshes(connectome))
     filled, _ = fill_missing_positions(position, connectome.chemical, connectome.gap)
     if missing.all():
         message = (
@@ -58,3 +59,14 @@ def place_cells(connectome: Connectome) -> Placement:
         "mean position of their synaptic partners (estimated, not measured)"
     )
     return Placement(filled, missing, False, (message,))
+
+
+def _placed_in_meshes(connectome: Connectome) -> tuple[str, ...]:
+    """The message for cells a reader placed in neuropil meshes (``meta["positions_placed"]``), if any."""
+    placed = connectome.meta.get("positions_placed")
+    if not placed:
+        return ()
+    return (
+        f"{int(placed):,} of {connectome.n:,} cells have no measured position: each is drawn at a random point "
+        f"inside the mesh of its main neuropil (from {connectome.meta.get('positions_meshes', 'neuropil meshes')})",
+    )

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from brainview.connectome import Categorical, Connectome
+from brainview.connectome.neuropils import PARTNERS_SOURCE
 from brainview.connectome.queries import partner_table
 from brainview.ui import theme
 from brainview.ui.celltree import UNLABELLED
@@ -75,6 +76,8 @@ def describe_cell(connectome: Connectome, row: int) -> list[tuple[str, str]]:
     """(column, value) pairs that describe one cell, for the inspector's table."""
     rows = []
     for key, column in connectome.columns.items():
+        if key == "position_source":  # said in words on the position row below
+            continue
         if isinstance(column, Categorical):
             value = column[row]
         elif column.dtype.kind == "f":
@@ -84,6 +87,7 @@ def describe_cell(connectome: Connectome, row: int) -> list[tuple[str, str]]:
         rows.append((key.replace("_", " "), value))
     x, y, z = connectome.position[row]
     rows.append(("position (µm)", f"{x:.1f}, {y:.1f}, {z:.1f}"))
+    rows.append(("position", position_origin(connectome, row)))
     chemical = connectome.chemical
     rows.append(("outputs", f"{chemical.out_degree()[row]:,} cells, {chemical.weight[chemical.row(row)].sum():,.0f} synapses"))
     inputs = chemical.transposed
@@ -91,6 +95,20 @@ def describe_cell(connectome: Connectome, row: int) -> list[tuple[str, str]]:
     if connectome.gap is not None:
         rows.append(("gap junctions", f"{connectome.gap.out_degree()[row]:,} partners"))
     return rows
+
+
+def position_origin(connectome: Connectome, row: int) -> str:
+    """Where cell ``row``'s position comes from, in words: measured, or how it was placed."""
+    source = connectome["position_source"][row] if "position_source" in connectome.columns else ""
+    if source.endswith(" mesh"):
+        return f"placed in {source} (not measured)"
+    if source == PARTNERS_SOURCE:
+        return "placed among its synaptic partners (not measured)"
+    if source and source != "measured":
+        return f"{source} (not measured)"
+    if not connectome.positions_measured:
+        return "computed layout: partners near each other (not measured)"
+    return "measured"
 
 
 class Inspector(QWidget):
@@ -185,7 +203,9 @@ class Inspector(QWidget):
             index = self.table.rowCount()
             self.table.insertRow(index)
             self.table.setItem(index, 0, QTableWidgetItem(key))
-            self.table.setItem(index, 1, QTableWidgetItem(value))
+            item = QTableWidgetItem(value)
+            item.setToolTip(value)  # a narrow dock cuts long values ("placed in ... (not measured)")
+            self.table.setItem(index, 1, item)
         self._fill(self.inputs, partners_by_type(connectome, row, "in"))
         self._fill(self.outputs, partners_by_type(connectome, row, "out"))
 

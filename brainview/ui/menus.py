@@ -11,6 +11,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from brainview.ui import experiment_files, picture
 from brainview.ui.lesson import install_lesson_menu
 from brainview.ui.movie import MovieRecorder
+from brainview.ui.outlines import install_outline_menu
 from brainview.ui.theme import THEMES
 
 
@@ -69,6 +70,7 @@ def build_menus(window) -> None:
     window_menu = view_menu.addMenu("Trace &window")
     for seconds in (0.5, 1, 2, 5, 10):
         _action(window, window_menu, f"{seconds:g} s", None, lambda _=False, s=seconds: window._set_trace_window(s * 1000))
+    install_outline_menu(window, view_menu)
     view_menu.addSeparator()
     _build_appearance_menu(window, view_menu)
     install_lesson_menu(window, menus.addMenu("&Lesson"))

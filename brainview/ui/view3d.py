@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from brainview.ui.commands import Snapshot
+from brainview.ui.outlines import Outlines
 from brainview.ui.session import Session
 from brainview.ui.theme import DARK, Theme
 
@@ -150,6 +151,7 @@ class ViewPanel(QWidget):
         self.column.addWidget(self.bar)
         self.column.addWidget(self.legend_area)
         self.column.addWidget(self.message, 1)
+        self.outlines = Outlines(self)
         self.colour_box.currentIndexChanged.connect(self._on_colour_field)
         self._set_controls_enabled(False)
 
@@ -169,6 +171,7 @@ class ViewPanel(QWidget):
                 f"{session.connectome.n:,} cells are loaded; the browser, inspector, stimuli and traces all work.")
             return
         self.view.set_connectome(session.connectome)
+        self.outlines.set_connectome(session.connectome)
         self._fill_colour_fields()
         self.view.cameras.restore(session.experiment.view.camera)
         session.lesionsChanged.connect(self._update_flags)
@@ -239,6 +242,7 @@ class ViewPanel(QWidget):
         self.background = colours.view_background
         if self.view is not None:
             self.view.canvas.bgcolor = colours.view_background
+            self.outlines.recolour()
 
     def store_camera(self) -> None:
         """Write the camera's viewpoint into the experiment (before it is saved)."""

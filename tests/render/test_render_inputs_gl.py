@@ -68,7 +68,7 @@ def test_partner_lines_and_the_edge_budget(view, worm, pixels):
 
 @pytest.mark.parametrize("suffix", ["obj", "ply", "stl"])
 def test_outline_meshes_are_translucent_and_do_not_block_picking(view, grid, pixels, tmp_path, suffix):
-    from brainview.render.meshes import Mesh, write_obj, write_ply, write_stl
+    from brainview.connectome.meshes import Mesh, write_obj, write_ply, write_stl
 
     view.set_connectome(grid, color_by_field="kind")
     view.set_view("front")

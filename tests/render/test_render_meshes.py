@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from brainview.connectome.io.errors import FormatError
-from brainview.render.meshes import (
+from brainview.connectome.meshes import (
     Mesh, parse_obj, parse_ply, parse_stl, read_mesh, write_obj, write_ply, write_stl,
 )
-from brainview.render.meshes.ply import generate_ply
-from brainview.render.meshes.stl import generate_stl
+from brainview.connectome.meshes.ply import generate_ply
+from brainview.connectome.meshes.stl import generate_stl
 from brainview.render.visuals.outline import vertex_normals
 
 CUBE_VERTICES = np.array([[x, y, z] for x in (0, 2) for y in (0, 3) for z in (0, 5)], np.float32)

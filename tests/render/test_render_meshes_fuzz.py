@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from brainview.connectome.io.errors import FormatError
-from brainview.render.meshes import Mesh, read_mesh, write_obj, write_ply, write_stl
+from brainview.connectome.meshes import Mesh, read_mesh, write_obj, write_ply, write_stl
 
 WRITERS = {
     "obj": (write_obj, {}),

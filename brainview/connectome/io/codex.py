@@ -17,9 +17,11 @@ The cells are the root ids of ``neurons`` and ``classification`` (at least one i
 sorted by id. A connection naming any other id is an error. Signs follow the transmitter of the
 connection row (or of the presynaptic neuron when the row has none): GABA and glutamate are
 inhibitory in the fly (:data:`~brainview.connectome.neurotransmitters.FLY_INHIBITORY`).
-Positions are converted from nanometres to micrometres; neurons without one are placed among
-their partners, and a download without ``coordinates`` is laid out
-(:mod:`brainview.connectome.layout`). The FlyWire subsystem rules (:data:`SUBSYSTEM_RULES`) fill
+Positions are converted from nanometres to micrometres. Neurons without one (all of them in a
+download without ``coordinates``) are placed inside the mesh of their main neuropil when the
+package fafbseg is installed (:mod:`brainview.connectome.neuropils`; the column
+``position_source`` then says where each was put), else among their partners, and a download
+without ``coordinates`` is laid out (:mod:`brainview.connectome.layout`). The FlyWire subsystem rules (:data:`SUBSYSTEM_RULES`) fill
 the ``subsystem`` column, and ``meta["subsystem_rules"]`` says so.
 
 A ``syn_count`` must be a whole number from 0 to :data:`~brainview.connectome.io._columns.MAX_COUNT`
@@ -52,7 +54,7 @@ from brainview.connectome.io._columns import (
 from brainview.connectome.io._tables import Table, read_batches, read_table
 from brainview.connectome.io._text_files import one_line, shown
 from brainview.connectome.io.errors import FormatError
-from brainview.connectome.layout import complete_positions
+from brainview.connectome.neuropils import complete_fly_positions
 from brainview.connectome.neurotransmitters import FLY_INHIBITORY, canonical_nt
 from brainview.connectome.subsystems import apply_subsystems, rules_for
 from brainview.connectome.synapses import SynapseCSR
@@ -153,7 +155,9 @@ def read_codex(path: str | os.PathLike, progress: Progress | None = None) -> Con
     position = None
     if "coordinates" in tables:
         position = parse_coordinates(read_table(tables["coordinates"], COORDINATE_FIELDS), columns["id"])
-    position = complete_positions(position, chemical, None, meta)
+    position, position_source = complete_fly_positions(position, columns["region"], columns["side"], chemical, meta)
+    if position_source is not None:
+        columns["position_source"] = position_source
     try:
         connectome = Connectome(columns, position, chemical, None, meta)
     except ValueError as error:  # what the data model refuses and the checks above let through

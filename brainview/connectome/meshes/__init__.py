@@ -1,7 +1,10 @@
 """Triangle meshes for outlines (a brain's or a body's surface), from OBJ, PLY or STL files.
 
 One module per format, each with a pure ``parse_*`` (text or bytes in, :class:`Mesh` out, errors
-naming the line) beside thin ``read_*`` / ``write_*`` functions that do the file I/O.
+naming the line) beside thin ``read_*`` / ``write_*`` functions that do the file I/O;
+:mod:`~brainview.connectome.meshes.inside` tests and samples points inside a closed mesh.
+Meshes are data, without Qt or OpenGL, so that readers can place cells in them (the FlyWire
+neuropils, :mod:`brainview.connectome.neuropils`); ``brainview.render`` draws them.
 """
 
 from __future__ import annotations
@@ -11,10 +14,10 @@ from pathlib import Path
 
 from brainview.connectome.io.errors import FormatError
 from brainview.errors import MissingInputError
-from brainview.render.meshes.mesh import Mesh
-from brainview.render.meshes.obj import parse_obj, read_obj, write_obj
-from brainview.render.meshes.ply import parse_ply, read_ply, write_ply
-from brainview.render.meshes.stl import parse_stl, read_stl, write_stl
+from brainview.connectome.meshes.mesh import Mesh
+from brainview.connectome.meshes.obj import parse_obj, read_obj, write_obj
+from brainview.connectome.meshes.ply import parse_ply, read_ply, write_ply
+from brainview.connectome.meshes.stl import parse_stl, read_stl, write_stl
 
 READERS = {".obj": read_obj, ".ply": read_ply, ".stl": read_stl}
 """Reader per file suffix."""

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from brainview.connectome.io.errors import FormatError
-from brainview.render.meshes.mesh import Mesh, fan_triangles
+from brainview.connectome.meshes.mesh import Mesh, fan_triangles
 
 
 def parse_obj(text: str, source: str | os.PathLike = "<obj>") -> Mesh:

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from brainview.connectome.io.errors import FormatError
-from brainview.render.meshes.mesh import Mesh, fan_triangles
+from brainview.connectome.meshes.mesh import Mesh, fan_triangles
 
 _TYPES = {
     "char": "i1", "int8": "i1", "uchar": "u1", "uint8": "u1", "short": "i2", "int16": "i2",

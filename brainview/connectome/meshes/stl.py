@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from brainview.connectome.io.errors import FormatError
-from brainview.render.meshes.mesh import Mesh
+from brainview.connectome.meshes.mesh import Mesh
 
 _RECORD = np.dtype([("normal", "<f4", 3), ("corners", "<f4", (3, 3)), ("attribute", "<u2")])
 
