@@ -69,6 +69,21 @@ def log_interventions(log, dt_ms: float) -> list[Intervention]:
     return spans + [Intervention(start_ms, math.inf, text) for start_ms, text in opened.values()]
 
 
+def marker_interventions(markers) -> list[Intervention]:
+    """The lesions and stimuli of a replayed run's markers (:class:`~brainview.experiment.recording.Marker`),
+    each from its marker to the one that lifts it (the same cells: "silence AVA" .. "restore AVA")."""
+    opened: dict[str, tuple[float, str]] = {}
+    spans = []
+    for marker in sorted(markers, key=lambda m: m.t_ms):
+        target = marker.label.partition(" ")[2]
+        if target in opened:
+            start_ms, text = opened.pop(target)
+            spans.append(Intervention(start_ms, marker.t_ms, text))
+        if marker.kind in ("lesion", "stimulus"):
+            opened[target] = (marker.t_ms, marker.label)
+    return spans + [Intervention(start_ms, math.inf, text) for start_ms, text in opened.values()]
+
+
 class MovieRecorder(QObject):
     """Records the window's 3D view into a movie; File > Record movie starts and stops it.
 
@@ -86,6 +101,9 @@ class MovieRecorder(QObject):
         self.fps = DEFAULT_FPS
         self._session = None
         self._worker = None
+        self._source = None  # the signal snapshots come from: the worker's, or the replay's
+        self._replay_spans: list[Intervention] | None = None  # a replay's interventions, None when live
+        self._last_spike_ms = -math.inf
         self._glow = None  # the recorder's activity visual, in the view's scene
         self._generation = -1
         self._origin_ms = 0.0  # frame k of this run shows origin + k / fps
@@ -170,6 +188,10 @@ class MovieRecorder(QObject):
             return False
         self.size, self.fps = self.writer.size, self.writer.fps
         self._session, self._worker = window.session, window.worker
+        replay = window.timeline.replay
+        # A replay shown on the timeline is recorded from its snapshots, captioned by its markers.
+        self._replay_spans = None if replay is None else marker_interventions(replay.recording.markers)
+        self._source = window.timeline.shown if replay is not None else self._worker.published
         view = window.view.view
         shown = self._view_glow()
         self._glow = Activity(tau_ms=shown.tau_ms, parent=view.scene)
@@ -178,7 +200,8 @@ class MovieRecorder(QObject):
         self._generation = window.view.generation
         self._origin_ms, self._next_frame = window.view.clock_ms, 1
         self._spike_rows, self._spike_t, self._due = [], [], deque()
-        self._worker.published.connect(self.add_snapshot)
+        self._last_spike_ms = self._origin_ms
+        self._source.connect(self.add_snapshot)
         self._indicator_timer.start()
         self._on_tick()
         self.indicator.show()
@@ -203,18 +226,26 @@ class MovieRecorder(QObject):
         """Take the spikes of ``snapshot``; every frame time it passes becomes due."""
         if not self.recording:
             return
-        if snapshot.generation != self._generation:  # the run started again at t = 0
+        replaying = self._replay_spans is not None
+        # A live run starts again at t = 0 with a new generation; a replay (whose every moment shown
+        # is a generation of its own) when it goes back in time.
+        if (snapshot.generation != self._generation if not replaying
+                else snapshot.t_ms < self._origin_ms + (self._next_frame - 1) * 1000.0 / self.fps - 1e-6):
             self._draw_all()
             self._generation = snapshot.generation
             self._glow.clear()
             self._spike_rows, self._spike_t = [], []
-            self._origin_ms, self._next_frame = 0.0, 1
-        if snapshot.spike_rows.size:
-            self._spike_rows.append(snapshot.spike_rows)
-            self._spike_t.append(snapshot.spike_t_ms)
+            self._origin_ms, self._next_frame = (snapshot.t_ms if replaying else 0.0), 1
+            self._last_spike_ms = self._origin_ms if replaying else -math.inf
+        # A replayed moment carries the spikes of the traces' window before it: keep the new ones.
+        new = snapshot.spike_t_ms > self._last_spike_ms
+        if new.any():
+            self._spike_rows.append(snapshot.spike_rows[new])
+            self._spike_t.append(snapshot.spike_t_ms[new])
+            self._last_spike_ms = float(snapshot.spike_t_ms[new].max())
         # the captions now, while the log is this run's (a reset clears it before the frames are drawn)
         experiment = self._session.experiment
-        spans = log_interventions(experiment.log, experiment.dt_ms)
+        spans = self._replay_spans if replaying else log_interventions(experiment.log, experiment.dt_ms)
         name = dataset_names(self._session)[0]
         while (t_ms := self._origin_ms + self._next_frame * 1000.0 / self.fps) <= snapshot.t_ms + 1e-6:
             self._due.append((t_ms, movie_caption(name, t_ms, in_force(spans, t_ms))))
@@ -278,7 +309,7 @@ class MovieRecorder(QObject):
 
     def _slow_down(self) -> None:
         """Frames fall behind: run the simulation no faster than they can be drawn."""
-        if self._frame_s <= 0:
+        if self._frame_s <= 0 or self._replay_spans is not None:  # a replay waits for its frames anyway
             return
         factor = FRAME_SHARE / (self._frame_s * self.fps)  # simulated s per wall s the frames keep up with
         wanted = self.window.controls.pacing.target_factor
@@ -307,7 +338,7 @@ class MovieRecorder(QObject):
         self.record_action.setText(RECORD_TEXT)
         self._due.clear()
         try:
-            self._worker.published.disconnect(self.add_snapshot)
+            self._source.disconnect(self.add_snapshot)
         except (RuntimeError, TypeError):
             pass  # the worker is gone with its dataset
         if self._slowed and self.window.worker is self._worker:

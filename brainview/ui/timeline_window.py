@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog
 
 from brainview.errors import BrainviewError
@@ -31,7 +31,12 @@ REPLAY_FILTER = "Run files (*.h5 *.nwb);;brainview run (*.h5);;NWB (*.nwb);;All 
 
 
 class TimelineController(QObject):
-    """Connects the timeline to the window ``window`` (see the module notes)."""
+    """Connects the timeline to the window ``window`` (see the module notes).
+
+    ``shown(snapshot)`` is emitted for every replayed moment shown (the movie recorder follows it).
+    """
+
+    shown = Signal(object)
 
     def __init__(self, window) -> None:
         super().__init__(window)
@@ -168,6 +173,7 @@ class TimelineController(QObject):
         self.window.traces.add_snapshot(snapshot)
         self.window.traces.redraw()
         self.window.view.show_snapshot(snapshot)
+        self.shown.emit(snapshot)
 
 
 def install_timeline(window, column) -> TimelineController:

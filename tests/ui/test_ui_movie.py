@@ -139,3 +139,33 @@ def test_frames_that_fall_behind_slow_the_simulation_until_the_recording_stops(q
     recorder.stop()  # the frames due are drawn, the user's pacing comes back
     assert sent[-1] == SetPacing(window.controls.pacing)
     assert iio.imread(tmp_path / "slow.mp4", index=None).shape[0] == 60
+
+
+def test_a_replay_is_recorded_from_its_moments_with_its_markers_as_captions(qtbot, gl_window, tmp_path):
+    from brainview.experiment.recording import Marker, read_recording
+    from brainview.sim import ShiuParams, Simulation
+    from brainview.experiment.export import write_run_file
+    from brainview.experiment.live import recorded_run
+    from brainview.sim.runfile import DatasetInfo
+    from brainview.ui.movie import marker_interventions
+
+    window = gl_window
+    worm = window.session.connectome
+    sim = Simulation(worm, ShiuParams(w_syn_mV=1.4), seed=2)
+    sim.stimulate("ALML,ALMR,AVM", 150.0)
+    sim.step(2000)
+    sim.lesion("type:AVA", "silence")
+    sim.step(2000)
+    run = write_run_file(tmp_path / "touch.h5", recorded_run(sim), DatasetInfo.of(worm))[0]
+    spans = marker_interventions(read_recording(run).markers)
+    assert [(s.start_ms, s.text) for s in spans] == [(0.0, "drive ALML,ALMR,AVM"), (200.0, "silence AVA")]
+    assert marker_interventions([Marker(0.0, "lesion", "silence AVA"), Marker(5.0, "unlesion", "restore AVA")])[0].stop_ms == 5.0
+    assert window.timeline.open_replay(run)
+    path = tmp_path / "replay.mp4"
+    assert window.recorder.start(path, (64, 48), fps=50)
+    for t_ms in (100.0, 200.0, 300.0, 400.0):  # the replay plays on: one frame every 20 ms of it
+        window.timeline.replay.seek(t_ms)
+    assert window.recorder.stop() == path
+    frames = iio.imread(path, index=None)
+    assert frames.shape == (20, 48, 64, 3)
+    assert frames[-1].max() > 0  # drawn, not empty
