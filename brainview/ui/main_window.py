@@ -23,6 +23,7 @@ from brainview.ui import experiment_files
 from brainview.ui.commands import Pause, Play, Reset, SetPacing, Snapshot, Step
 from brainview.ui.compare_panel import install_compare_dock
 from brainview.ui.controls import SimulationControls
+from brainview.ui.diversity_panel import install_diversity_dock
 from brainview.ui.engine_status import EngineStatus
 from brainview.ui.inspector import Inspector
 from brainview.ui.learning_panel import install_learning_dock
@@ -30,6 +31,7 @@ from brainview.ui.lesson import TOUCH_CIRCUIT, Lesson
 from brainview.ui.lesson_panel import LessonBanner, LessonPanel
 from brainview.ui.loader import LoadJob, read_dataset, read_experiment_task
 from brainview.ui.menus import build_menus
+from brainview.ui.paths_panel import install_paths_dock
 from brainview.ui.session import Session
 from brainview.ui.settings import AppSettings
 from brainview.ui.stimulus_panel import StimulusPanel
@@ -88,6 +90,8 @@ class MainWindow(QMainWindow):
         self.docks["lesson"].hide()
         self.compare = install_compare_dock(self)
         self.learning = install_learning_dock(self)
+        self.diversity = install_diversity_dock(self)
+        self.paths = install_paths_dock(self)
         self.addToolBar(self.controls.toolbar(self))
         build_menus(self)
         self._connect()
@@ -262,7 +266,8 @@ class MainWindow(QMainWindow):
         self._on_history_changed()
         self._last_generation = -1
         self.controls.show_params(session.experiment.params)
-        for panel in (self.browser, self.inspector, self.stimuli, self.traces, self.view, self.compare, self.learning):
+        for panel in (self.browser, self.inspector, self.stimuli, self.traces, self.view, self.compare, self.learning,
+                      self.diversity, self.paths):
             panel.set_session(session)
         fitting = set()
         for action, lesson in self.lesson_actions:
