@@ -290,7 +290,9 @@ class Neighbourhood:
     ``distance`` holds each cell's fewest hops from the seeds (``direction="out"``, downstream)
     or to them (``"in"``, upstream), -1 beyond ``hops``; ``links`` are the connections from a
     cell at hop ``i`` to one at hop ``i + 1`` (downstream) or from ``i + 1`` to ``i`` (upstream),
-    the strongest ``max_links`` of them when there are more (``n_links`` counts them all).
+    the strongest ``max_links`` of them when there are more (``n_links`` counts them all);
+    ``reach`` holds, per cell, the synapses of all its links with the hop before it (0 for the
+    seeds and the cells beyond ``hops``).
     """
 
     direction: str
@@ -298,6 +300,7 @@ class Neighbourhood:
     distance: np.ndarray
     links: Links
     n_links: int
+    reach: np.ndarray
 
     def rows_at(self, hop: int) -> np.ndarray:
         """The cells first reached at ``hop`` (0: the seeds)."""
@@ -327,10 +330,11 @@ def neighbourhood(
     far = csr.indices[edges].astype(np.int64)
     keep = (csr.weight[edges] >= min_count) & (distance[far] == distance[near] + 1)
     near, far, edges = near[keep], far[keep], edges[keep]
+    reach = np.bincount(far, weights=csr.weight[edges], minlength=connectome.n)
     n_links = int(edges.size)
     if n_links > max_links:
         strongest = np.sort(np.argpartition(-csr.weight[edges], max_links - 1)[:max_links]) if max_links else []
         near, far, edges = near[strongest], far[strongest], edges[strongest]
     pre, post = (near, far) if direction == "out" else (far, near)
     links = Links(pre, post, csr.weight[edges], csr.sign[edges])
-    return Neighbourhood(direction, hops, distance, links, n_links)
+    return Neighbourhood(direction, hops, distance, links, n_links, reach)

@@ -67,11 +67,10 @@ class PathsAnswer:
 
 @dataclass(frozen=True)
 class HoodAnswer:
-    """The neighbourhood of ``n_from`` cells, and the synapses reaching each cell from the hop before."""
+    """The neighbourhood of ``n_from`` cells."""
 
     n_from: int
     hood: Neighbourhood
-    synapses_in: np.ndarray
 
 
 def resolve(connectome: Connectome, label: str, text: str) -> np.ndarray:
@@ -95,10 +94,7 @@ def find_paths(connectome: Connectome, source: str, target: str, max_hops: int, 
 def find_neighbourhood(connectome: Connectome, source: str, hops: int, min_count: float, direction: str) -> HoodAnswer:
     """The :class:`HoodAnswer` of ``source`` (a selector), ``hops`` steps in ``direction``."""
     sources = resolve(connectome, "From", source)
-    hood = neighbourhood(connectome, sources, hops, min_count, direction)
-    reached = hood.links.post if direction == "out" else hood.links.pre
-    synapses_in = np.bincount(reached, weights=hood.links.count, minlength=connectome.n)
-    return HoodAnswer(sources.size, hood, synapses_in)
+    return HoodAnswer(sources.size, neighbourhood(connectome, sources, hops, min_count, direction))
 
 
 def _count(value: float) -> str:
@@ -137,8 +133,9 @@ class PathsPanel(QWidget):
         for edit in (self.source, self.target):
             edit.setToolTip("Cell names separated by commas, or FIELD:VALUE[,VALUE] with FIELD one of type, class, "
                             "superclass, region, subsystem, nt, kind, side, name, id")
-        self.hops = QSpinBox(minimum=0, maximum=20, value=6)
-        self.min_synapses = QDoubleSpinBox(minimum=1, maximum=10_000, value=1, decimals=0, suffix=" synapses")
+        self.hops = QSpinBox(minimum=0, maximum=20, value=6, suffix=" hops")
+        self.min_synapses = QDoubleSpinBox(minimum=1, maximum=10_000, value=1, decimals=0, prefix="at least ",
+                                           suffix=" synapses")
         self.min_synapses.setToolTip("Follow only connections with at least this many synapses")
         self.direction = QComboBox()
         self.direction.addItem("downstream", "out")
@@ -150,8 +147,8 @@ class PathsPanel(QWidget):
         self.tree = QTreeWidget()
         self.tree.setColumnCount(4)
         self.tree.setHeaderLabels(["Cell", "Type", "Subsystem", "Synapses"])
-        self.tree.headerItem().setToolTip(SYNAPSES, "Synapses of the link that reaches the cell (a path's: its "
-                                          "weakest link and all its synapses)")
+        self.tree.headerItem().setToolTip(SYNAPSES, "On a path: the synapses from the cell before. In a "
+                                          "neighbourhood: those of all the cell's links with the hop before")
         header = self.tree.header()
         header.setSectionResizeMode(CELL, QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
@@ -170,10 +167,9 @@ class PathsPanel(QWidget):
         options = QHBoxLayout()
         options.addWidget(self.hops)
         options.addWidget(self.direction)
-        options.addWidget(QLabel("of at least"))
-        options.addWidget(self.min_synapses)
         options.addStretch(1)
         form.addRow(self.hops_label, options)
+        form.addRow("Links of", self.min_synapses)
         steps = QHBoxLayout()
         steps.addWidget(self.previous_button)
         steps.addWidget(self.next_button)
@@ -186,6 +182,7 @@ class PathsPanel(QWidget):
         layout.addWidget(self.status)
         layout.addWidget(self.tree, 1)
         self.mode.currentIndexChanged.connect(self._on_mode)
+        self.hops.valueChanged.connect(lambda n: self.hops.setSuffix(" hop" if n == 1 else " hops"))
         self.find_button.clicked.connect(self.find)
         for edit in (self.source, self.target):
             edit.returnPressed.connect(self.find)
@@ -199,6 +196,7 @@ class PathsPanel(QWidget):
     def set_session(self, session: Session) -> None:
         """Search ``session``'s connectome; fill in the first example whose cells it has."""
         self.session = session
+        self.runner.drop_pending()
         self.answer = None
         self.tree.clear()
         self.status.setText("")
@@ -218,8 +216,7 @@ class PathsPanel(QWidget):
         self.target_label.setEnabled(paths)
         self.direction.setVisible(not paths)
         self.hops_label.setText("Up to" if paths else "Within")
-        self.hops.setSuffix(" hops")
-        self.hops.setValue(6 if paths else 2)
+        self.hops.setValue(6 if paths else 1)
         self.hops.setToolTip("Look no further than this many synaptic steps" if paths else
                              "The cells this many synaptic steps away, or fewer")
 
@@ -277,14 +274,15 @@ class PathsPanel(QWidget):
         for number, path in enumerate(result.paths, start=1):
             names = " → ".join(c.name or f"row {c.row}" for c in path.cells)
             subsystems = " → ".join(c.subsystem or "-" for c in path.cells)
-            item = QTreeWidgetItem([f"{number}. {names}", "", subsystems,
-                                    f"{_count(path.bottleneck)} weakest, {_count(path.total)} in all"])
+            item = QTreeWidgetItem([f"{number}. {names}   (weakest link {_count(path.bottleneck)}, "
+                                    f"{_count(path.total)} synapses)"])
             item.setData(CELL, ROW_ROLE, -1)
-            item.setToolTip(CELL, names)
+            item.setToolTip(CELL, f"{names}\n{subsystems}")
             for i, cell in enumerate(path.cells):
                 synapses = f"{_count(path.counts[i - 1])} from {path.cells[i - 1].name}" if i else "start"
                 item.addChild(self._cell_item(cell.row, synapses, colours))
             self.tree.addTopLevelItem(item)
+            item.setFirstColumnSpanned(True)  # a path's line is long: across the columns, not widening them
             item.setExpanded(number == 1)
 
     def _list_hood(self, answer: HoodAnswer) -> None:
@@ -302,19 +300,20 @@ class PathsPanel(QWidget):
                 continue
             labels, counts = np.unique(subsystems[rows], return_counts=True)
             tally = ", ".join(f"{label or '-'} {n}" for n, label in sorted(zip(counts, labels), reverse=True))
-            item = QTreeWidgetItem(["seeds" if hop == 0 else f"hop {hop}", "", tally, f"{rows.size:,} cells"])
+            item = QTreeWidgetItem([f"{'seeds' if hop == 0 else f'hop {hop}'}: {rows.size:,} cells ({tally})"])
             item.setData(CELL, ROW_ROLE, -1)
             item.setData(CELL, HOP_ROLE, hop)
-            item.setToolTip(SUBSYSTEM, tally)
+            item.setToolTip(CELL, tally)
             # The cells most strongly reached first: the ones a reader looks for.
-            order = rows[np.lexsort((rows, -answer.synapses_in[rows]))][:LISTED_PER_HOP]
+            order = rows[np.lexsort((rows, -hood.reach[rows]))][:LISTED_PER_HOP]
             for row in order:
-                item.addChild(self._cell_item(int(row), _count(answer.synapses_in[row]) if hop else "", colours))
+                item.addChild(self._cell_item(int(row), _count(hood.reach[row]) if hop else "", colours))
             if rows.size > LISTED_PER_HOP:
                 more = QTreeWidgetItem([f"... {rows.size - LISTED_PER_HOP:,} more (marked in 3D)"])
                 more.setData(CELL, ROW_ROLE, -1)
                 item.addChild(more)
             self.tree.addTopLevelItem(item)
+            item.setFirstColumnSpanned(True)
             item.setExpanded(hop <= 1)
 
     def _cell_item(self, row: int, synapses: str, colours: dict[str, str]) -> QTreeWidgetItem:
@@ -387,12 +386,13 @@ def _escape(text: str) -> str:
 
 # -- the main window's dock ------------------------------------------------------------------------
 def install_paths_dock(window) -> PathsPanel:
-    """Give the main window a Paths dock, a tab beside the inspector, hidden until chosen in the
-    View menu; what the panel shows is marked and drawn in the 3D view."""
+    """Give the main window a Paths dock, a tab beside the cell-type browser (a list the window's
+    full height), hidden until chosen in the View menu; what the panel shows is marked and
+    drawn in the 3D view."""
     panel = PathsPanel()
-    dock = window._dock("Paths", panel, Qt.DockWidgetArea.RightDockWidgetArea)
+    dock = window._dock("Paths", panel, Qt.DockWidgetArea.LeftDockWidgetArea)
     window.docks["paths"] = dock
     dock.hide()
-    tab_when_shown(window, dock, window.docks["inspector"])
+    tab_when_shown(window, dock, window.docks["browser"])
     panel.cellsShown.connect(lambda rows, links, current, focus: window.view.show_cells(rows, links, current, focus))
     return panel

@@ -47,6 +47,10 @@ class QueryRunner(QObject):
         threading.Thread(target=self._run, args=(serial, query), name=f"brainview-query-{serial}", daemon=True).start()
         return serial
 
+    def drop_pending(self) -> None:
+        """Report no answer to the queries submitted so far (another dataset is open)."""
+        self.latest = next(self._serials)
+
     def _run(self, serial: int, query: Callable[[], object]) -> None:
         try:
             result = query()

@@ -4,8 +4,8 @@ The panel is an adapter: it reads the session's public state (lesions, selection
 group colours) and calls the render view's setters when that state changes, and it forwards
 each snapshot's spikes to the view's activity glow. Panels may mark many cells at once (a
 region's, a path's: :meth:`ViewPanel.show_cells`) with the connections to draw between them;
-the marks stay while the session's selected cell is one of them. A small bar above the view chooses what the
-colours mean and the camera preset, and shows the legend. Where no OpenGL context can be
+the marks stay while the session's selected cell is one of them. A small bar above the view
+chooses what the colours mean and the camera preset, and shows the legend. Where no OpenGL context can be
 created (a headless machine, Qt's offscreen platform) the panel says so in words instead, and
 the rest of the app works as usual.
 """

@@ -183,6 +183,10 @@ def test_neighbourhood_links_join_consecutive_hops(direction):
                 and hood.distance[v if direction == "out" else u] == hood.distance[u if direction == "out" else v] + 1}
     assert set(zip(hood.links.pre.tolist(), hood.links.post.tolist())) == expected
     assert hood.n_links == len(expected) and hood.rows_at(0).tolist() == ([0] if direction == "out" else [4])
+    reach = np.zeros(c.n)
+    for u, v in expected:
+        reach[v if direction == "out" else u] += csr.weight[csr.row(u)][csr.indices[csr.row(u)] == v][0]
+    np.testing.assert_array_equal(hood.reach, reach)
     for u, v, n in zip(hood.links.pre, hood.links.post, hood.links.count):
         assert csr.weight[csr.row(int(u))][csr.indices[csr.row(int(u))] == v][0] == n
 
@@ -191,6 +195,7 @@ def test_neighbourhood_keeps_the_strongest_links_and_checks_its_arguments():
     c = make_connectome(9, DIAMOND)
     hood = neighbourhood_of(c, [0], 3, max_links=2)
     assert hood.n_links == 9 and sorted(hood.links.count.tolist()) == [50.0, 50.0]  # 7 -> 4 joins no two hops
+    assert hood.reach[3] == 7 + 2 and hood.reach[4] == 4  # every link counts, drawn or not
     assert neighbourhood_of(c, [0], 1, min_count=10).rows.tolist() == [0, 5]
     with pytest.raises(ParameterError, match="hops must be at least 0, was -1"):
         neighbourhood_of(c, [0], -1)

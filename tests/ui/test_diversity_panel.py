@@ -10,7 +10,7 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
 from brainview.connectome.diversity import region_diversity, region_rows
-from brainview.ui.diversity_panel import DiversityPanel, subsystem_colours
+from brainview.ui.diversity_panel import LABEL_MARGIN, DiversityPanel, subsystem_colours
 
 
 @pytest.fixture
@@ -49,6 +49,22 @@ def test_one_dot_per_region_at_region_diversitys_numbers(panel, worm_session):
     for label, dots in panel.dots.items():  # the 3D view's subsystem colours
         assert dots.opts["symbolBrush"] == colours[label]
     assert "5 regions" in panel.caption.text()
+    # Ticks as plain numbers, 1-2-5 over the worm's few decades.
+    ticks = [label for _, label in panel.plot.getAxis("bottom")._tickLevels[0]]
+    assert ticks == ["10", "20", "50", "100", "200"]
+    assert [label for _, label in panel.plot.getAxis("left")._tickLevels[0]][-2:] == ["1,000", "2,000"]
+
+
+def test_region_names_overlap_no_dot_name_or_the_legend(qtbot, panel):
+    qtbot.waitUntil(lambda: all(t.isVisible() for t in panel.labels), timeout=2000)
+    assert sorted(t.toPlainText() for t in panel.labels) == sorted(panel.drawn["region"])
+    rects = [t.sceneBoundingRect().adjusted(*LABEL_MARGIN) for t in panel.labels]
+    for i, rect in enumerate(rects):
+        assert not any(rect.intersects(other) for other in rects[i + 1:])
+        assert not rect.intersects(panel.legend.sceneBoundingRect())
+        assert panel.plot.getViewBox().sceneBoundingRect().contains(rect)
+        for region in panel.drawn["region"]:
+            assert not rect.contains(panel.point_of(region))
 
 
 def test_hovering_a_dot_names_its_region_and_figures(qtbot, panel):

@@ -54,7 +54,8 @@ def test_lists_the_shortest_paths_with_synapses_and_subsystems(qtbot, panel, wor
         assert [item.child(i).text(SUBSYSTEM) for i in range(item.childCount())] == [c.subsystem for c in path.cells]
         assert item.child(1).text(SYNAPSES) == f"{path.counts[0]:.0f} from {path.cells[0].name}"
     first = panel.tree.topLevelItem(0)
-    assert first.text(CELL) == "1. PLML → VA9" and first.text(SUBSYSTEM) == "sensory → motor"
+    assert first.text(CELL) == "1. PLML → VA9   (weakest link 6, 6 synapses)" and first.isFirstColumnSpanned()
+    assert first.toolTip(CELL) == "PLML → VA9\nsensory → motor"
     rows, links, current, focus = panel.shown[-1]  # the best path is shown at once
     assert rows.tolist() == [c.row for c in expected.paths[0].cells] and current == -1
     assert links.pre.tolist() == rows[:-1].tolist() and links.count.tolist() == [6.0]
@@ -84,11 +85,12 @@ def test_neighbourhood_mode_lists_each_hop_per_subsystem(qtbot, panel, worm_sess
     assert not panel.target.isEnabled()
     counts = downstream_by_hop(worm, rows_of(worm, TOUCH), 2)
     hops = [panel.tree.topLevelItem(i) for i in range(panel.tree.topLevelItemCount())]
-    assert [h.text(CELL) for h in hops] == ["seeds", "hop 1", "hop 2"]
+    assert [h.text(CELL).split(":")[0] for h in hops] == ["seeds", "hop 1", "hop 2"]
+    assert hops[0].text(CELL) == "seeds: 5 cells (sensory 5)"
     for hop, item in enumerate(hops[1:], start=1):
-        assert item.text(SYNAPSES) == f"{sum(counts.per_hop[hop - 1].values())} cells"
+        assert item.text(CELL).startswith(f"hop {hop}: {sum(counts.per_hop[hop - 1].values())} cells (")
         for label, n in counts.per_hop[hop - 1].items():
-            assert f"{label} {n}" in item.text(SUBSYSTEM)
+            assert f"{label} {n}" in item.text(CELL)
     rows, links, current, focus = panel.shown[-1]
     distance = hop_distances(worm, rows_of(worm, TOUCH), 2)
     assert rows.tolist() == np.flatnonzero(distance >= 0).tolist() and current == -1
@@ -174,3 +176,23 @@ def test_the_window_marks_the_path_draws_its_synapses_and_follows_the_steps(qtbo
     window.session.select(window.session.connectome.index_of("ALML"))  # a click elsewhere
     assert window.view.marked.size == 0 and view.chosen_synapses is None
     assert np.flatnonzero(view.flags() & FLAG_SELECTED).tolist() == [window.session.connectome.index_of("ALML")]
+
+
+def test_another_dataset_drops_the_answer_under_way(qtbot, panel, worm_session, monkeypatch):
+    import brainview.ui.paths_panel as module
+
+    release, started = threading.Event(), threading.Event()
+    real = module.find_paths
+
+    def held(*args):
+        started.set()
+        release.wait(10)
+        return real(*args)
+
+    monkeypatch.setattr(module, "find_paths", held)
+    panel.find()
+    assert started.wait(5)
+    panel.set_session(worm_session)  # as when the window opens another dataset
+    release.set()
+    qtbot.wait(300)
+    assert panel.answer is None and panel.tree.topLevelItemCount() == 0
