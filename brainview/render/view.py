@@ -35,13 +35,13 @@ from brainview.render.context import GLUnavailableError, check_context, choose_b
 from brainview.render.frames import PRESETS, UNKNOWN, BodyFrame, body_frame, default_preset
 from brainview.render.interaction import Interaction
 from brainview.render.line_layers import SynapseLines
-from brainview.render.synapse_lines import SynapseSet
 from brainview.render.meshes import Mesh, read_mesh
 from brainview.render.offscreen import quietly, render_offscreen
 from brainview.render.picking import pick_row
 from brainview.render.placement import place_cells
 from brainview.render.settings import ViewSettings
 from brainview.render.signals import Signal
+from brainview.render.synapse_lines import SynapseSet
 from brainview.render.visuals import FLAG_DIMMED, FLAG_HIDDEN, FLAG_LESIONED, FLAG_SELECTED
 
 log = logging.getLogger(__name__)
