@@ -20,13 +20,10 @@ import numpy as np
 import pandas as pd
 
 from brainview.cli._common import add_rules_option, load_connectome, no_rules_line, visible
+from brainview.connectome.diversity import notable_regions
 
 DPI = 120
 """Resolution of the PNG."""
-
-LABELLED = 6
-"""How many of the most and of the least diverse regions the figure names (besides every
-region the steering or learning subsystem dominates, and the largest ones)."""
 
 FALLBACK_COLOURS = (
     "#d62728", "#1f77b4", "#9467bd", "#2ca02c", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
@@ -163,20 +160,6 @@ def format_text(name: str, connectome, groups: list[dict], table: pd.DataFrame) 
             f"  {row.dominant_subsystem or '-'}"
         )
     return "\n".join(lines)
-
-
-def notable_regions(table: pd.DataFrame, count: int = LABELLED) -> list[str]:
-    """Regions the figure names, most important first: every region of a small table; else
-    those the steering or learning subsystem dominates, the largest, and the most and least
-    diverse of at least 30 neurons."""
-    drawn = table[table["cell_types"] > 0]
-    if len(drawn) <= 15:
-        return list(drawn["region"])
-    sizable = drawn[drawn["neurons"] >= 30]
-    names = list(drawn[drawn["dominant_subsystem"].isin(["steering", "learning"])]["region"])
-    names += list(drawn.nlargest(count // 2, "neurons")["region"])
-    names += list(sizable.tail(count // 2)["region"]) + list(sizable.head(count // 2)["region"])
-    return list(dict.fromkeys(names))
 
 
 _OFFSETS = ((5, 3, "left"), (5, -11, "left"), (-5, 3, "right"), (-5, -11, "right"), (0, 8, "center"),

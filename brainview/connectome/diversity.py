@@ -30,6 +30,10 @@ from brainview.connectome.connectome import Connectome
 COLUMNS = ("region", "neurons", "cell_types", "types_per_1000", "dominant_subsystem")
 """The columns of :func:`region_diversity`'s table, in order."""
 
+LABELLED = 6
+"""How many of the most and of the least diverse regions a figure names (besides every region
+the steering or learning subsystem dominates, and the largest ones)."""
+
 NO_REGION = frozenset({"NO_CONS", "UNASGD"})
 """Codex ``group`` labels that name no neuropil: a neuron without connections, or unassigned."""
 
@@ -43,6 +47,15 @@ def main_region(column: Categorical) -> Categorical:
     firsts = [next((part for part in parts if part not in NO_REGION), "")
               for parts in ([p.strip() for p in label.split(".")] for label in column.categories)]
     return _relabel(column, firsts)
+
+
+def region_rows(connectome: Connectome, region: str) -> np.ndarray:
+    """The rows of the neurons :func:`region_diversity` counts in ``region`` (empty for an unknown one)."""
+    main = main_region(connectome["region"])
+    if region not in main.categories:
+        return np.zeros(0, np.int64)
+    keep = connectome["kind"].mask("neuron") & (main.codes == main.categories.index(region))
+    return np.flatnonzero(keep).astype(np.int64)
 
 
 def region_diversity(connectome: Connectome, min_neurons: int = 1) -> pd.DataFrame:
@@ -100,6 +113,20 @@ def region_diversity(connectome: Connectome, min_neurons: int = 1) -> pd.DataFra
     table = table[table["neurons"] >= max(int(min_neurons), 1)]
     table = table.sort_values(["types_per_1000", "region"], ascending=[False, True], kind="stable")
     return table.reset_index(drop=True)
+
+
+def notable_regions(table: pd.DataFrame, count: int = LABELLED) -> list[str]:
+    """Regions the figure names, most important first: every region of a small table; else
+    those the steering or learning subsystem dominates, the largest, and the most and least
+    diverse of at least 30 neurons."""
+    drawn = table[table["cell_types"] > 0]
+    if len(drawn) <= 15:
+        return list(drawn["region"])
+    sizable = drawn[drawn["neurons"] >= 30]
+    names = list(drawn[drawn["dominant_subsystem"].isin(["steering", "learning"])]["region"])
+    names += list(drawn.nlargest(count // 2, "neurons")["region"])
+    names += list(sizable.tail(count // 2)["region"]) + list(sizable.head(count // 2)["region"])
+    return list(dict.fromkeys(names))
 
 
 def _relabel(column: Categorical, labels: list[str]) -> Categorical:

@@ -12,6 +12,9 @@ The paths are drawn from the layered graph of every shortest path (a cell at hop
 ``i`` hops from the nearest source and ``d - i`` from the nearest target) by a best-first
 search whose bounds (the best bottleneck and the most synapses any completion can still reach)
 make it return exactly the ``limit`` best, without listing every path first.
+
+For drawing, :func:`path_links` and :func:`neighbourhood` give the connections along a path and
+between the hops of a neighbourhood as :class:`Links`.
 """
 
 from __future__ import annotations
@@ -247,3 +250,91 @@ def downstream_by_hop(connectome: Connectome, rows: Iterable[int], hops: int, mi
         values, counts = np.unique(labels[distance == hop].astype(str), return_counts=True)
         per_hop.append({str(v): int(c) for v, c in zip(values, counts)})
     return HopCounts(hops, tuple(per_hop))
+
+
+@dataclass(frozen=True)
+class Links:
+    """Chemical connections to draw: presynaptic and postsynaptic rows, synapse counts and signs."""
+
+    pre: np.ndarray
+    post: np.ndarray
+    count: np.ndarray
+    sign: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.pre.shape[0])
+
+    @classmethod
+    def empty(cls) -> Links:
+        """No connections."""
+        return cls(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.int8))
+
+
+def path_links(connectome: Connectome, path: Path) -> Links:
+    """The connections along ``path``, one per link, with their synapse counts and signs."""
+    rows = np.array([cell.row for cell in path.cells], np.int64)
+    if rows.size < 2:
+        return Links.empty()
+    csr = connectome.chemical
+    pre, post = rows[:-1], rows[1:]
+    # A row's targets are sorted: each link is found by a binary search within its row.
+    where = np.array([csr.indptr[u] + np.searchsorted(csr.indices[csr.row(int(u))], v) for u, v in zip(pre, post)],
+                     np.int64)
+    return Links(pre, post, csr.weight[where], csr.sign[where])
+
+
+@dataclass(frozen=True)
+class Neighbourhood:
+    """The cells within ``hops`` synaptic steps of some seeds, and the links between the hops.
+
+    ``distance`` holds each cell's fewest hops from the seeds (``direction="out"``, downstream)
+    or to them (``"in"``, upstream), -1 beyond ``hops``; ``links`` are the connections from a
+    cell at hop ``i`` to one at hop ``i + 1`` (downstream) or from ``i + 1`` to ``i`` (upstream),
+    the strongest ``max_links`` of them when there are more (``n_links`` counts them all);
+    ``reach`` holds, per cell, the synapses of all its links with the hop before it (0 for the
+    seeds and the cells beyond ``hops``).
+    """
+
+    direction: str
+    hops: int
+    distance: np.ndarray
+    links: Links
+    n_links: int
+    reach: np.ndarray
+
+    def rows_at(self, hop: int) -> np.ndarray:
+        """The cells first reached at ``hop`` (0: the seeds)."""
+        return np.flatnonzero(self.distance == hop)
+
+    @property
+    def rows(self) -> np.ndarray:
+        """Every cell within :attr:`hops`, the seeds included."""
+        return np.flatnonzero(self.distance >= 0)
+
+
+def neighbourhood(
+    connectome: Connectome, rows: Iterable[int], hops: int, min_count: float = 1, direction: str = "out",
+    max_links: int = 20_000,
+) -> Neighbourhood:
+    """The :class:`Neighbourhood` of ``rows``: cells within ``hops`` steps along connections of at
+    least ``min_count`` synapses, downstream (``direction="out"``) or upstream (``"in"``)."""
+    if hops < 0:
+        raise ParameterError(f"hops must be at least 0, was {hops}")
+    if max_links < 0:
+        raise ParameterError(f"max_links must be at least 0, was {max_links}")
+    distance = hop_distances(connectome, rows, hops, min_count, direction)
+    csr = connectome.chemical if direction == "out" else connectome.chemical.transposed
+    inner = np.flatnonzero((distance >= 0) & (distance < hops))
+    edges = csr.edges_of(inner)  # only the inner cells' connections: O(their degree), not O(all)
+    near = np.repeat(inner, np.diff(csr.indptr)[inner])
+    far = csr.indices[edges].astype(np.int64)
+    keep = (csr.weight[edges] >= min_count) & (distance[far] == distance[near] + 1)
+    near, far, edges = near[keep], far[keep], edges[keep]
+    reach = np.bincount(far, weights=csr.weight[edges], minlength=connectome.n)
+    n_links = int(edges.size)
+    if n_links > max_links:
+        strongest = np.sort(np.argpartition(-csr.weight[edges], max_links - 1)[:max_links]) if max_links else []
+        near, far, edges = near[strongest], far[strongest], edges[strongest]
+    pre, post = (near, far) if direction == "out" else (far, near)
+    links = Links(pre, post, csr.weight[edges], csr.sign[edges])
+    return Neighbourhood(direction, hops, distance, links, n_links, reach)

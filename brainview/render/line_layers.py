@@ -1,4 +1,8 @@
-"""The view's two layers of synapse lines: the selection's partners and the global edge budget."""
+"""The view's two layers of synapse lines: the selection's partners and the global edge budget.
+
+The partners' layer may instead show connections chosen elsewhere (a path's links, see
+:meth:`SynapseLines.show_synapses`), drawn more opaque, as they are few and the point of the picture.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,9 @@ import numpy as np
 
 from brainview.connectome import Connectome
 from brainview.render.synapse_lines import SynapseSet, line_colors, partner_synapses, strongest_synapses
+
+CHOSEN_ALPHA = (0.6, 1.0)
+"""Alpha of chosen connections (:meth:`SynapseLines.show_synapses`): a 1-synapse link and the strongest."""
 
 
 class SynapseLines:
@@ -51,6 +58,15 @@ class SynapseLines:
             self.related = None
         return _draw(self.partners, positions, synapses)
 
+    def show_synapses(self, connectome: Connectome, positions, synapses: SynapseSet, rows, hidden: np.ndarray) -> int:
+        """Lines of exactly ``synapses`` (avoiding ``hidden`` cells) in the partners' layer; the
+        ``rows`` and the lines' ends are the related cells. Returns how many are drawn."""
+        self.partner_rows = np.asarray(rows, np.int64).ravel()
+        synapses = synapses.without(hidden)
+        self.related = np.zeros(connectome.n, bool)
+        self.related[np.concatenate([self.partner_rows, synapses.pre, synapses.post])] = True
+        return _draw(self.partners, positions, synapses, CHOSEN_ALPHA)
+
     def set_budget(self, connectome: Connectome, positions, k: int, hidden: np.ndarray) -> int:
         """Draw the ``k`` strongest connections (0: none); returns how many are drawn."""
         if k < 0:
@@ -66,6 +82,6 @@ class SynapseLines:
         return _draw(self.budget, positions, self._strongest.without(hidden))
 
 
-def _draw(node, positions: np.ndarray, synapses: SynapseSet) -> int:
-    node.set_data(positions[synapses.pre], positions[synapses.post], line_colors(synapses))
+def _draw(node, positions: np.ndarray, synapses: SynapseSet, alpha_range=(0.12, 0.9)) -> int:
+    node.set_data(positions[synapses.pre], positions[synapses.post], line_colors(synapses, alpha_range=alpha_range))
     return len(synapses)

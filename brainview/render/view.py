@@ -6,6 +6,7 @@ The public API the app (or a notebook, or ``brainview render``) uses::
     view.set_connectome(connectome)
     view.set_color_by("cell_type"); view.legend()  # [(label, rgba), ...]
     view.set_flags(selected=rows, lesioned=mask, hidden=mask)
+    view.show_synapses(synapses, rows)           # a path's links instead of the partners' lines
     view.push_spikes(rows, t_ms); view.set_time(t_ms)
     view.set_live(True)                           # a simulation plays: big connectomes draw a sample
     view.set_view("side"); view.set_camera_mode("fly")
@@ -40,6 +41,7 @@ from brainview.render.picking import pick_row
 from brainview.render.placement import place_cells
 from brainview.render.settings import ViewSettings
 from brainview.render.signals import Signal
+from brainview.render.synapse_lines import SynapseSet
 from brainview.render.visuals import FLAG_DIMMED, FLAG_HIDDEN, FLAG_LESIONED, FLAG_SELECTED
 
 log = logging.getLogger(__name__)
@@ -103,7 +105,8 @@ class ConnectomeView:
         self._mapping: ColorMapping | None = None
         self._overrides: tuple[np.ndarray, np.ndarray] | None = None
         self._flags = np.zeros(0, np.uint8)
-        self._preset: tuple[str, object] | None = None
+        self._chosen: tuple[SynapseSet, np.ndarray] | None = None
+        self._preset: tuple[str, object, int | None] | None = None
         self._preset_state: dict | None = None
         self._camera_moving = False
         self._live = False
@@ -152,6 +155,7 @@ class ConnectomeView:
         self._neurons.set_data(self.positions, self._radii, self._mapping.rgba, self._flags)
         self._update_moving_subset()
         self._activity.clear()
+        self._chosen = None
         self._lines.reset()
         self._lines.refresh_budget(connectome, self.positions, self._hidden())
         self.set_view(view or self.default_view())
@@ -205,7 +209,9 @@ class ConnectomeView:
             return
         changed = self._flags ^ flags
         self._flags = flags
-        if np.any(changed & FLAG_SELECTED):
+        if self._chosen is not None and np.any(changed & (FLAG_SELECTED | FLAG_HIDDEN)):
+            self.show_synapses(*self._chosen)
+        elif np.any(changed & FLAG_SELECTED):
             self.show_partners(np.flatnonzero(flags & FLAG_SELECTED))
         elif np.any(changed & FLAG_HIDDEN):
             self.show_partners(self._lines.partner_rows)
@@ -267,6 +273,27 @@ class ConnectomeView:
         self._upload_flags()
         return count
 
+    def show_synapses(self, synapses: SynapseSet | None, rows=()) -> int:
+        """Draw exactly ``synapses`` (a path's links) in place of the selection's partner lines,
+        until called with None, which draws the selection's partners again; returns the lines drawn.
+
+        With ``settings.dim_unrelated`` the cells that are neither in ``rows`` nor ends of a line
+        are faded. Selecting other cells keeps these lines (the caller decides when they go).
+        """
+        connectome = self._require()
+        if synapses is None:
+            self._chosen = None
+            return self.show_partners(np.flatnonzero(self._flags & FLAG_SELECTED))
+        self._chosen = (synapses, np.asarray(rows, np.int64).ravel())
+        count = self._lines.show_synapses(connectome, self.positions, synapses, self._chosen[1], self._hidden())
+        self._upload_flags()
+        return count
+
+    @property
+    def chosen_synapses(self) -> SynapseSet | None:
+        """The connections :meth:`show_synapses` draws, or None while the partners' lines are shown."""
+        return None if self._chosen is None else self._chosen[0]
+
     def set_edge_budget(self, k: int) -> int:
         """Also draw the ``k`` strongest connections of the whole connectome (0: none)."""
         return self._lines.set_budget(self._require(), self.positions, k, self._hidden())
@@ -276,10 +303,11 @@ class ConnectomeView:
         """"side" when the body is longer than it is tall (a worm), else "front" (a brain)."""
         return default_preset(self.frame, self.positions)
 
-    def set_view(self, preset: str, rows=None) -> None:
+    def set_view(self, preset: str, rows=None, around: int | None = None) -> None:
         """Camera preset: "front", "side", "top", or "fit" (keep the orientation, fit ``rows``).
 
-        ``rows`` (default: the selection for "fit", else every shown cell) are fitted in view.
+        ``rows`` (default: the selection for "fit", else every shown cell) are fitted in view,
+        centred on the cell ``around`` when one is given (stepping along a path).
         """
         if preset not in (*PRESETS, "fit"):
             raise ValueError(f"unknown view {preset!r}; views are {', '.join(PRESETS)} and fit")
@@ -288,13 +316,15 @@ class ConnectomeView:
             rows = np.flatnonzero(self._flags & FLAG_SELECTED)
         chosen = np.asarray(rows, np.int64).ravel() if rows is not None else np.flatnonzero(shown)
         points = self.positions[chosen]
+        if around is not None:  # the points and their mirror image about that cell: it is the centre
+            points = np.vstack([points, 2.0 * self.positions[int(around)] - points])
         # a lone neuron should be seen with its neighbourhood, not fill the screen
         min_extent = FIT_RADII * float(self._radii[chosen].max()) if chosen.size else 1.0
         if preset == "fit":
             self.cameras.fit(points, min_extent=min_extent)
         else:
             self.cameras.show(self.frame, preset, points, min_extent=min_extent)
-        self._preset = (preset, rows)
+        self._preset = (preset, rows, around)
         self._preset_state = self.cameras.camera.get_state()
 
     def set_camera_mode(self, mode: str) -> None:

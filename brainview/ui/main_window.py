@@ -23,6 +23,7 @@ from brainview.ui import experiment_files
 from brainview.ui.commands import Pause, Play, Reset, SetPacing, Snapshot, Step
 from brainview.ui.compare_panel import install_compare_dock
 from brainview.ui.controls import SimulationControls
+from brainview.ui.diversity_panel import install_diversity_dock
 from brainview.ui.engine_status import EngineStatus
 from brainview.ui.inspector import Inspector
 from brainview.ui.learning_panel import install_learning_dock
@@ -31,6 +32,7 @@ from brainview.ui.lesson import FIRST_LESSON, refresh_lesson_menu, shipped_lesso
 from brainview.ui.lesson_panel import LessonBanner, LessonPanel
 from brainview.ui.loader import LoadJob, read_dataset, read_experiment_task
 from brainview.ui.menus import build_menus
+from brainview.ui.paths_panel import install_paths_dock
 from brainview.ui.presentation import Appearance, Presentation
 from brainview.ui.session import Session, dataset_recommendation
 from brainview.ui.shortcuts import ShortcutFilter
@@ -95,6 +97,8 @@ class MainWindow(QMainWindow):
         self.compare = install_compare_dock(self)
         self.learning = install_learning_dock(self)
         self.subsystems = install_subsystems_dock(self)
+        self.diversity = install_diversity_dock(self)
+        self.paths = install_paths_dock(self)
         self.addToolBar(self.controls.toolbar(self))
         self.appearance = Appearance(self, settings)
         self.presentation = Presentation(self, self.appearance, settings)
@@ -278,7 +282,7 @@ class MainWindow(QMainWindow):
         recommended, problem = dataset_recommendation(connectome)
         self.controls.show_recommendation(recommended, connectome.meta.get("recommended_params_note", ""))
         for panel in (self.browser, self.inspector, self.stimuli, self.traces, self.view, self.compare, self.learning,
-                      self.subsystems):
+                      self.subsystems, self.diversity, self.paths):
             panel.set_session(session)
         fitting = refresh_lesson_menu(self, connectome)
         name = connectome.meta.get("name", "connectome")

@@ -2,8 +2,10 @@
 
 The panel is an adapter: it reads the session's public state (lesions, selection, hidden cells,
 group colours) and calls the render view's setters when that state changes, and it forwards
-each snapshot's spikes to the view's activity glow. A small bar above the view chooses what the
-colours mean and the camera preset, and shows the legend. Where no OpenGL context can be
+each snapshot's spikes to the view's activity glow. Panels may mark many cells at once (a
+region's, a path's: :meth:`ViewPanel.show_cells`) with the connections to draw between them;
+the marks stay while the session's selected cell is one of them. A small bar above the view
+chooses what the colours mean and the camera preset, and shows the legend. Where no OpenGL context can be
 created (a headless machine, Qt's offscreen platform) the panel says so in words instead, and
 the rest of the app works as usual.
 """
@@ -19,6 +21,7 @@ from PySide6.QtWidgets import (
     QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget,
 )
 
+from brainview.connectome.paths import Links
 from brainview.ui.commands import Snapshot
 from brainview.ui.outlines import Outlines
 from brainview.ui.session import Session
@@ -92,6 +95,10 @@ class ViewPanel(QWidget):
         self.view = None
         self.problem = ""
         self.generation = -1
+        self.marked = np.zeros(0, np.int64)
+        """Cells a panel marked with :meth:`show_cells` (shown as selected)."""
+        self._links = Links.empty()
+        self._marking = False
         self._spike_rows: list[np.ndarray] = []
         self._spike_t: list[np.ndarray] = []
         self._clock_ms = 0.0
@@ -163,6 +170,8 @@ class ViewPanel(QWidget):
         """Draw ``session``'s connectome and follow its state."""
         self.session = session
         self.generation = -1
+        self.marked, self._links = np.zeros(0, np.int64), Links.empty()
+        session.selectionChanged.connect(self._on_selection)
         if self.view is None and not self.problem:
             self._create_view()
         if self.view is None:
@@ -175,7 +184,6 @@ class ViewPanel(QWidget):
         self._fill_colour_fields()
         self.view.cameras.restore(session.experiment.view.camera)
         session.lesionsChanged.connect(self._update_flags)
-        session.selectionChanged.connect(self._update_flags)
         session.appearanceChanged.connect(self._update_appearance)
         session.subsystemsChanged.connect(self._fill_colour_fields)
         self._update_appearance()
@@ -249,12 +257,51 @@ class ViewPanel(QWidget):
         if self.view is not None and self.session is not None:
             self.session.experiment.set_view(camera=self.view.cameras.state())
 
+    def show_cells(self, rows: np.ndarray, links: Links | None = None, current: int = -1,
+                   focus: np.ndarray | None = None) -> None:
+        """Mark ``rows`` as selected in the 3D view, with lines for ``links`` only (None: no lines),
+        the other cells faded; make ``current`` the session's selected cell (-1: none) and fit
+        the camera to ``focus`` (None: the camera stays), centred on ``current`` when it is one.
+
+        The marks go when the session selects a cell outside them (a click in the view, the
+        browser) or none; stepping along a path within them keeps them.
+        """
+        self.marked = np.unique(np.asarray(rows, np.int64))
+        self._links = Links.empty() if links is None else links
+        self._marking = True
+        try:
+            self.session.select(current)
+        finally:
+            self._marking = False
+        if self.view is None:
+            return
+        self._update_flags()  # the selected cell may not have changed, the marks did
+        if focus is not None and len(focus):
+            self.view.set_view("fit", rows=np.asarray(focus, np.int64), around=current if current >= 0 else None)
+
+    def _on_selection(self, row: int) -> None:
+        if not self._marking and self.marked.size and not np.isin(row, self.marked):
+            self.marked, self._links = np.zeros(0, np.int64), Links.empty()
+        if self.view is not None:
+            self._update_flags()
+
     def _update_flags(self) -> None:
-        session = self.session
+        from brainview.render.synapse_lines import SynapseSet
+
+        session, view = self.session, self.view
         selected = np.zeros(session.connectome.n, bool)
+        selected[self.marked] = True
         if session.selected >= 0:
             selected[session.selected] = True
-        self.view.set_flags(selected=selected, lesioned=session.lesion_state() > 0, hidden=session.hidden)
+        flags = {"selected": selected, "lesioned": session.lesion_state() > 0, "hidden": session.hidden}
+        if self.marked.size:  # the chosen lines first: a new selection then draws no partners' lines
+            links = self._links
+            view.show_synapses(SynapseSet(links.pre, links.post, links.count, links.sign), self.marked)
+            view.set_flags(**flags)
+        else:  # the selection's partners once, after the flags (a marked region's could be many)
+            view.set_flags(**flags)
+            if view.chosen_synapses is not None:
+                view.show_synapses(None)
 
     def _update_appearance(self) -> None:
         rows, rgba = self.session.colour_overrides()

@@ -203,6 +203,9 @@ class SimulationWorker(QObject):
     def _serve(self) -> None:
         try:
             self.sim = self._build(self._overrides)
+            # A first snapshot at t = 0, before any command: the window of a dataset opened
+            # while the last one played shows this run's clock, not the last one's.
+            self._dirty = self.sim is not None
             while not self._stopping:
                 self._drain(block=not (self._running or self._steps_left))
                 if self._stopping:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from brainview.connectome import Categorical, Connectome, SynapseCSR
-from brainview.connectome.diversity import COLUMNS, main_region, region_diversity
+from brainview.connectome.diversity import COLUMNS, main_region, region_diversity, region_rows
 
 # Twelve cells. Region GNG (from "GNG", "GNG.PRW", "GNG.SMP"): five neurons of types a, a, b, c
 # and one untyped, plus a muscle (not counted); ME: four neurons, all type t; PRW: one neuron
@@ -38,6 +38,16 @@ def test_region_diversity_counts_known_numbers():
     assert me.types_per_1000 == pytest.approx(250.0)
     assert (prw.neurons, prw.cell_types, prw.types_per_1000) == (1, 0, 0.0)
     assert list(table["region"]) == ["GNG", "ME", "PRW"]  # most types per 1,000 first
+
+
+def test_region_rows_are_the_neurons_each_region_counts():
+    c = _connectome()
+    table = region_diversity(c).set_index("region")
+    assert region_rows(c, "GNG").tolist() == [0, 1, 2, 3, 4]  # not the muscle (5)
+    assert region_rows(c, "ME").tolist() == [6, 7, 8, 9] and region_rows(c, "PRW").tolist() == [10]
+    for region, row in table.iterrows():
+        assert region_rows(c, region).size == row["neurons"]
+    assert region_rows(c, "NO_CONS").size == 0 and region_rows(c, "nowhere").size == 0
 
 
 def test_region_diversity_min_neurons_and_ties():

@@ -10,7 +10,8 @@ from tests.conftest import make_connectome
 from naive import shortest_path_reference
 
 import brainview
-from brainview.connectome.paths import downstream_by_hop, hop_distances, paths_between
+from brainview.connectome.paths import downstream_by_hop, hop_distances, path_links, paths_between
+from brainview.connectome.paths import neighbourhood as neighbourhood_of
 from brainview.connectome.queries import neighbourhood, rows_of
 from brainview.errors import ParameterError
 from brainview.resources import default_dataset_path
@@ -157,3 +158,44 @@ def test_worm_touch_receptors_reach_the_backward_motor_neurons(worm):
     assert strong.hops == 3 and strong.n_paths == 252
     assert all(p.cells[2].cell_type == "AVA" for p in strong.paths)
     assert [c.name for c in strong.paths[0].cells] == ["AVM", "AVBL", "AVAR", "DA8"]
+
+
+def test_path_links_carry_each_links_count_and_sign():
+    c = make_connectome(9, [(a, b, n, -1 if (a, b) == (3, 4) else 1) for a, b, n, _ in DIAMOND])
+    best = paths_between(c, [0], [4]).paths[0]
+    links = path_links(c, best)
+    assert links.pre.tolist() == [0, 1, 3] and links.post.tolist() == [1, 3, 4]
+    assert links.count.tolist() == list(best.counts) and links.sign.tolist() == [1, 1, -1]
+    assert len(path_links(c, paths_between(c, [3], [3]).paths[0])) == 0  # one cell, no link
+
+
+@pytest.mark.parametrize("direction", ["out", "in"])
+def test_neighbourhood_links_join_consecutive_hops(direction):
+    c = make_connectome(9, DIAMOND)
+    hood = neighbourhood_of(c, [0] if direction == "out" else [4], 2, direction=direction)
+    np.testing.assert_array_equal(hood.distance, hop_distances(c, [0] if direction == "out" else [4], 2,
+                                                               direction=direction))
+    near, far = (hood.links.pre, hood.links.post) if direction == "out" else (hood.links.post, hood.links.pre)
+    assert np.all(hood.distance[far] == hood.distance[near] + 1) and np.all(hood.distance[far] <= 2)
+    csr = c.chemical
+    expected = {(int(u), int(v)) for u, v in zip(csr.pre, csr.indices)
+                if hood.distance[v if direction == "out" else u] >= 0 and hood.distance[u if direction == "out" else v] >= 0
+                and hood.distance[v if direction == "out" else u] == hood.distance[u if direction == "out" else v] + 1}
+    assert set(zip(hood.links.pre.tolist(), hood.links.post.tolist())) == expected
+    assert hood.n_links == len(expected) and hood.rows_at(0).tolist() == ([0] if direction == "out" else [4])
+    reach = np.zeros(c.n)
+    for u, v in expected:
+        reach[v if direction == "out" else u] += csr.weight[csr.row(u)][csr.indices[csr.row(u)] == v][0]
+    np.testing.assert_array_equal(hood.reach, reach)
+    for u, v, n in zip(hood.links.pre, hood.links.post, hood.links.count):
+        assert csr.weight[csr.row(int(u))][csr.indices[csr.row(int(u))] == v][0] == n
+
+
+def test_neighbourhood_keeps_the_strongest_links_and_checks_its_arguments():
+    c = make_connectome(9, DIAMOND)
+    hood = neighbourhood_of(c, [0], 3, max_links=2)
+    assert hood.n_links == 9 and sorted(hood.links.count.tolist()) == [50.0, 50.0]  # 7 -> 4 joins no two hops
+    assert hood.reach[3] == 7 + 2 and hood.reach[4] == 4  # every link counts, drawn or not
+    assert neighbourhood_of(c, [0], 1, min_count=10).rows.tolist() == [0, 5]
+    with pytest.raises(ParameterError, match="hops must be at least 0, was -1"):
+        neighbourhood_of(c, [0], -1)

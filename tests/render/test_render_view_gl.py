@@ -207,3 +207,29 @@ def test_a_flag_change_uploads_only_the_cells_it_changes(view, worm, pixels):
     assert view.uploaded_bytes - uploaded == worm.n * 8
     view.set_flags(lesioned=np.zeros(worm.n, bool))
     assert np.abs(view.render().astype(int) - before).max() <= 2
+
+
+def test_chosen_synapses_replace_the_partner_lines_until_let_go(view, grid, pixels):
+    from brainview.render.synapse_lines import SynapseSet
+
+    view.set_connectome(grid, color_by_field="kind")
+    view.set_view("front")
+    before = view.render()
+
+    def changed(a, b) -> bool:
+        middle = view.project_points(grid.position[[a, b]].mean(axis=0, keepdims=True))[0]
+        return np.abs(pixels.patch(view.render(), middle, 1) - pixels.patch(before, middle, 1)).max() > 30
+
+    path = SynapseSet(np.array([2]), np.array([4]), np.array([3.0], np.float32), np.array([1], np.int8))
+    assert view.show_synapses(path, rows=[2, 4]) == 1
+    view.set_flags(selected=[2, 4])
+    assert view.chosen_synapses is path
+    assert changed(2, 4) and not changed(4, 0) and not changed(4, 8)  # the path's link only
+    unrelated = view.project([6])[0]
+    assert pixels.patch(view.render(), unrelated, 1).sum() < 0.6 * pixels.patch(before, unrelated, 1).sum()
+    view.set_flags(selected=[4])  # stepping along: the chosen lines stay
+    assert changed(2, 4) and not changed(4, 0)
+    x, y = view.project([8])[0]
+    assert view.pick(x, y) == 8  # the lines never block a pick
+    assert view.show_synapses(None) == 3  # back to the selection's partners: 4 -> 0, 4 -> 8, 2 -> 4
+    assert view.chosen_synapses is None and changed(4, 0)
