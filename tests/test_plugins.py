@@ -62,4 +62,5 @@ def test_an_unknown_folder_lists_what_each_kind_of_folder_needs(tmp_path):
         Registry.discover().reader_for(tmp_path)
     message = str(caught.value)
     assert "a folder is read when it holds one of" in message and "codex: connections.csv*" in message
-    assert "edgelist" not in message and "graphml" not in message  # file readers never read a folder
+    assert "larva: maggot*_edgelist.csv*" in message
+    assert "edgelist:" not in message and "graphml:" not in message  # file readers never read a folder
