@@ -242,8 +242,8 @@ def test_the_3d_view_draws_on_the_theme_background(qtbot, window):
     if window.view.view is None:
         pytest.skip(f"the 3D view could not start: {window.view.problem}")
     window.theme_actions["light"].trigger()
-    corner = window.view.render_picture(0.5)[2, 2, :3].astype(int)
+    corner = window.view.view.render()[2, 2, :3].astype(int)
     assert np.abs(corner - np.round(np.asarray(theme.LIGHT.view_background[:3]) * 255)).max() <= 2
     window.theme_actions["dark"].trigger()
-    corner = window.view.render_picture(0.5)[2, 2, :3].astype(int)
+    corner = window.view.view.render()[2, 2, :3].astype(int)
     assert np.abs(corner - np.round(np.asarray(theme.DARK.view_background[:3]) * 255)).max() <= 2
