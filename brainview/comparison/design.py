@@ -98,6 +98,9 @@ class Comparison:
         Overrides of :class:`~brainview.sim.ShiuParams` by field name.
     readout_from_ms : float
         Start of the window the readout rates are counted over (spikes before it are ignored).
+    plasticity : PlasticityRule, optional
+        Dopamine-gated plasticity (:mod:`brainview.sim.plasticity`) in every trial; each trial
+        starts from the connectome's weights.
 
     Raises
     ------
@@ -116,6 +119,7 @@ class Comparison:
     seed: int = 0
     params: dict[str, float] = field(default_factory=dict)
     readout_from_ms: float = 0.0
+    plasticity: object = None
 
     def __post_init__(self) -> None:
         for name in ("stimuli", "readouts", "conditions"):

@@ -53,13 +53,14 @@ from brainview.errors import BrainviewError
 from brainview.experiment.cells import cells_from_key, cells_from_selector, resolvable
 from brainview.experiment.files import SCHEMA, SCHEMA_VERSION, DatasetChangedError, DatasetNotFoundError
 from brainview.experiment.model import CellSet, DatasetRef
+from brainview.experiment.plasticity_table import parse_plasticity, plasticity_table
 
 _CELLS = {"key", "selector", "label", "ids"}
 _KEYS = {
     "": {"schema", "schema_version", "brainview_version", "dataset", "model", "design", "stimuli", "readouts",
          "conditions", "lesions", "groups", "recording", "view", "log"},
     "dataset": {"source", "path", "name", "digest", "digest_name"},
-    "model": {"name", "dt_ms", "seed", "params"},
+    "model": {"name", "dt_ms", "seed", "params", "plasticity"},
     "design": {"trials", "duration_ms", "readout_from_ms"},
     "stimuli": _CELLS | {"rate_Hz", "on", "start_ms", "stop_ms"},
     "readouts": _CELLS,
@@ -208,6 +209,8 @@ def _comparison(reader: TomlDocument, document: dict, connectome, dataset: Datas
         seed=reader.whole(model, "seed", 0, "model"),
         params={str(k): reader.number(params, k, None, "model.params") for k in params},
         readout_from_ms=reader.number(design, "readout_from_ms", 0.0, "design"),
+        plasticity=None if "plasticity" not in model else parse_plasticity(
+            model["plasticity"], lambda problem, key: reader.fail(problem, "model", key=key or "plasticity"))[0],
     )
 
 
@@ -231,6 +234,8 @@ def generate_comparison(comparison: Comparison) -> dict:
         "dataset": {"source": "embedded" if dataset.path is None else "file", "name": dataset.name,
                     "digest": dataset.digest} | ({"path": dataset.path} if dataset.path is not None else {}),
         "model": {"name": "shiu", "dt_ms": comparison.dt_ms, "seed": int(comparison.seed),
+                  **({"plasticity": plasticity_table(comparison.plasticity, "cell_type")}
+                     if comparison.plasticity is not None else {}),
                   "params": dict(comparison.params)},
         "design": {"trials": int(comparison.trials), "duration_ms": comparison.duration_ms,
                    "readout_from_ms": comparison.readout_from_ms},

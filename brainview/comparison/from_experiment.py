@@ -61,7 +61,7 @@ def comparison_of(experiment: Experiment, trials: int = 10, duration_ms: float =
     return Comparison(
         experiment.connectome, experiment.dataset, stimuli, _distinctly_labelled(experiment.groups.values()),
         (condition,), trials=trials, duration_ms=float(duration_ms), dt_ms=experiment.dt_ms,
-        seed=experiment.seed, params=dict(experiment.params),
+        seed=experiment.seed, params=dict(experiment.params), plasticity=experiment.plasticity,
     )
 
 

@@ -69,7 +69,7 @@ def run_trial(context: TrialContext, condition: str, trial: int) -> TrialOutcome
     dt_ms = comparison.dt_ms
     sim = Simulation(
         comparison.connectome, comparison.model_params(), dt_ms, comparison.seed,
-        trial_stream(condition, trial), network=context.network,
+        trial_stream(condition, trial), network=context.network, plasticity=comparison.plasticity,
     )
     events = []  # (step, order, action, thing): same-step events apply in the order listed
     for order, drive in enumerate(comparison.stimuli):

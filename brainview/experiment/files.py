@@ -7,7 +7,8 @@ Layout (schema ``brainview-experiment``, version :data:`SCHEMA_VERSION`)::
     brainview_version = "0.1.0"
 
     [dataset]              source = "embedded" or "file"; path (for a file); name; digest; digest_name
-    [model]                name, dt_ms, seed; [model.params] overrides, e.g. w_syn_mV = 1.4
+    [model]                name, dt_ms, seed; [model.params] overrides, e.g. w_syn_mV = 1.4;
+                           [model.plasticity] the rule of a plastic run (brainview.experiment.plasticity_table)
     [[lesions]]            key, label, mode ("silence" / "ablate")    (+ ids, see below)
     [[stimuli]]            key, label, rate_Hz, on                     (+ ids)
     [[groups]]             key, label: traced population rates         (+ ids)
@@ -37,6 +38,7 @@ from brainview.connectome.io.atomic import atomic_output
 from brainview.connectome.io.errors import FormatError
 from brainview.errors import BrainviewError
 from brainview.experiment.cells import cells_from_key, resolvable
+from brainview.experiment.plasticity_table import parse_plasticity, plasticity_table
 from brainview.experiment.model import (
     CellSet, DatasetRef, Experiment, LesionEntry, LogRecord, StimulusEntry, ViewState,
 )
@@ -84,7 +86,9 @@ def generate_experiment(experiment: Experiment) -> dict:
             "digest_name": dataset.digest_name,
         },
         "model": {"name": experiment.model, "dt_ms": experiment.dt_ms, "seed": experiment.seed,
-                  "params": dict(experiment.params)},
+                  "params": dict(experiment.params),
+                  **({"plasticity": plasticity_table(experiment.plasticity, experiment.plasticity_by)}
+                     if experiment.plasticity is not None else {})},
         "lesions": [_cells(connectome, e.cells) | {"mode": e.mode.value} for e in experiment.lesions.values()],
         "stimuli": [
             _cells(connectome, e.cells) | {"rate_Hz": e.rate_Hz, "on": e.on} for e in experiment.stimuli.values()
@@ -262,6 +266,9 @@ def _parse(document: dict, connectome: Connectome, dataset: DatasetRef, path: Pa
         seed=_get(path, model, "seed", int, "model") if "seed" in model else 0,
         model=str(model.get("name", "shiu")),
     )
+    if "plasticity" in model:
+        experiment.plasticity, experiment.plasticity_by = parse_plasticity(
+            model["plasticity"], lambda problem, key: FormatError(path, problem, column="model.plasticity"))
     for table in _tables(path, document, "lesions"):
         cells = _cell_set(path, connectome, table, "lesions")
         experiment.lesions[cells.key] = LesionEntry(cells, _get(path, table, "mode", str, "lesions"))

@@ -3,7 +3,7 @@
 One :class:`Experiment` serves the window, the command line, notebooks and experiment files:
 
 - what it runs on: the dataset (:class:`DatasetRef`, path and digest), the model and its
-  parameter overrides, ``dt`` and the seed;
+  parameter overrides, ``dt``, the seed and the plasticity rule of a plastic run;
 - what the user did: lesions and stimuli by key (:class:`LesionEntry`, :class:`StimulusEntry`),
   and the log of when each change took effect in the running engine (:class:`LogRecord`);
 - what is recorded: probed cells and the groups whose population rates are traced;
@@ -30,7 +30,7 @@ from brainview.errors import ParameterError
 from brainview.experiment.history import Change, History
 from brainview.sim.lesions import LesionMode
 
-ASPECTS = ("lesions", "stimuli", "groups", "probes", "view", "model", "log", "history")
+ASPECTS = ("lesions", "stimuli", "groups", "probes", "view", "model", "plasticity", "log", "history")
 """What an observer is told changed (the first argument of its callback)."""
 
 
@@ -199,6 +199,14 @@ class Experiment:
         Seed of the Poisson drive.
     model : str
         Name of the neuron model in the plugin registry.
+
+    Attributes
+    ----------
+    plasticity : PlasticityRule or None
+        The dopamine-gated plasticity of a plastic run (:mod:`brainview.sim.plasticity`), None
+        for a run without; set with :meth:`set_plasticity`.
+    plasticity_by : str
+        The column whose labels the plastic weights are summed by for display.
     """
 
     def __init__(
@@ -223,6 +231,8 @@ class Experiment:
         self.view = ViewState()
         self.log: list[LogRecord] = []
         self.history = History()
+        self.plasticity = None
+        self.plasticity_by = "cell_type"
         self._observers: list[Observer] = []
 
     def __repr__(self) -> str:
@@ -347,6 +357,14 @@ class Experiment:
         if params != self.params:
             self.params = params
             self._notify("model", None)
+
+    def set_plasticity(self, rule, by: str = "cell_type") -> None:
+        """Run with the plasticity ``rule`` (a :class:`~brainview.sim.plasticity.PlasticityRule`),
+        or without (None); the weights are shown summed by the labels of column ``by``. The
+        engine restarts at t = 0."""
+        if (rule, by) != (self.plasticity, self.plasticity_by):
+            self.plasticity, self.plasticity_by = rule, str(by)
+            self._notify("plasticity", None)
 
     def set_view(self, **changes) -> None:
         """Change fields of :attr:`view` (``color_by``, ``selected``, ``camera``, ``colours``, ``hidden``)."""

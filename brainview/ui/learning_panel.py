@@ -42,7 +42,7 @@ from brainview.connectome.categorical import Categorical
 from brainview.connectome.selectors import Selector
 from brainview.experiment import CellSet, StimulusEntry
 from brainview.ui import theme
-from brainview.ui.commands import HoldAfter, ResetWeights, SetFrozenStimuli, SetPlasticity, Snapshot
+from brainview.ui.commands import HoldAfter, ResetWeights, SetFrozenStimuli, Snapshot
 from brainview.ui.session import Session
 
 PRE, POST, MODULATORS = "class:Kenyon_Cell", "class:MBON", "class:DAN"
@@ -276,9 +276,13 @@ class LearningPanel(QWidget):
         self._rest_until_ms = -math.inf
         self.responses = []
         self._clear_weights()
+        # An experiment opened from a file may be plastic: its session asks the engine for it.
+        plastic = session.experiment.plasticity is not None
         self.plastic_box.blockSignals(True)
-        self.plastic_box.setChecked(False)
+        self.plastic_box.setChecked(plastic)
         self.plastic_box.blockSignals(False)
+        if plastic:
+            self._pending, self._pending_generation = True, self.generation
         fits = self.setup is not None
         self.setEnabled(fits)
         if fits:
@@ -317,7 +321,8 @@ class LearningPanel(QWidget):
             return
         self._abort("the run starts again")
         self._pending, self._pending_generation = on, self.generation
-        self.session.send(SetPlasticity(self.setup.rule if on else None, self.setup.by))
+        # Through the experiment, which tells the engine and is saved with it.
+        self.session.experiment.set_plasticity(self.setup.rule if on else None, self.setup.by)
         self._say_state()
 
     def perform(self, actions: tuple[str, ...]) -> None:

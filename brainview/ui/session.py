@@ -38,7 +38,7 @@ from brainview.sim.params import recommended_params
 from brainview.ui.celltree import CellTree
 from brainview.ui.commands import (
     ApplyLesion, ApplyStimulus, BranchState, Change, Command, RemoveLesion, RemoveStimulus, SetGroups, SetModelParameters,
-    SetProbes,
+    SetPlasticity, SetProbes,
 )
 
 MAX_PROBES = 8
@@ -106,6 +106,8 @@ class Session(QObject):
         """Tell a new worker everything the experiment holds (after it is created)."""
         if self.experiment.params:
             self.send(SetModelParameters(tuple(self.experiment.params.items())))
+        if self.experiment.plasticity is not None:
+            self.send(SetPlasticity(self.experiment.plasticity, self.experiment.plasticity_by))
         for kind, table in (("lesions", self.experiment.lesions), ("stimuli", self.experiment.stimuli)):
             for key in table:
                 self._sync(kind, key)
@@ -138,6 +140,8 @@ class Session(QObject):
         elif aspect == "model":
             self.send(SetModelParameters(tuple(self.experiment.params.items())))
             self.modelChanged.emit()
+        elif aspect == "plasticity":
+            self.send(SetPlasticity(self.experiment.plasticity, self.experiment.plasticity_by))
 
     def _sync(self, table: str, key: str) -> None:
         """Send the worker what changed for ``key``: the old entry out, the new one in."""

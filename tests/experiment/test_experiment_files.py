@@ -16,6 +16,7 @@ from brainview.experiment import (
 )
 from brainview.experiment.cells import cell, cells_from_selector
 from brainview.experiment.files import SCHEMA_VERSION
+from brainview.sim.plasticity import PlasticityRule
 
 
 @pytest.fixture
@@ -41,6 +42,7 @@ def saved(tiny, tmp_path):
     experiment.record(0, "stimulus", "lesson:pair", experiment.stimuli["lesson:pair"])
     experiment.record(1200, "lesion", "cell_type=T0", experiment.lesions["cell_type=T0"])
     experiment.record(2000, "lesion", "cell_type=T0", None)
+    experiment.set_plasticity(PlasticityRule("type:T0", "type:T1", "type:T2", eta_mV=0.01, w_max_mV=2.0), "cell_type")
     return experiment, write_experiment(experiment, tmp_path / "exp.toml")
 
 
@@ -49,6 +51,7 @@ def _same(a: Experiment, b: Experiment) -> None:
     assert a.lesions == b.lesions and a.stimuli == b.stimuli and a.groups == b.groups
     assert list(a.groups) == list(b.groups) and a.probes == b.probes and a.view == b.view
     assert a.log == b.log
+    assert (a.plasticity, a.plasticity_by) == (b.plasticity, b.plasticity_by)
 
 
 def test_save_and_open_give_the_same_state_in_every_field(saved):
@@ -170,3 +173,18 @@ def test_a_subsystem_group_reopens_on_its_cells_whatever_rules_apply_then(tmp_pa
     assert sorted(document["lesions"][0]["ids"]) == sorted(int(i) for i in worm.ids[group.rows])
     again = parse_experiment(document, worm, experiment.dataset, path)  # the shipped rules: no "escape"
     assert [lesion.cells.rows.tolist() for lesion in again.lesions.values()] == [group.rows.tolist()]
+
+
+@pytest.mark.parametrize(("table", "message"), [
+    ('pre = "type:T0"\npost = "type:T1"', "model.plasticity.modulators must be a selector"),
+    ('pre = "type:T0"\npost = "type:T1"\nmodulators = "type:T2"\neta_mV = "fast"', "eta_mV must be a finite number"),
+    ('pre = "type:T0"\npost = "type:T1"\nmodulators = "type:T2"\nrate = 1', "unknown key 'rate' in \\[model.plasticity\\]"),
+])
+def test_a_bad_plasticity_table_names_the_file(saved, table, message):
+    experiment, path = saved
+    text = path.read_text()
+    start = text.index("[model.plasticity]")
+    end = text.index("\n[", start + 1)
+    path.write_text(text[:start] + "[model.plasticity]\n" + table + "\n" + text[end:])
+    with pytest.raises(FormatError, match=f"exp.toml.*{message}"):
+        read_experiment(path)

@@ -293,3 +293,28 @@ def test_presentations_asked_for_during_the_rebuild_run_after_it_and_the_engine_
     assert not panel.plastic_box.isChecked()
     assert not any(key.startswith("learning:") for key in window.session.experiment.stimuli)
     window.controls.play_action.setChecked(False)
+
+
+def test_a_plastic_run_saved_reopens_plastic(qtbot, window, mushroom_body, tmp_path):
+    """The plasticity switch is part of the experiment: saved with it, and on again when it is opened."""
+    from brainview.connectome.io import write_native
+    from brainview.experiment.files import read_experiment, write_experiment
+
+    dataset = write_native(mushroom_body, tmp_path / "mb.h5")
+    window.open_path(dataset)
+    qtbot.waitUntil(lambda: window.load_job is None and window.engine_ready, timeout=120_000)
+    plasticity_on(qtbot, window)
+    experiment = window.session.experiment
+    assert experiment.plasticity == window.learning.setup.rule and experiment.plasticity_by == "compartment"
+    path = write_experiment(experiment, tmp_path / "plastic.toml")
+    assert read_experiment(path).plasticity == experiment.plasticity
+    window.open_path(None)  # another dataset: not plastic
+    qtbot.waitUntil(lambda: window.load_job is None and window.engine_ready, timeout=120_000)
+    assert window.session.experiment.plasticity is None and not window.learning.plastic_box.isChecked()
+    window.open_experiment(path)
+    qtbot.waitUntil(lambda: window.load_job is None and window.engine_ready, timeout=120_000)
+    panel = window.learning
+    assert window.session.experiment.plasticity == experiment.plasticity and panel.plastic_box.isChecked()
+    qtbot.waitUntil(lambda: panel.plastic and panel.weight_ratios()[1].size > 0, timeout=120_000)
+    panel.plastic_box.setChecked(False)
+    assert window.session.experiment.plasticity is None
