@@ -204,14 +204,17 @@ class Comparison:
     @property
     def fingerprint(self) -> str:
         """A digest of everything but the lesion conditions: finished conditions of another design are never reused."""
-        return _digest({
+        design = {
             "dataset": self.dataset.digest,
             "stimuli": [(_cells_digest(d.cells), d.rate_Hz, d.start_ms, d.stop_ms) for d in self.stimuli],
             "readouts": [(r.label, _cells_digest(r)) for r in self.readouts],
             "trials": int(self.trials), "duration_ms": self.duration_ms, "dt_ms": self.dt_ms,
             "seed": int(self.seed), "params": sorted(self.model_params().to_dict().items()),
             "readout_from_ms": self.readout_from_ms,
-        })
+        }
+        if self.plasticity is not None:  # absent otherwise: the digests of earlier designs stay as they were
+            design["plasticity"] = repr(self.plasticity)  # a dataclass of selectors and numbers: every field
+        return _digest(design)
 
 
 def check_whole(value: object, what: str, minimum: int) -> None:

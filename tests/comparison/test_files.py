@@ -129,6 +129,29 @@ def test_a_window_saved_experiment_runs_its_lesions_against_its_stimuli(tmp_path
     assert np.array_equal(comparison.stimuli[0].cells.rows, drive.rows)
 
 
+def test_a_plastic_experiment_compares_with_its_plasticity(tmp_path):
+    import brainview
+    from brainview.experiment import Experiment, LesionEntry, StimulusEntry, write_experiment
+    from brainview.sim.plasticity import PlasticityRule
+
+    worm = brainview.load_default()
+    experiment = Experiment(worm, DatasetRef(None, connectome_digest(worm)))
+    drive = cells_from_selector(worm, "ALML,ALMR,AVM")
+    experiment.stimuli[drive.key] = StimulusEntry(drive, 150.0)
+    lesion = cells_from_selector(worm, "type:AVA")
+    experiment.lesions[lesion.key] = LesionEntry(lesion, "silence")
+    experiment.groups[lesion.key] = lesion
+    rule = PlasticityRule("type:AVD", "type:AVA", "type:RIM", eta_mV=0.01)
+    experiment.set_plasticity(rule)
+    comparison = read_comparison(write_experiment(experiment, tmp_path / "plastic.toml"))
+    assert comparison.plasticity == rule
+    again = read_comparison(write_comparison(tmp_path / "again.toml", comparison))
+    assert again.plasticity == rule and again.fingerprint == comparison.fingerprint
+    experiment.set_plasticity(None)
+    plain = read_comparison(write_experiment(experiment, tmp_path / "plain.toml"))
+    assert plain.plasticity is None and plain.fingerprint != comparison.fingerprint
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.binary(max_size=300) | st.text(max_size=300).map(str.encode))
 def test_any_bytes_give_a_file_error_or_a_comparison(tmp_path_factory, data):
