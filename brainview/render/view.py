@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -450,6 +451,14 @@ class ConnectomeView:
         """Release the canvas and its OpenGL resources."""
         self._interaction.stop()
         self.canvas.close()
+        # vispy leaves a context of the canvas current on this thread. Should that context be
+        # freed later from another thread (Python's garbage collector runs anywhere), this
+        # thread's current context would dangle, and the next native window Qt destroys here
+        # reads it: a crash seen after many closed views (QSurface::~QSurface).
+        gui = sys.modules.get("PySide6.QtGui")  # None with EGL and no Qt in the process
+        current = gui.QOpenGLContext.currentContext() if gui is not None else None
+        if current is not None:
+            current.doneCurrent()
 
     # -- helpers ------------------------------------------------------------------------------
     def _require(self) -> Connectome:

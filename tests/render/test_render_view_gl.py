@@ -233,3 +233,18 @@ def test_chosen_synapses_replace_the_partner_lines_until_let_go(view, grid, pixe
     assert view.pick(x, y) == 8  # the lines never block a pick
     assert view.show_synapses(None) == 3  # back to the selection's partners: 4 -> 0, 4 -> 8, 2 -> 4
     assert view.chosen_synapses is None and changed(4, 0)
+
+
+def test_a_closed_view_leaves_no_opengl_context_current(gl_backend, worm):
+    """A context left current and later freed from another thread (the garbage collector) made
+    the next native window Qt destroyed crash (QSurface::~QSurface); close() releases it."""
+    import sys
+
+    from brainview.render import ConnectomeView, ViewSettings
+
+    closed = ConnectomeView(settings=ViewSettings(size=(64, 48)))
+    closed.set_connectome(worm)
+    closed.render()
+    closed.close()
+    gui = sys.modules.get("PySide6.QtGui")
+    assert gui is None or gui.QOpenGLContext.currentContext() is None
