@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 
+from brainview.cli._common import add_rules_option
 from brainview.cli._comparison import add_execution_options, execute
 
 
@@ -20,6 +21,7 @@ def add_parser(subparsers, help_text: str) -> None:
     parser.add_argument("file", help="the experiment file (.toml)")
     parser.add_argument("--dataset", default=None, metavar="PATH",
                         help="where the experiment's dataset is, when it is no longer at the recorded path")
+    add_rules_option(parser)
     add_execution_options(parser)
 
 
@@ -27,5 +29,5 @@ def run(args: argparse.Namespace) -> int:
     from brainview.cli._common import ProgressBar
     from brainview.comparison.files import read_comparison
 
-    comparison = read_comparison(args.file, args.dataset, progress=ProgressBar("reading the dataset"))
+    comparison = read_comparison(args.file, args.dataset, progress=ProgressBar("reading the dataset"), rules=args.rules)
     return execute(comparison, args)

@@ -70,8 +70,13 @@ _KEYS = {
 }
 
 
-def read_comparison(path: str | os.PathLike, dataset_path: str | os.PathLike | None = None, progress=None) -> Comparison:
+def read_comparison(
+    path: str | os.PathLike, dataset_path: str | os.PathLike | None = None, progress=None, rules=None
+) -> Comparison:
     """The comparison an experiment file describes, on its dataset (checked by digest when it has one).
+
+    ``rules`` classifies the dataset's cells with other subsystem rules (as ``brainview.load``
+    takes them), for selectors such as ``subsystem:steering`` in the file.
 
     Raises
     ------
@@ -108,7 +113,7 @@ def read_comparison(path: str | os.PathLike, dataset_path: str | os.PathLike | N
         location = Path(dataset_path) if dataset_path is not None else _locate(path, Path(recorded), ref)
     else:
         location = Path(dataset_path) if dataset_path is not None else default_dataset_path()
-    connectome = brainview.load(location, progress=progress)
+    connectome = brainview.load(location, progress=progress, rules=rules)
     found = connectome_digest(connectome)
     ref = DatasetRef(None if source == "embedded" else str(location.resolve()), found,
                      str(table.get("name", connectome.meta.get("name", location.stem))))

@@ -160,3 +160,11 @@ def test_any_bytes_give_a_file_error_or_a_comparison(tmp_path_factory, data):
     with pytest.raises(FormatError) as error:
         read_comparison(path)
     assert str(path) in str(error.value)
+
+
+def test_the_dataset_of_a_file_can_take_other_rules(touch_file, capsys):
+    from brainview.cli import main
+
+    assert read_comparison(touch_file, rules="hemibrain").connectome.meta["subsystem_rules"] == "hemibrain"
+    assert main(["experiment", str(touch_file), "--rules", "nonesuch", "--out", str(touch_file.parent / "o")]) == 1
+    assert "no subsystem rule set 'nonesuch'" in capsys.readouterr().err
