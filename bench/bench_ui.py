@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
 
     QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
     app = QApplication.instance() or QApplication(["bench_ui"])
-    from brainview.ui.experiment import Target
+    from brainview.experiment import CellSet
     from brainview.ui.main_window import MainWindow
     from brainview.ui.settings import AppSettings
     from brainview.ui.theme import apply_theme
@@ -99,10 +99,10 @@ def main(argv: list[str] | None = None) -> int:
     rng = np.random.default_rng(0)
     excitatory = np.flatnonzero(connectome["nt"].mask("ACh"))
     driven = np.sort(rng.choice(excitatory, size=min(args.driven, excitatory.size), replace=False))
-    session.stimulate(Target("bench:driven", f"{driven.size} ACh neurons", driven), 150.0)
+    session.stimulate(CellSet("bench:driven", f"{driven.size} ACh neurons", driven), 150.0)
     downstream = connectome.downstream(driven, min_count=5)
-    session.watch(Target("bench:driven", "driven", driven))
-    session.watch(Target("bench:down", "downstream", downstream))
+    session.watch(CellSet("bench:driven", "driven", driven))
+    session.watch(CellSet("bench:down", "downstream", downstream))
     for row in driven[:3]:
         session.probe(int(row))
     window.controls.pacing_actions.actions()[0].trigger()  # flat out
@@ -176,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         painted_ms.append(((watch.painted_at or drawn_at) - click) * 1000)
         applied_ms.append(change_t - before)
         shown.clear()
-        session.undo_stack.undo()
+        session.undo()
         wait_until(lambda: shown, 5.0)  # the undo's own marker, before the next trial
         run_for(0.3)
     window.controls.play_action.setChecked(False)

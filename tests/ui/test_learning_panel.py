@@ -228,7 +228,8 @@ def test_the_worker_samples_the_plastic_weights_of_its_own_engine(qtbot, mushroo
         # A rule the dataset cannot have (no MBON-to-KC synapses): said, and the engine stays as it was.
         worker.submit(cmd.SetPlasticity(PlasticityRule("class:MBON", "class:Kenyon_Cell", "class:DAN"), "compartment"))
         worker.submit(cmd.Step(1.0))
-        qtbot.waitUntil(lambda: bool(seen.errors) and seen.snapshots and seen.snapshots[-1].t_ms >= 1.0, timeout=60_000)
+        qtbot.waitUntil(lambda: bool(seen.errors) and bool(seen.snapshots) and seen.snapshots[-1].t_ms >= 1.0,
+                        timeout=60_000)
         assert "could not be built" in seen.errors[0][0] and seen.snapshots[-1].weights is None
         worker.submit(cmd.SetPlasticity(rule, "compartment"))
         worker.submit(cmd.SetFrozenStimuli(frozenset({"odour"})))
