@@ -167,12 +167,20 @@ def apply_theme(app: QApplication, theme: Theme = DARK, font_scale: float = 1.0)
 
     points = point_size(font_scale)
     app.setProperty(_THEME_PROPERTY, theme.name)
-    app.setStyle("Fusion")
-    app.setPalette(palette(theme))
+    # Each of these is sent to every widget of the application: set only what changes, so that
+    # a second window (or the same theme applied again) does not restyle every widget there is.
+    if app.style().name() != "fusion":
+        app.setStyle("Fusion")
+    colours = palette(theme)
+    if app.palette() != colours:
+        app.setPalette(colours)
     font = QFont(app.font())
     font.setPointSize(points)
-    app.setFont(font)
-    app.setStyleSheet(style_sheet(theme, points))
+    if app.font() != font:
+        app.setFont(font)
+    sheet = style_sheet(theme, points)
+    if app.styleSheet() != sheet:
+        app.setStyleSheet(sheet)
     pyqtgraph.setConfigOptions(background=theme.background, foreground=theme.text, antialias=False)
 
 
