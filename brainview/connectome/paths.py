@@ -269,6 +269,26 @@ class Links:
         """No connections."""
         return cls(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.int8))
 
+    @classmethod
+    def of_connections(cls, chemical, where: np.ndarray) -> Links:
+        """The connections ``where`` (indices into the CSR's entries) of a chemical ``SynapseCSR``."""
+        return cls(
+            chemical.pre[where].astype(np.int64), chemical.indices[where].astype(np.int64),
+            chemical.weight[where], chemical.sign[where],
+        )
+
+    def strongest(self, limit: int) -> Links:
+        """At most ``limit`` connections, those with the most synapses."""
+        if len(self) <= limit:
+            return self
+        keep = np.sort(np.argpartition(-self.count, limit - 1)[:limit])
+        return Links(self.pre[keep], self.post[keep], self.count[keep], self.sign[keep])
+
+    def without(self, excluded: np.ndarray) -> Links:
+        """Drop connections that touch a cell whose entry in the boolean ``excluded`` is True."""
+        keep = ~(excluded[self.pre] | excluded[self.post])
+        return Links(self.pre[keep], self.post[keep], self.count[keep], self.sign[keep])
+
 
 def path_links(connectome: Connectome, path: Path) -> Links:
     """The connections along ``path``, one per link, with their synapse counts and signs."""

@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from brainview.connectome import Connectome
-from brainview.render.synapse_lines import SynapseSet, line_colors, partner_synapses, strongest_synapses
+from brainview.connectome.paths import Links
+from brainview.render.synapse_lines import line_colors, partner_synapses, strongest_synapses
 
 CHOSEN_ALPHA = (0.6, 1.0)
 """Alpha of chosen connections (:meth:`SynapseLines.show_synapses`): a 1-synapse link and the strongest."""
@@ -33,7 +34,7 @@ class SynapseLines:
         self.related: np.ndarray | None = None
         """Cells that are the chosen ones or their partners (None while no partners are shown)."""
         self._budget_k = 0
-        self._strongest: SynapseSet | None = None
+        self._strongest: Links | None = None
 
     @property
     def nodes(self) -> tuple:
@@ -58,7 +59,7 @@ class SynapseLines:
             self.related = None
         return _draw(self.partners, positions, synapses)
 
-    def show_synapses(self, connectome: Connectome, positions, synapses: SynapseSet, rows, hidden: np.ndarray) -> int:
+    def show_synapses(self, connectome: Connectome, positions, synapses: Links, rows, hidden: np.ndarray) -> int:
         """Lines of exactly ``synapses`` (avoiding ``hidden`` cells) in the partners' layer; the
         ``rows`` and the lines' ends are the related cells. Returns how many are drawn."""
         self.partner_rows = np.asarray(rows, np.int64).ravel()
@@ -82,6 +83,6 @@ class SynapseLines:
         return _draw(self.budget, positions, self._strongest.without(hidden))
 
 
-def _draw(node, positions: np.ndarray, synapses: SynapseSet, alpha_range=(0.12, 0.9)) -> int:
+def _draw(node, positions: np.ndarray, synapses: Links, alpha_range=(0.12, 0.9)) -> int:
     node.set_data(positions[synapses.pre], positions[synapses.post], line_colors(synapses, alpha_range=alpha_range))
     return len(synapses)

@@ -7,11 +7,10 @@ more opaque the more synapses the connection has (log scale: counts span 1 to th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from brainview.connectome import Connectome
+from brainview.connectome.paths import Links
 
 DEFAULT_EDGE_BUDGET = 200_000
 """Connections the global edge layer draws when switched on without a number."""
@@ -22,47 +21,9 @@ EXCITATORY_RGB = (1.00, 0.55, 0.22)
 INHIBITORY_RGB = (0.30, 0.62, 1.00)
 
 
-@dataclass(frozen=True)
-class SynapseSet:
-    """Connections to draw: presynaptic and postsynaptic rows, synapse counts and signs."""
-
-    pre: np.ndarray
-    post: np.ndarray
-    count: np.ndarray
-    sign: np.ndarray
-
-    def __len__(self) -> int:
-        return int(self.pre.shape[0])
-
-    @classmethod
-    def empty(cls) -> SynapseSet:
-        """No connections."""
-        return cls(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.int8))
-
-    @classmethod
-    def of_connections(cls, chemical, where: np.ndarray) -> SynapseSet:
-        """The connections ``where`` (indices into the CSR's entries) of a chemical ``SynapseCSR``."""
-        return cls(
-            chemical.pre[where].astype(np.int64), chemical.indices[where].astype(np.int64),
-            chemical.weight[where], chemical.sign[where],
-        )
-
-    def strongest(self, limit: int) -> SynapseSet:
-        """At most ``limit`` connections, those with the most synapses."""
-        if len(self) <= limit:
-            return self
-        keep = np.sort(np.argpartition(-self.count, limit - 1)[:limit])
-        return SynapseSet(self.pre[keep], self.post[keep], self.count[keep], self.sign[keep])
-
-    def without(self, excluded: np.ndarray) -> SynapseSet:
-        """Drop connections that touch a cell whose entry in the boolean ``excluded`` is True."""
-        keep = ~(excluded[self.pre] | excluded[self.post])
-        return SynapseSet(self.pre[keep], self.post[keep], self.count[keep], self.sign[keep])
-
-
 def partner_synapses(
     connectome: Connectome, rows: np.ndarray, direction: str = "both", limit: int = PARTNER_LIMIT
-) -> SynapseSet:
+) -> Links:
     """The chemical connections into and/or out of ``rows``.
 
     Parameters
@@ -81,7 +42,7 @@ def partner_synapses(
     chemical = connectome.chemical
     rows = np.unique(np.asarray(rows, np.int64).ravel())
     if rows.size == 0 or chemical.n_connections == 0:
-        return SynapseSet.empty()
+        return Links.empty()
     # From the CSR rows of the selected cells (and of the table by target for inputs): the cost
     # is their degree, not the 15 M connections of a whole fly brain.
     parts = []
@@ -99,27 +60,27 @@ def partner_synapses(
         parts.append((pre, post, inputs.weight[edges], inputs.sign[edges]))
     pre, post, count, sign = (np.concatenate(columns) for columns in zip(*parts))
     order = np.lexsort((post, pre))  # the table's own order, as a scan of every connection gives
-    return SynapseSet(pre[order].astype(np.int64), post[order].astype(np.int64), count[order], sign[order]).strongest(limit)
+    return Links(pre[order].astype(np.int64), post[order].astype(np.int64), count[order], sign[order]).strongest(limit)
 
 
-def strongest_synapses(connectome: Connectome, k: int) -> SynapseSet:
+def strongest_synapses(connectome: Connectome, k: int) -> Links:
     """The ``k`` connections with the most synapses in the whole connectome (the edge budget)."""
     chemical = connectome.chemical
     if k <= 0 or chemical.n_connections == 0:
-        return SynapseSet.empty()
+        return Links.empty()
     if k >= chemical.n_connections:
         where = np.arange(chemical.n_connections)
     else:
         where = np.sort(np.argpartition(-chemical.weight, k - 1)[:k])
-    return SynapseSet.of_connections(chemical, where)
+    return Links.of_connections(chemical, where)
 
 
-def line_colors(synapses: SynapseSet, max_count: float | None = None, alpha_range=(0.12, 0.9)) -> np.ndarray:
+def line_colors(synapses: Links, max_count: float | None = None, alpha_range=(0.12, 0.9)) -> np.ndarray:
     """RGBA per connection: colour by sign, alpha rising with log(1 + synapse count).
 
     Parameters
     ----------
-    synapses : SynapseSet
+    synapses : Links
         The connections.
     max_count : float, optional
         Count that gets full alpha; default the largest in ``synapses``.

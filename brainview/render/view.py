@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from brainview.connectome import Connectome
+from brainview.connectome.paths import Links
 from brainview.render.appearance import default_color_field, measured_radii, moving_sample, radii_by, with_flag
 from brainview.render.camera import CameraRig
 from brainview.render.colors import ColorMapping, color_by
@@ -42,7 +43,6 @@ from brainview.render.picking import pick_row
 from brainview.render.placement import place_cells
 from brainview.render.settings import ViewSettings
 from brainview.render.signals import Signal
-from brainview.render.synapse_lines import SynapseSet
 from brainview.render.visuals import FLAG_DIMMED, FLAG_HIDDEN, FLAG_LESIONED, FLAG_SELECTED
 
 log = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ class ConnectomeView:
         self._mapping: ColorMapping | None = None
         self._overrides: tuple[np.ndarray, np.ndarray] | None = None
         self._flags = np.zeros(0, np.uint8)
-        self._chosen: tuple[SynapseSet, np.ndarray] | None = None
+        self._chosen: tuple[Links, np.ndarray] | None = None
         self._preset: tuple[str, object, int | None] | None = None
         self._preset_state: dict | None = None
         self._camera_moving = False
@@ -274,7 +274,7 @@ class ConnectomeView:
         self._upload_flags()
         return count
 
-    def show_synapses(self, synapses: SynapseSet | None, rows=()) -> int:
+    def show_synapses(self, synapses: Links | None, rows=()) -> int:
         """Draw exactly ``synapses`` (a path's links) in place of the selection's partner lines,
         until called with None, which draws the selection's partners again; returns the lines drawn.
 
@@ -291,7 +291,7 @@ class ConnectomeView:
         return count
 
     @property
-    def chosen_synapses(self) -> SynapseSet | None:
+    def chosen_synapses(self) -> Links | None:
         """The connections :meth:`show_synapses` draws, or None while the partners' lines are shown."""
         return None if self._chosen is None else self._chosen[0]
 

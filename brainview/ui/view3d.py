@@ -286,8 +286,6 @@ class ViewPanel(QWidget):
             self._update_flags()
 
     def _update_flags(self) -> None:
-        from brainview.render.synapse_lines import SynapseSet
-
         session, view = self.session, self.view
         selected = np.zeros(session.connectome.n, bool)
         selected[self.marked] = True
@@ -296,7 +294,7 @@ class ViewPanel(QWidget):
         flags = {"selected": selected, "lesioned": session.lesion_state() > 0, "hidden": session.hidden}
         if self.marked.size:  # the chosen lines first: a new selection then draws no partners' lines
             links = self._links
-            view.show_synapses(SynapseSet(links.pre, links.post, links.count, links.sign), self.marked)
+            view.show_synapses(links, self.marked)
             view.set_flags(**flags)
         else:  # the selection's partners once, after the flags (a marked region's could be many)
             view.set_flags(**flags)

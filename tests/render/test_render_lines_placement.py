@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 from brainview.connectome import Connectome
+from brainview.connectome.paths import Links
 from brainview.render.placement import place_cells
 from brainview.render.synapse_lines import (
-    EXCITATORY_RGB, INHIBITORY_RGB, SynapseSet, line_colors, partner_synapses, strongest_synapses,
+    EXCITATORY_RGB, INHIBITORY_RGB, line_colors, partner_synapses, strongest_synapses,
 )
 from brainview.render.visuals.activity import EVENT_DTYPE, ActivityVisual
 
@@ -68,7 +69,7 @@ def test_hidden_cells_lose_their_lines(connectome_factory):
 
 
 def test_line_colours_show_sign_and_strength():
-    synapses = SynapseSet(np.zeros(3, np.int64), np.arange(3), np.array([1.0, 10.0, 100.0], np.float32),
+    synapses = Links(np.zeros(3, np.int64), np.arange(3), np.array([1.0, 10.0, 100.0], np.float32),
                           np.array([1, -1, 1], np.int8))
     rgba = line_colors(synapses)
     assert tuple(rgba[0, :3]) == pytest.approx(EXCITATORY_RGB) and tuple(rgba[1, :3]) == pytest.approx(INHIBITORY_RGB)

@@ -210,7 +210,7 @@ def test_a_flag_change_uploads_only_the_cells_it_changes(view, worm, pixels):
 
 
 def test_chosen_synapses_replace_the_partner_lines_until_let_go(view, grid, pixels):
-    from brainview.render.synapse_lines import SynapseSet
+    from brainview.connectome.paths import Links
 
     view.set_connectome(grid, color_by_field="kind")
     view.set_view("front")
@@ -220,7 +220,7 @@ def test_chosen_synapses_replace_the_partner_lines_until_let_go(view, grid, pixe
         middle = view.project_points(grid.position[[a, b]].mean(axis=0, keepdims=True))[0]
         return np.abs(pixels.patch(view.render(), middle, 1) - pixels.patch(before, middle, 1)).max() > 30
 
-    path = SynapseSet(np.array([2]), np.array([4]), np.array([3.0], np.float32), np.array([1], np.int8))
+    path = Links(np.array([2]), np.array([4]), np.array([3.0], np.float32), np.array([1], np.int8))
     assert view.show_synapses(path, rows=[2, 4]) == 1
     view.set_flags(selected=[2, 4])
     assert view.chosen_synapses is path
