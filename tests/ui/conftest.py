@@ -72,3 +72,22 @@ def window(qtbot, tmp_path):
     qtbot.waitUntil(lambda: win.engine_ready, timeout=120_000)
     yield win
     win.close()
+
+
+@pytest.fixture
+def gl_window(qtbot, tmp_path):
+    """:func:`window` with a working 3D view: skipped where no OpenGL context can be made."""
+    from brainview.ui.app import create_window
+    from brainview.ui.view3d import opengl_problem
+
+    problem = opengl_problem()
+    if problem:
+        pytest.skip(f"no OpenGL here: {problem}")
+    win = create_window(None, tmp_path / "settings.ini")
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.engine_ready, timeout=120_000)
+    if win.view.view is None:
+        pytest.skip(f"the 3D view could not start: {win.view.problem}")
+    yield win
+    win.close()

@@ -144,13 +144,6 @@ def test_only_the_last_searchs_answer_is_shown(qtbot, panel, monkeypatch):
     assert panel.tree.topLevelItem(0).child(0).text(CELL) == "PLML"
 
 
-@pytest.fixture
-def gl_window(window):
-    if window.view.view is None:
-        pytest.skip(f"no 3D view here: {window.view.problem}")
-    return window
-
-
 def test_the_window_marks_the_path_draws_its_synapses_and_follows_the_steps(qtbot, gl_window):
     from brainview.render import FLAG_SELECTED
 

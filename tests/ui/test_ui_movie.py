@@ -15,23 +15,6 @@ pytestmark = pytest.mark.gl
 iio = pytest.importorskip("imageio.v3")
 
 
-@pytest.fixture
-def gl_window(qtbot, tmp_path):
-    from brainview.ui.view3d import opengl_problem
-
-    problem = opengl_problem()
-    if problem:
-        pytest.skip(f"no OpenGL here: {problem}")
-    win = create_window(None, tmp_path / "settings.ini")
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: win.engine_ready, timeout=120_000)
-    if win.view.view is None:
-        pytest.skip(f"the 3D view could not start: {win.view.problem}")
-    yield win
-    win.close()
-
-
 def _step(qtbot, window, ms: float) -> None:
     """Advance the simulation by ``ms`` and wait until the view has shown it."""
     from brainview.ui.commands import Step

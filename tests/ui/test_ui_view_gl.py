@@ -6,28 +6,10 @@ Skipped where no OpenGL context can be created (no display, Qt's offscreen platf
 import numpy as np
 import pytest
 
-from brainview.ui.app import create_window
 
 pytestmark = pytest.mark.gl
 pytest.importorskip("brainview.sim")
 pytest.importorskip("brainview.render")
-
-
-@pytest.fixture
-def gl_window(qtbot, tmp_path):
-    from brainview.ui.view3d import opengl_problem
-
-    problem = opengl_problem()
-    if problem:
-        pytest.skip(f"no OpenGL here: {problem}")
-    win = create_window(None, tmp_path / "settings.ini")
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: win.engine_ready, timeout=120_000)
-    if win.view.view is None:
-        pytest.skip(f"the 3D view could not start: {win.view.problem}")
-    yield win
-    win.close()
 
 
 def test_the_view_marks_lesions_selection_and_hidden_cells(qtbot, gl_window):
