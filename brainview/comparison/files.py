@@ -93,13 +93,7 @@ def read_comparison(
     reader = TomlDocument.read(path, _KEYS, "experiment file")
     document = reader.document
     reader.check_keys(document, "")
-    if document.get("schema") != SCHEMA:
-        raise reader.fail(f"not a brainview experiment (schema is {document.get('schema')!r}, expected {SCHEMA!r})",
-                          key="schema")
-    version = reader.whole(document, "schema_version", 0, "")
-    if not 1 <= version <= SCHEMA_VERSION:
-        raise reader.fail(f"schema_version {version} is not one this brainview reads (1 to {SCHEMA_VERSION})",
-                          key="schema_version")
+    reader.check_schema(SCHEMA, SCHEMA_VERSION, "brainview experiment")
     table = reader.table(document, "dataset", required=True)
     source = table.get("source", "embedded")
     if source not in ("embedded", "file"):

@@ -69,6 +69,18 @@ class TomlDocument:
         """The line of ``key`` in the ``index``-th ``[[table]]`` (or in ``[table]``), else of the table."""
         return find_line(self.lines, table, index, key)
 
+    def check_schema(self, schema: str, latest: int, what: str) -> int:
+        """The document's ``schema_version`` once its ``schema`` is ``schema`` (``what`` it should
+        be, for the error: "brainview lesson") and the version lies in 1 to ``latest``."""
+        document = self.document
+        if document.get("schema") != schema:
+            raise self.fail(f"not a {what} (schema is {document.get('schema')!r}, expected {schema!r})", key="schema")
+        version = self.whole(document, "schema_version", 0, "")
+        if not 1 <= version <= latest:
+            raise self.fail(f"schema_version {version} is not one this brainview reads (1 to {latest})",
+                            key="schema_version")
+        return version
+
     def fail(self, problem: str, table: str = "", index: int | None = None, key: str | None = None) -> FormatError:
         """The error to raise for ``problem`` at ``key`` of ``table`` (see :meth:`line`)."""
         return FormatError(self.path, problem, line=self.line(table, index, key))

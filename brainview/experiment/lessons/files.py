@@ -107,13 +107,7 @@ class _Parser:
     def lesson(self) -> Lesson:
         reader, document = self.reader, self.reader.document
         reader.check_keys(document, "")
-        if document.get("schema") != SCHEMA:
-            raise reader.fail(f"not a brainview lesson (schema is {document.get('schema')!r}, expected {SCHEMA!r})",
-                              key="schema")
-        version = reader.whole(document, "schema_version", 0, "")
-        if not 1 <= version <= SCHEMA_VERSION:
-            raise reader.fail(f"schema_version {version} is not one this brainview reads (1 to {SCHEMA_VERSION})",
-                              key="schema_version")
+        reader.check_schema(SCHEMA, SCHEMA_VERSION, "brainview lesson")
         dataset = reader.table(document, "dataset")
         model = reader.table(document, "model")
         steps = reader.tables(document, "steps")
