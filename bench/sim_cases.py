@@ -214,7 +214,9 @@ def _copy_state(state):
         if not isinstance(value, np.ndarray):
             continue
         base = value.base
-        if isinstance(base, np.ndarray) and base.dtype.names and base.shape == value.shape:
+        if value.dtype.names:  # the record array itself
+            fields[name] = records.setdefault(id(value), value.copy())
+        elif isinstance(base, np.ndarray) and base.dtype.names and base.shape == value.shape:
             copy = records.setdefault(id(base), base.copy())
             offset = value.ctypes.data - base.ctypes.data
             field = next(f for f in base.dtype.names if base.dtype.fields[f][1] == offset)
@@ -268,7 +270,9 @@ def profile_dense(case: dict, samples: int = 5, repeats: int = 5, gap_steps: int
 
     parts = [
         ("whole step (run_steps, 1 step)", "run_steps", lambda st: (net, k, table, st, sim._drive, record(st), sim._plasticity, 1)),
-        ("update + threshold", "_update_and_threshold", lambda st: (k, st, int(st.counters[0]))),
+        ("busy step (sums, then update and input block by block)", "_busy_step",
+         lambda st: (net, k, table, st, int(st.counters[0]))),
+        ("update + threshold (from the list)", "_update_and_threshold", lambda st: (k, st, int(st.counters[0]))),
         ("wake refractory cells due", "_wake", lambda st: (st, int(st.counters[0]))),
         ("prefetch the next step's rows", "_prefetch_rows",
          lambda st: (net, st, (int(st.counters[0]) + 1) % st.queue.shape[0])),

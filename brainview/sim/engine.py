@@ -168,6 +168,7 @@ class Simulation:
         cells["last_spike"] = NEVER
         cells["refractory_steps"] = self.refractory_steps
         return EngineState(
+            cells=cells,
             v=cells["v"],
             g=cells["g"],
             i_ext=np.zeros(n),
@@ -182,7 +183,7 @@ class Simulation:
             spiking=np.zeros(n, np.int32),
             queue=np.zeros((slots, n), np.int32),
             queue_len=np.zeros(slots, np.int64),
-            counters=np.zeros(3, np.int64),
+            counters=np.zeros(4, np.int64),
             wheel=np.full(self.refractory_steps + 1, -1, np.int32),
             next_sleeper=np.full(n, -1, np.int32),
             partition=partition(self.network, self._threads, self._parallel_min_events),
@@ -227,6 +228,12 @@ class Simulation:
     def time_ms(self) -> float:
         """Simulated time, ms."""
         return self.steps_done * self.dt_ms
+
+    @property
+    def busy_steps(self) -> int:
+        """Steps so far in which most cells were busy, run block by block (see
+        :func:`brainview.sim.kernels._busy_step`); the others ran from the active list."""
+        return int(self._state.counters[3])
 
     @property
     def n_active(self) -> int:

@@ -45,17 +45,25 @@ matrix) the sums run in the order of the sorted spiking cells, the same for ever
 
 A busy brain is a different workload from a quiet one, and each step picks its way:
 
-* the update runs over the active list; once it holds ``1 / dense_fraction`` of the cells the
-  list is first rebuilt in row order, so each cell's state is read front to back. The loop has
-  no data-dependent branches (selects and counted appends), which an irregular step would
-  mispredict. The state a step reads of every cell (``v``, ``g``, ``last_spike``,
-  ``refractory_steps`` and the flags) shares one 32-byte record, one cache line per cell;
-* the delivery first adds each connection's signed count to its target's ``input_sum`` (one
-  random read-modify-write of a small array per synaptic event; with :attr:`Network.packed`
-  the target and count are read as one 4-byte word), listing the targets as they are first
-  reached; once the events reach ``1 / dense_fraction`` of the cells, the targets are found
-  by a scan of ``input_sum`` instead. Stepped targets then get their input without a branch,
-  and the others catch up in a second pass.
+* a step with few active cells or few synaptic events runs from lists: the update over the
+  active list (rebuilt in row order from the flags once it holds ``1 / dense_fraction`` of the
+  cells), then the delivery, which adds each connection's signed count to its target's
+  ``input_sum`` (one random read-modify-write of a small array per synaptic event; with
+  :attr:`Network.packed` the target and count are read as one 4-byte word), listing the
+  targets as they are first reached (or, with many events, finding them by a scan), and gives
+  each target its input;
+* a *busy* step, in which both the active cells and the synaptic events reach
+  ``1 / dense_fraction`` of the cells (:func:`_busy_step`), first sums all its events, then
+  goes through the cells block by block (:data:`BUSY_BLOCK`): a block's stepped cells are
+  updated and get their input in one pass, then its other targets catch up, while the block's
+  state is still in the cache. The events of a step come from spikes ``delay`` steps old, so
+  summing them first changes nothing; each cell still gets its input after its update.
+
+The loop bodies have no data-dependent branches (selects and counted appends), which an
+irregular step would mispredict. The state a step reads of every cell (``v``, ``g``,
+``last_spike``, ``refractory_steps`` and the flags) shares one 32-byte record
+(:data:`CELL_RECORD`, ``EngineState.cells``); the hot loops read it through the record, so
+every field sits at a fixed offset from one address.
 
 A step with many synaptic events can deliver them on several threads (:func:`run_steps_threaded`):
 each thread owns a span of target cells (``EngineState.partition``), so no two threads touch the
@@ -146,6 +154,22 @@ def _may_fire(k, v, g):
     return k.v_0 + max(v - k.v_0, 0.0) + max(g, 0.0) * k.g_peak > k.quiet_below
 
 
+@njit(cache=True, inline="always", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+def _receive_quiet(k, table, state, last_update, cell, step, total):
+    """A cell left alone (``state``, its record) gets ``total`` synapse counts at ``step``: it
+    first catches up over the steps it skipped. Returns whether it may fire now."""
+    n = step - last_update[cell]
+    v_old, g_old = state.v, state.g
+    v_new, g_new = _quiet_state(k, table, v_old, g_old, n)  # the table's row n, but for long gaps
+    caught_up = n > 0  # selects rather than a branch: either way at random in a busy brain
+    v_new = v_new if caught_up else v_old
+    g_new = (g_new if caught_up else g_old) + np.float64(total) * k.w_syn
+    state.v = v_new
+    state.g = g_new
+    last_update[cell] = step
+    return _may_fire(k, v_new, g_new)
+
+
 @njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
 def _gap_forcing(net, k, st):
     """``t_mbr x`` gap current of every active cell, from the voltages at the start of the step."""
@@ -168,58 +192,85 @@ def _update_and_threshold(k, st, step):
 
     Returns the number of cells spiking, listed in ``st.spiking``. When many cells are stepped,
     the list is first rebuilt in row order from the ``in_active`` flags, so that their state is
-    read front to back rather than at random. The loop body is written without data-dependent
-    branches (selects and counted appends), which a busy, irregular step would mispredict.
+    read front to back rather than at random.
     """
-    v, g, i_ext, forcing, input_sum = st.v, st.g, st.i_ext, st.gap_forcing, st.input_sum
-    last_update, last_spike, refractory_steps = st.last_update, st.last_spike, st.refractory_steps
-    status, pinned, in_active, active, spiking = st.status, st.pinned, st.in_active, st.active, st.spiking
-    wheel, next_sleeper = st.wheel, st.next_sleeper
-    n = v.shape[0]
+    n = st.v.shape[0]
     n_listed = st.counters[1]
     if n_listed * st.dense_fraction >= n:
-        n_listed = 0
-        for cell in range(n):
-            active[np.uint64(n_listed)] = cell
-            n_listed += in_active[np.uint64(cell)] == STEPPED
-    kept = 0
-    n_spiking = 0
-    for a in range(n_listed):
+        n_listed = _list_stepped(st, 0, n, 0)
+    kept, n_spiking = _update_listed(k, st, step, 0, n_listed, 0, False)
+    st.counters[1] = kept
+    return n_spiking
+
+
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
+def _list_stepped(st, low, high, at):
+    """Write the stepped cells of ``[low, high)`` to ``st.active[at:]`` in row order; returns how many."""
+    active, in_active = st.active, st.in_active
+    n_listed = 0
+    for cell in range(low, high):
+        active[np.uint64(at + n_listed)] = cell
+        n_listed += in_active[np.uint64(cell)] == STEPPED
+    return n_listed
+
+
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
+def _update_listed(k, st, step, first, n_listed, n_spiking, with_input):
+    """Update and threshold the cells of ``st.active[first:first + n_listed]``.
+
+    The cells that stay stepped are moved up to ``st.active[first:]``, the spiking ones appended
+    to ``st.spiking[n_spiking:]``; returns (cells kept, spiking cells now listed). With
+    ``with_input`` each cell then also gets its ``input_sum`` (cleared), as
+    :func:`_apply_input` would give it. The loop body is written without data-dependent branches
+    (selects and counted appends), which a busy, irregular step would mispredict.
+    """
+    cells, i_ext, forcing, input_sum, last_update = st.cells, st.i_ext, st.gap_forcing, st.input_sum, st.last_update
+    in_active, active, spiking = st.in_active, st.active, st.spiking
+    wheel, next_sleeper = st.wheel, st.next_sleeper
+    kept = first
+    for a in range(first, first + n_listed):
         cell = np.uint32(active[np.uint64(a)])  # unsigned: no negative-index wraparound per access
-        if status[cell] != NORMAL:
+        total = input_sum[cell] if with_input else 0
+        if with_input:
+            input_sum[cell] = 0
+        state = cells[cell]  # one record: its fields at fixed offsets from one address
+        if state.status != NORMAL:
             in_active[cell] = 0
             continue
-        g_old = g[cell]
-        refractory = step - last_spike[cell] < refractory_steps[cell]
-        is_pinned = pinned[cell] != 0
+        g_old = state.g
+        refractory = step - state.last_spike < state.refractory_steps
+        is_pinned = state.pinned != 0
         # Only pinned cells have injected current or gap forcing; the rest read neither.
         drive = i_ext[cell] + forcing[cell] if is_pinned else 0.0
-        v_old = v[cell]
+        v_old = state.v
         u = v_old - k.v_0
         v_new = k.v_0 + drive + (u - drive) * k.decay_v + g_old * k.g_to_v
         g_new = g_old * k.decay_g
         v_new = v_old if refractory else v_new
         g_new = g_old if refractory else g_new
-        v[cell] = v_new
-        g[cell] = g_new
+        state.v = v_new
+        state.g = g_new
         fired = (not refractory) & (v_new > k.v_th)
         keep = fired | is_pinned | refractory | _may_fire(k, v_new, g_new)
         spiking[np.uint64(n_spiking)] = cell
         n_spiking += fired
         if refractory:  # asleep until it can integrate again, see _wake
-            slot = (last_spike[cell] + refractory_steps[cell]) % wheel.shape[0]
+            slot = (state.last_spike + state.refractory_steps) % wheel.shape[0]
             next_sleeper[cell] = wheel[slot]
             wheel[slot] = cell
             st.counters[2] += 1
             in_active[cell] = SLEEPING
             continue
+        if not keep:  # a stepped cell's last_update is read only once it has left the list
+            last_update[cell] = step
+        if with_input:  # as _apply_input: a stepped target, or one left alone from now (n = 0)
+            g_new = g_new + np.float64(total) * k.w_syn if total != 0 else g_new
+            state.g = g_new
+            keep = keep | _may_fire(k, v_new, g_new)
         active[np.uint64(kept)] = cell
         kept += keep
         in_active[cell] = keep
-        if not keep:  # a stepped cell's last_update is read only once it has left the list
-            last_update[cell] = step
-    st.counters[1] = kept
-    return n_spiking
+    return kept - first, n_spiking
 
 
 @njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
@@ -309,18 +360,28 @@ def _gather_input(net, st, slot, low, high, listing):
 def _deliver_span(net, k, table, st, step, low, high, dense, out, offset):
     """Deliver the spikes of this step's ring-buffer slot to the targets in ``[low, high)``.
 
-    First every event adds its signed synapse count to its target's ``input_sum``; then each
-    target gets ``w_syn`` times its sum at once. A target that is not stepped first catches up
-    over the steps it skipped, and is marked active if the input may bring it to threshold;
-    input to a refractory or lesioned cell is lost. The cells that become active are written to
-    ``out[offset:]``; returns how many did. With ``dense`` the targets are found by scanning
-    ``[low, high)`` after the events arrive instead of being listed as they do. Touches only cells in
-    ``[low, high)``, so disjoint spans can run in parallel.
+    First every event adds its signed synapse count to its target's ``input_sum``
+    (:func:`_gather_input`); then :func:`_apply_input` gives each target ``w_syn`` times its
+    sum. With ``dense`` the targets are found by scanning ``[low, high)`` after the events arrive
+    instead of being listed as they do. The cells that become active are written to
+    ``out[offset:]``; returns how many did. Touches only cells in ``[low, high)``, so disjoint
+    spans can run in parallel.
     """
-    v, g, last_update, last_spike, refractory_steps = st.v, st.g, st.last_update, st.last_spike, st.refractory_steps
-    status, in_active, input_sum, received, receivers = st.status, st.in_active, st.input_sum, st.received, st.receivers
-    slot = step % st.queue.shape[0]
-    n_listed = _gather_input(net, st, slot, low, high, not dense)
+    n_listed = _gather_input(net, st, step % st.queue.shape[0], low, high, not dense)
+    return _apply_input(k, table, st, step, low, high, dense, n_listed, out, offset)
+
+
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
+def _apply_input(k, table, st, step, low, high, dense, n_listed, out, offset):
+    """Each target in ``[low, high)`` gets ``w_syn`` times its ``input_sum``, which is cleared.
+
+    A target that is not stepped first catches up over the steps it skipped, and is marked
+    active if the input may bring it to threshold; input to a refractory or lesioned cell is
+    lost. The targets are ``st.receivers[low:low + n_listed]`` (listed by :func:`_gather_input`),
+    or with ``dense`` every cell of the span whose sum is not 0. The cells that become active
+    are written to ``out[offset:]``; returns how many did.
+    """
+    cells, last_update, in_active, input_sum, receivers = st.cells, st.last_update, st.in_active, st.input_sum, st.receivers
     if dense:  # list the targets in row order, without a branch per cell
         for cell in range(low, high):
             receivers[np.uint64(low + n_listed)] = cell
@@ -330,15 +391,16 @@ def _deliver_span(net, k, table, st, step, low, high, dense, out, offset):
     n_quiet = 0
     for i in range(n_listed):
         cell = np.uint32(receivers[np.uint64(low + i)])
+        state = cells[cell]  # one record: its fields at fixed offsets from one address
         if not dense:  # a scan lists cells without marking them
-            received[cell] = 0
+            state.received = 0
         total = input_sum[cell]
-        if status[cell] != NORMAL:
+        if state.status != NORMAL:
             input_sum[cell] = 0
             continue
         stepped = in_active[cell] != 0
-        receptive = stepped & (step - last_spike[cell] >= refractory_steps[cell])
-        g[cell] = g[cell] + np.float64(total) * k.w_syn if receptive else g[cell]
+        receptive = stepped & (step - state.last_spike >= state.refractory_steps)
+        state.g = state.g + np.float64(total) * k.w_syn if receptive else state.g
         receivers[np.uint64(low + n_quiet)] = cell
         input_sum[cell] = 0 if stepped else total  # kept for the second pass
         n_quiet += not stepped
@@ -347,15 +409,10 @@ def _deliver_span(net, k, table, st, step, low, high, dense, out, offset):
         cell = np.uint32(receivers[np.uint64(low + i)])
         total = input_sum[cell]
         input_sum[cell] = 0
-        n = step - last_update[cell]
-        if n > 0:
-            v[cell], g[cell] = _quiet_state(k, table, v[cell], g[cell], n)
-            last_update[cell] = step
-        g[cell] += np.float64(total) * k.w_syn
-        if _may_fire(k, v[cell], g[cell]):
-            in_active[cell] = 1
-            out[offset + count] = cell
-            count += 1
+        fires = _receive_quiet(k, table, cells[cell], last_update, cell, step, total)
+        in_active[cell] = fires
+        out[offset + count] = cell  # a quiet cell is not listed, so this stays inside ``out``
+        count += fires
     return count
 
 
@@ -422,6 +479,70 @@ def _deliver_serial(net, k, table, st, step):
     n_active = st.counters[1]
     st.counters[1] += _deliver_span(net, k, table, st, step, 0, st.v.shape[0], dense, st.active, n_active)
     st.queue_len[slot] = 0
+
+
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
+def _quiet_targets(k, table, st, step, low, high, out, offset):
+    """:func:`_apply_input` for the cells of ``[low, high)`` that are not stepped, once the
+    stepped ones have had their input (:func:`_update_listed` with ``with_input``).
+
+    Input to a sleeping (refractory) or lesioned cell is lost; a cell left alone catches up
+    and gets its input. Every ``input_sum`` of the span is cleared. The cells that become active
+    are written to ``out[offset:]``; returns how many did.
+    """
+    cells, last_update = st.cells, st.last_update
+    in_active, input_sum, receivers = st.in_active, st.input_sum, st.receivers
+    n_quiet = 0
+    for cell in range(low, high):  # listed without a branch per cell
+        receivers[np.uint64(low + n_quiet)] = cell
+        n_quiet += (input_sum[np.uint64(cell)] != 0) & (in_active[np.uint64(cell)] == 0)
+    count = 0
+    for i in range(n_quiet):
+        cell = np.uint32(receivers[np.uint64(low + i)])
+        state = cells[cell]
+        if state.status != NORMAL:
+            continue
+        fires = _receive_quiet(k, table, state, last_update, cell, step, input_sum[cell])
+        in_active[cell] = fires
+        out[offset + count] = cell  # a cell left alone is not listed, so this stays inside ``out``
+        count += fires
+    input_sum[low:high] = 0
+    return count
+
+
+BUSY_BLOCK = 4096
+"""Cells per block of :func:`_busy_step`: a block's state (about 200 kB) stays in a core's cache
+between its update and its input."""
+
+
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
+def _busy_step(net, k, table, st, step):
+    """Update, threshold and delivery of a step in which most cells are busy; returns the
+    number of cells spiking, listed in ``st.spiking`` in row order.
+
+    The same arithmetic as :func:`_update_and_threshold` followed by :func:`_deliver_serial`,
+    in another order: the events of this step are summed first (they come from spikes
+    ``delay`` steps old), then block by block of :data:`BUSY_BLOCK` cells the block is updated
+    and gets its input, while its state is still in the cache. Each cell is updated before it
+    gets its input, as in the other order, and a cell's update and input touch that cell
+    only, so the result is the same to the bit. Not for plastic synapses (whose weights change
+    after the update, before the delivery) nor for a delay of 0 steps.
+    """
+    n = st.v.shape[0]
+    slot = step % st.queue.shape[0]
+    _gather_input(net, st, slot, 0, n, False)
+    _prefetch_rows(net, st, (step + 1) % st.queue.shape[0])
+    n_active = 0
+    n_spiking = 0
+    for low in range(0, n, BUSY_BLOCK):
+        high = min(low + BUSY_BLOCK, n)
+        n_listed = _list_stepped(st, low, high, n_active)
+        kept, n_spiking = _update_listed(k, st, step, n_active, n_listed, n_spiking, True)
+        n_active += kept
+        n_active += _quiet_targets(k, table, st, step, low, high, st.active, n_active)
+    st.counters[1] = n_active
+    st.queue_len[slot] = 0
+    return n_spiking
 
 
 @njit(no_cpython_wrapper=True, no_cfunc_wrapper=True)
@@ -513,7 +634,12 @@ def run_steps(net, k, table, st, drive, rec, pl, n_steps):
         _wake(st, step)
         if net.gap_partners.shape[0] > 0:
             _gap_forcing(net, k, st)
-        n_spiking = _update_and_threshold(k, st, step)
+        slot = step % st.queue.shape[0]
+        n = st.v.shape[0]
+        busy = (pl.gate_indptr.shape[0] == 0 and k.delay_steps > 0 and st.counters[1] * st.dense_fraction >= n
+                and _events_due(net, st, slot) * st.dense_fraction >= n)
+        n_spiking = _busy_step(net, k, table, st, step) if busy else _update_and_threshold(k, st, step)
+        st.counters[3] += busy
         # A canonical spike order makes every later sum run in the same order, however the
         # active list happens to be ordered, so serial and parallel delivery agree to the bit.
         _sort_cells(st.spiking, n_spiking)
@@ -522,12 +648,12 @@ def run_steps(net, k, table, st, drive, rec, pl, n_steps):
         for q in range(n_spiking):
             st.queue[push, st.queue_len[push] + q] = st.spiking[q]
         st.queue_len[push] += n_spiking
-        slot = step % st.queue.shape[0]  # as _deliver_serial, written out: see run_steps_threaded
-        dense = _events_due(net, st, slot) * st.dense_fraction >= st.v.shape[0]
-        _prefetch_rows(net, st, (step + 1) % st.queue.shape[0])
-        n_active = st.counters[1]
-        st.counters[1] += _deliver_span(net, k, table, st, step, 0, st.v.shape[0], dense, st.active, n_active)
-        st.queue_len[slot] = 0
+        if not busy:  # as _deliver_serial, written out: see run_steps_threaded
+            dense = _events_due(net, st, slot) * st.dense_fraction >= n
+            _prefetch_rows(net, st, (step + 1) % st.queue.shape[0])
+            n_active = st.counters[1]
+            st.counters[1] += _deliver_span(net, k, table, st, step, 0, n, dense, st.active, n_active)
+            st.queue_len[slot] = 0
         _poisson_events(k, st, drive, step)
         for q in range(n_spiking):  # resets, and the record
             cell = st.spiking[q]

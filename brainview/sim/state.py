@@ -95,6 +95,7 @@ class Plasticity(NamedTuple):
 class EngineState(NamedTuple):
     """Everything that changes during a run, one entry per cell unless noted."""
 
+    cells: np.ndarray  # CELL_RECORD: the hot state; v, g, last_spike, refractory_steps, status, pinned and received view its fields
     v: np.ndarray  # float64, volts
     g: np.ndarray  # float64, volts
     i_ext: np.ndarray  # float64, volts: injected current as R x I
@@ -109,7 +110,7 @@ class EngineState(NamedTuple):
     spiking: np.ndarray  # int32 scratch: cells spiking in the current step
     queue: np.ndarray  # int32 (delay + 1, N): spiking cells per ring-buffer slot
     queue_len: np.ndarray  # int64 (delay + 1)
-    counters: np.ndarray  # int64 (3): [steps done, active list length, cells asleep]
+    counters: np.ndarray  # int64 (4): [steps done, active list length, cells asleep, busy steps done]
     wheel: np.ndarray  # int32 (max refractory steps + 1): first cell asleep per wake step, or -1
     next_sleeper: np.ndarray  # int32 (N): the next cell in the same wheel slot, or -1
     partition: np.ndarray  # int64 (T + 1): cell spans delivered by T threads at once

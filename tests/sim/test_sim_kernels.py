@@ -7,7 +7,7 @@ import pytest
 from naive import mix64_reference, shiu_reference, uniform_reference
 
 from brainview.sim import ShiuParams, Simulation
-from brainview.sim.kernels import mix64, uniform
+from brainview.sim.kernels import BUSY_BLOCK, mix64, uniform
 from brainview.sim.models import ShiuLIF, psp_kernel, quiet_table
 from brainview.sim.network import input_sum_dtype, network_arrays, packed_events
 from brainview.sim.stimuli import mix64 as mix64_python
@@ -162,6 +162,38 @@ def test_listed_and_scanned_steps_match_the_reference(connectome_factory, dense_
     assert len(expected) > 500 and len({c for _, c in expected}) > 40  # the network is busy
     assert sorted(zip(steps.tolist(), cells.tolist())) == sorted(expected)
     np.testing.assert_allclose(sim.probes.segments()[-1].volts_mV, trace, rtol=0, atol=1e-9)
+
+
+def test_busy_steps_in_blocks_give_the_spikes_of_steps_from_lists(connectome_factory):
+    # More cells than one block of the busy step, driven until the network ignites, with a
+    # lesion, an injected current and gap junctions: every way a cell can be stepped.
+    n = 3 * BUSY_BLOCK + 123
+    rng = np.random.default_rng(21)
+    pre, post = rng.integers(0, n, 30 * n), rng.integers(0, n, 30 * n)
+    keep = pre != post
+    edges = list(zip(pre[keep].tolist(), post[keep].tolist(), rng.integers(1, 8, keep.sum()).astype(float).tolist(),
+                     np.where(rng.random(keep.sum()) < 0.8, 1, -1).tolist()))
+    gaps = [(int(a), int(b), 2.0) for a, b in rng.integers(0, n, (40, 2)) if a != b]
+    connectome = connectome_factory(n, edges=edges, gap_edges=gaps)
+    params = ShiuParams(w_syn_mV=4.0, g_gap_per_ms=0.01)
+    results = []
+    for dense_fraction in (0, 4):
+        sim = Simulation(connectome, params, 0.1, seed=3, dense_fraction=dense_fraction)
+        sim.stimulate(np.arange(0, n, 97), 200)
+        sim.inject([5, 4000], 30.0)
+        sim.set_probes([5, 4000, n - 1])
+        sim.run(duration_ms=30)
+        silenced = sim.lesion(np.arange(1000, 1500), "silence")
+        sim.run(duration_ms=15)
+        sim.undo(silenced)
+        sim.run(duration_ms=15)
+        steps, cells = sim.spikes.arrays()
+        results.append((sim.busy_steps, steps, cells, np.concatenate([s.volts_mV for s in sim.probes.segments()])))
+    (listed_busy, *listed), (busy, *blocked) = results
+    assert listed_busy == 0 and busy > 100  # the network ignited, and busy steps ran block by block
+    assert listed[0].size > 5 * n
+    for got, expected in zip(blocked, listed):
+        np.testing.assert_array_equal(got, expected)
 
 
 def test_renumbering_the_cells_renumbers_the_spikes_and_changes_nothing_else(connectome_factory):
