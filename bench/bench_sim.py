@@ -24,9 +24,10 @@ Sections (``--only``, comma-separated; all by default):
 * ``size``: networks of 10,000, 50,000 and 139,255 neurons, sparse and dense (a random subset of
   the neurons with a fixed seed and the synapses among them, so the connections fall as the square
   of the fraction kept, and a subset may not ignite at the dense weight);
-* ``threads``: brainview on 1 and 2 threads, sparse and dense, pinned to two CPUs, with the second
-  CPU idle and with it loaded by a busy loop (what a GUI or another program does to a second
-  thread);
+* ``threads``: brainview on 1 thread, on 2 threads timed against 1 as it runs (the default with
+  ``threads=2``, :mod:`brainview.sim.threads`) and on 2 threads always, sparse and dense, pinned
+  to two CPUs, with the second CPU idle and with it loaded by a busy loop (what a GUI or another
+  program does to a second thread);
 * ``profile``: brainview's dense step split into its parts (update, delivery...), timed on copies
   of the engine state once the network has ignited (``--profile`` runs only this).
 
@@ -211,10 +212,12 @@ def main() -> None:
         else:
             for load, load_cpu in (("idle", None), ("loaded", cpus[1])):
                 for name, regime in regimes.items():
-                    for threads in (1, 2):
-                        case = {**regime, "sim": "brainview", "threads": threads, "cpus": cpus}
-                        measure(f"{name}, 2nd CPU {load}", f"brainview ({threads} thread{'s' * (threads > 1)})",
-                                case, load_cpu)
+                    for label, threads, timed in (("1 thread", 1, True), ("2 threads, timed", 2, True),
+                                                  ("2 threads, always", 2, False)):
+                        case = {**regime, "sim": "brainview", "threads": threads, "time_threads": timed, "cpus": cpus}
+                        figures = measure(f"{name}, 2nd CPU {load}", f"brainview ({label})", case, load_cpu)
+                        if threads > 1 and "threads_in_use" in figures:
+                            print(f"{'':<28} (the last chunk of steps used {figures['threads_in_use']} thread(s))")
     if "profile" in sections:
         print(f"\n== profile of the dense case (brainview, 1 thread, after {regimes['dense']['duration_s']:g} s) ==")
         print_profile(regimes["dense"])

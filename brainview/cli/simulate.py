@@ -85,7 +85,8 @@ def add_parser(subparsers, help_text: str) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the Poisson drive (default 0)")
     parser.add_argument("--trials", type=int, default=1, help="independent trials, run in parallel (default 1)")
     parser.add_argument("--threads", type=int, default=1, metavar="N",
-                        help="threads sharing each trial's busiest steps (default 1; more pays only on idle cores)")
+                        help="threads sharing each trial's busy steps (default 1); with more, each trial times its busy steps"
+                             " both ways and uses the threads only while they are faster (a busy core makes them slower)")
     parser.add_argument("--stim", action="append", default=[], metavar="SELECTOR[@RATE_HZ]",
                         help="Poisson drive on the selected cells (default rate 150 Hz); repeatable")
     parser.add_argument("--current", action="append", default=[], metavar="SELECTOR@MV",

@@ -11,6 +11,7 @@ simulation; the kernels release the GIL, so simulations in different threads run
 from __future__ import annotations
 
 import numbers
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -30,6 +31,7 @@ from brainview.sim.params import ShiuParams, check_dt, run_steps_of, steps_of
 from brainview.sim.plasticity import PlasticityRule, PlasticSynapses, WeightMonitor, no_plasticity, plastic_network
 from brainview.sim.stimuli import Stimulus, StimulusBook, StimulusHandle, StimulusKind
 from brainview.sim.targets import Target, resolve_target
+from brainview.sim.threads import ThreadChooser
 
 CHUNK_STEPS = 1000
 """Steps per kernel call inside :meth:`Simulation.step`; between calls progress is reported."""
@@ -73,13 +75,19 @@ class Simulation:
     network : Network, optional
         Synapse arrays from :func:`network_arrays`, to share them between simulations.
     threads : int
-        Spans of cells whose spikes of a busy step are delivered in parallel, on numba's
-        threads (``numba.set_num_threads`` caps how many run at once). The default, 1, runs
-        everything on the calling thread and leaves the other cores to the rest of the program
-        (a GUI thread); results are the same to the bit whatever the number. It pays only for
-        steps with tens of thousands of synaptic events, see bench/bench_sim.py.
+        Spans of cells that share the busy steps (most cells active), on numba's threads
+        (``numba.set_num_threads`` caps how many run at once); the other steps run on the
+        calling thread. The default, 1, leaves the other cores to the rest of the program (a
+        GUI thread). Results are the same to the bit whatever the number. With more than one,
+        :meth:`run` times the busy steps on the threads against one thread as it goes and uses
+        the threads only while they are faster (a busy core makes them slower), see
+        bench/bench_sim.py.
     parallel_min_events : int
-        Synaptic events in one step from which their delivery is split over the threads.
+        Connections the network needs (synaptic events a step can have) before its busy steps
+        use the threads.
+    time_threads : bool
+        With more than one thread: time the two ways and use the faster (the default), or,
+        when False, run every busy step on the threads (to measure them).
     dense_fraction : int
         A step updates its cells in row order, rather than from the active list, once the
         active cells reach ``1 / dense_fraction`` of all cells, and finds the cells its spikes
@@ -115,6 +123,7 @@ class Simulation:
         network: Network | None = None,
         threads: int = 1,
         parallel_min_events: int = PARALLEL_MIN_EVENTS,
+        time_threads: bool = True,
         dense_fraction: int = kernels.DENSE_FRACTION,
         plasticity: PlasticityRule | None = None,
         model: str | None = None,
@@ -157,6 +166,8 @@ class Simulation:
         self.weight_monitors: list[WeightMonitor] = []
         self.log: list[LogEntry] = []
         self._state = self._initial_state(n)
+        self._thread_chooser = ThreadChooser() if self.busy_threads > 1 and time_threads else None
+        self.threads_in_use = 1  # threads the last chunk of steps ran its busy steps on
         self._drive = self.stimuli.poisson_drive(self.dt_ms, self.seed, self.trial)
         self._refresh()
 
@@ -164,6 +175,7 @@ class Simulation:
     def _initial_state(self, n: int) -> EngineState:
         slots = self.constants.delay_steps + 1
         cells = np.zeros(n, kernels.CELL_RECORD)  # see CELL_RECORD for why one record per cell
+        spans = partition(self.network, self._threads, self._parallel_min_events)
         cells["v"] = self.constants.v_0
         cells["last_spike"] = NEVER
         cells["refractory_steps"] = self.refractory_steps
@@ -186,19 +198,23 @@ class Simulation:
             counters=np.zeros(4, np.int64),
             wheel=np.full(self.refractory_steps + 1, -1, np.int32),
             next_sleeper=np.full(n, -1, np.int32),
-            partition=partition(self.network, self._threads, self._parallel_min_events),
-            partition_counts=np.zeros(max(self._threads, 1), np.int64),
+            partition=spans,
+            partition_counts=np.zeros((spans.size - 1, 3), np.int64),
+            spike_shares=np.zeros((2, spans.size), np.int64),
+            input_parts=np.zeros((spans.size - 1 if spans.size > 2 else 0, n), self._input_sum_dtype),
+            sleepers=np.zeros(n, np.int32),
             input_sum=np.zeros(n, self._input_sum_dtype),
             received=cells["received"],
             receivers=np.zeros(n, np.int32),
-            parallel_min_events=self._parallel_min_events,
             dense_fraction=self._dense_fraction,
         )
 
     @property
-    def delivery_threads(self) -> int:
-        """Threads that share the delivery of a busy step: 1 unless more were asked for and a
-        step of this network can have ``parallel_min_events`` synaptic events."""
+    def busy_threads(self) -> int:
+        """Threads that may share a busy step: 1 unless more were asked for and the network
+        qualifies (see :func:`brainview.sim.network.partition`). Whether they do at a given
+        moment is timed as the simulation runs (:mod:`brainview.sim.threads`); the last chunk
+        of steps used :attr:`threads_in_use`."""
         return int(self._state.partition.shape[0] - 1)
 
     @property
@@ -310,19 +326,27 @@ class Simulation:
             np.empty((n_steps, probes.size)), np.zeros(1, np.int64),
         )
         probe_v = record.probe_v
-        run_steps = kernels.run_steps if self.delivery_threads == 1 else kernels.run_steps_threaded
+        chooser = self._thread_chooser
+        runs = [(self.busy_threads > 1, n_steps)] if chooser is None else chooser.plan(n_steps)
         done = 0
-        while done < n_steps:
-            done += run_steps(
-                self.network, self.constants, self.quiet_table, self._state, self._drive,
-                record._replace(probe_v=probe_v[done:]), self._plasticity, n_steps - done,
-            )
-            if done < n_steps:  # the spike buffer filled up: keep what it holds, then go on
-                self._take_spikes(record)
-                capacity *= 2
-                record = record._replace(
-                    spike_step=np.empty(capacity, np.int64), spike_cell=np.empty(capacity, np.int32)
+        for threaded, steps in runs:
+            run_steps = kernels.run_steps_threaded if threaded else kernels.run_steps
+            busy_before, started = self.busy_steps, time.perf_counter()
+            stop = done + steps
+            while done < stop:
+                done += run_steps(
+                    self.network, self.constants, self.quiet_table, self._state, self._drive,
+                    record._replace(probe_v=probe_v[done:]), self._plasticity, stop - done,
                 )
+                if done < stop:  # the spike buffer filled up: keep what it holds, then go on
+                    self._take_spikes(record)
+                    capacity *= 2
+                    record = record._replace(
+                        spike_step=np.empty(capacity, np.int64), spike_cell=np.empty(capacity, np.int32)
+                    )
+            self.threads_in_use = self.busy_threads if threaded else 1
+            if chooser is not None:
+                chooser.record(threaded, time.perf_counter() - started, steps, self.busy_steps - busy_before)
         self._take_spikes(record)
         self.probes.append(probe_v)
         return n_steps

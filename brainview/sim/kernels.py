@@ -273,6 +273,17 @@ def _update_listed(k, st, step, first, n_listed, n_spiking, with_input):
     return kept - first, n_spiking
 
 
+@njit(cache=True, inline="always", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+def _put_to_sleep(st, cell):
+    """Put a refractory cell (already marked SLEEPING) in the timing wheel's slot for the step
+    its refractory period ends (see :func:`_wake`)."""
+    state = st.cells[cell]
+    slot = (state.last_spike + state.refractory_steps) % st.wheel.shape[0]
+    st.next_sleeper[cell] = st.wheel[slot]
+    st.wheel[slot] = cell
+    st.counters[2] += 1
+
+
 @njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
 def _wake(st, step):
     """Cells whose refractory period ends at ``step`` rejoin the active list.
@@ -294,18 +305,6 @@ def _wake(st, step):
         cell = st.next_sleeper[cell]
 
 
-@njit(cache=True, inline="always", no_cpython_wrapper=True, no_cfunc_wrapper=True)
-def _first_at_least(targets, start, stop, cell):
-    """The first position in the sorted ``targets[start:stop]`` holding ``cell`` or more."""
-    while start < stop:
-        middle = (start + stop) >> 1
-        if targets[middle] < cell:
-            start = middle + 1
-        else:
-            stop = middle
-    return start
-
-
 @njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
 def _events_due(net, st, slot):
     """Synaptic events of the spikes in ring-buffer ``slot`` (lesioned sources included)."""
@@ -317,17 +316,39 @@ def _events_due(net, st, slot):
 
 
 @njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
-def _gather_input(net, st, slot, low, high, listing):
-    """Sum the signed synapse counts of ``slot``'s spikes onto their targets in ``[low, high)``.
+def _gather_share(net, st, slot, first, stop, sums):
+    """Add the signed synapse counts of spikes ``first:stop`` of ring-buffer ``slot`` to ``sums``
+    (one entry per target cell); spikes of lesioned cells are dropped."""
+    indptr, targets, signed_count, packed, status = net.indptr, net.targets, net.signed_count, net.packed, st.status
+    shift = net.target_bits
+    mask = np.int32((1 << shift) - 1)
+    sources = st.queue[slot]
+    for q in range(first, stop):
+        source = sources[q]
+        if status[source] != NORMAL:
+            continue
+        if packed.shape[0]:  # half the bytes read per event
+            for e in range(indptr[source], indptr[source + 1]):
+                event = packed[np.uint64(e)]  # unsigned indices: no negative-index wraparound
+                sums[np.uint32(event & mask)] += np.float32(event >> shift)
+        else:
+            for e in range(indptr[source], indptr[source + 1]):
+                sums[np.uint32(targets[np.uint64(e)])] += signed_count[np.uint64(e)]
 
-    The sums go to ``st.input_sum``. With ``listing``, each target is also written once to
-    ``st.receivers[low:]``; returns how many were (0 without ``listing``).
+
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
+def _gather_input(net, st, slot, listing):
+    """Sum the signed synapse counts of ``slot``'s spikes onto their targets' ``st.input_sum``.
+
+    With ``listing``, each target is also written once to ``st.receivers``; returns how many
+    were (0 without ``listing``). (One loop over the spikes with the choice inside it, rather
+    than :func:`_gather_share` for the sums alone: the two loops side by side made the listed
+    steps of a quiet brain a third slower.)
     """
     indptr, targets, signed_count, packed = net.indptr, net.targets, net.signed_count, net.packed
     input_sum, received, receivers, status = st.input_sum, st.received, st.receivers, st.status
     shift = net.target_bits
     mask = np.int32((1 << shift) - 1)
-    whole = low == 0 and high == input_sum.shape[0]
     sources = st.queue[slot]
     n_listed = 0
     for q in range(st.queue_len[slot]):
@@ -335,21 +356,18 @@ def _gather_input(net, st, slot, low, high, listing):
         if status[source] != NORMAL:
             continue
         first, stop = indptr[source], indptr[source + 1]
-        if not whole:
-            first = _first_at_least(targets, first, stop, low)
-            stop = _first_at_least(targets, first, stop, high)
-        if packed.shape[0] and whole and not listing:  # half the bytes read per event
-            for e in range(first, stop):
-                event = packed[np.uint64(e)]  # unsigned indices: no negative-index wraparound
-                input_sum[np.uint32(event & mask)] += np.float32(event >> shift)
-        elif listing:
+        if listing:
             for e in range(first, stop):
                 cell = np.uint32(targets[np.uint64(e)])
                 input_sum[cell] += signed_count[np.uint64(e)]
                 if not received[cell]:
                     received[cell] = 1
-                    receivers[low + n_listed] = cell
+                    receivers[n_listed] = cell
                     n_listed += 1
+        elif packed.shape[0]:  # half the bytes read per event
+            for e in range(first, stop):
+                event = packed[np.uint64(e)]  # unsigned indices: no negative-index wraparound
+                input_sum[np.uint32(event & mask)] += np.float32(event >> shift)
         else:
             for e in range(first, stop):
                 input_sum[np.uint32(targets[np.uint64(e)])] += signed_count[np.uint64(e)]
@@ -357,18 +375,17 @@ def _gather_input(net, st, slot, low, high, listing):
 
 
 @njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
-def _deliver_span(net, k, table, st, step, low, high, dense, out, offset):
-    """Deliver the spikes of this step's ring-buffer slot to the targets in ``[low, high)``.
+def _deliver(net, k, table, st, step, dense, out, offset):
+    """Deliver the spikes of this step's ring-buffer slot to their targets.
 
     First every event adds its signed synapse count to its target's ``input_sum``
     (:func:`_gather_input`); then :func:`_apply_input` gives each target ``w_syn`` times its
-    sum. With ``dense`` the targets are found by scanning ``[low, high)`` after the events arrive
-    instead of being listed as they do. The cells that become active are written to
-    ``out[offset:]``; returns how many did. Touches only cells in ``[low, high)``, so disjoint
-    spans can run in parallel.
+    sum. With ``dense`` the targets are found by a scan after the events arrive instead of
+    being listed as they do. The cells that become active are written to ``out[offset:]``;
+    returns how many did.
     """
-    n_listed = _gather_input(net, st, step % st.queue.shape[0], low, high, not dense)
-    return _apply_input(k, table, st, step, low, high, dense, n_listed, out, offset)
+    n_listed = _gather_input(net, st, step % st.queue.shape[0], not dense)
+    return _apply_input(k, table, st, step, 0, st.v.shape[0], dense, n_listed, out, offset)
 
 
 @njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
@@ -416,22 +433,6 @@ def _apply_input(k, table, st, step, low, high, dense, n_listed, out, offset):
     return count
 
 
-# Not cached (nor is anything that calls it): numba's cache of a parallel function is not safe
-# when two processes compile at once (numba#10128), nor is a cached function that calls one
-# (numba#4807, #8578); other projects removed the cache from these for the same reason. See
-# "Caching" in the module docstring.
-@njit(parallel=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
-def _deliver_parallel(net, k, table, st, step, dense):
-    """:func:`_deliver_span` over the spans of ``st.partition``, one thread each."""
-    bounds, counts = st.partition, st.partition_counts
-    for t in prange(bounds.shape[0] - 1):
-        counts[t] = _deliver_span(net, k, table, st, step, bounds[t], bounds[t + 1], dense, st.receivers, bounds[t])
-    for t in range(bounds.shape[0] - 1):
-        for i in range(counts[t]):
-            st.active[st.counters[1]] = st.receivers[bounds[t] + i]
-            st.counters[1] += 1
-
-
 @intrinsic
 def _prefetch(typingctx, array, index):
     """Ask the CPU to start loading ``array[index]`` into its caches; no result, no wait."""
@@ -452,33 +453,22 @@ def _prefetch(typingctx, array, index):
 
 
 @njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
-def _prefetch_rows(net, st, slot):
-    """Start loading the connections of the spikes in ring-buffer ``slot`` from main memory.
+def _prefetch_rows(net, st, slot, first, stop):
+    """Start loading the connections of spikes ``first:stop`` in ring-buffer ``slot`` from main memory.
 
     Called one step ahead: the loads run while this step works, and the next step's delivery
     finds its rows in the cache (a busy step's rows are about a megabyte, read at random).
     """
     indptr = net.indptr
     row_data = net.packed if net.packed.shape[0] else net.targets
-    for q in range(st.queue_len[slot]):
+    for q in range(first, stop):
         source = st.queue[slot, q]
-        stop = indptr[source + 1]
-        for e in range(indptr[source], stop, 16):  # one 64-byte line per 16 entries
+        row_stop = indptr[source + 1]
+        for e in range(indptr[source], row_stop, 16):  # one 64-byte line per 16 entries
             _prefetch(row_data, e)
         if not net.packed.shape[0]:
-            for e in range(indptr[source], stop, 16):
+            for e in range(indptr[source], row_stop, 16):
                 _prefetch(net.signed_count, e)
-
-
-@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
-def _deliver_serial(net, k, table, st, step):
-    """Spikes of step ``step - delay`` reach their targets' ``g``, on the calling thread."""
-    slot = step % st.queue.shape[0]
-    dense = _events_due(net, st, slot) * st.dense_fraction >= st.v.shape[0]
-    _prefetch_rows(net, st, (step + 1) % st.queue.shape[0])
-    n_active = st.counters[1]
-    st.counters[1] += _deliver_span(net, k, table, st, step, 0, st.v.shape[0], dense, st.active, n_active)
-    st.queue_len[slot] = 0
 
 
 @njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
@@ -510,53 +500,153 @@ def _quiet_targets(k, table, st, step, low, high, out, offset):
     return count
 
 
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
+def _list_sleepers(st, step, low, high):
+    """Mark the stepped cells of ``[low, high)`` that are refractory at ``step`` SLEEPING, as
+    the update would, and list them in ``st.sleepers[low:]`` for the timing wheel; returns how
+    many. (The update then has none to put to sleep, so spans of cells can update at once.)"""
+    cells, in_active, sleepers = st.cells, st.in_active, st.sleepers
+    n_sleeping = 0
+    for cell in range(low, high):  # without branches: stepped or not goes either way at random
+        state = cells[cell]
+        was = in_active[cell]
+        sleeps = (was == STEPPED) & (state.status == NORMAL) & (step - state.last_spike < state.refractory_steps)
+        in_active[cell] = SLEEPING if sleeps else was
+        sleepers[low + n_sleeping] = cell
+        n_sleeping += sleeps
+    return n_sleeping
+
+
 BUSY_BLOCK = 4096
-"""Cells per block of :func:`_busy_step`: a block's state (about 200 kB) stays in a core's cache
+"""Cells per block of a busy step: a block's state (about 200 kB) stays in a core's cache
 between its update and its input."""
 
 
 @njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
+def _busy_blocks(k, table, st, step, low, high):
+    """Update, threshold and input of the cells ``[low, high)``, block by block, once this
+    step's events are summed in ``st.input_sum``.
+
+    The cells kept active go to ``st.active[low:]``, the spiking ones to ``st.spiking[low:]``
+    (in row order); returns how many of each. Touches only cells of the span (and the timing
+    wheel, for a refractory cell still stepped: see :func:`_busy_step_parallel`).
+    """
+    n_active, n_spiking = low, low
+    for block in range(low, high, BUSY_BLOCK):
+        block_end = min(block + BUSY_BLOCK, high)
+        n_listed = _list_stepped(st, block, block_end, n_active)
+        kept, n_spiking = _update_listed(k, st, step, n_active, n_listed, n_spiking, True)
+        n_active += kept
+        n_active += _quiet_targets(k, table, st, step, block, block_end, st.active, n_active)
+    return n_active - low, n_spiking - low
+
+
+# Called, not inlined: inlined, its loops made the rest of run_steps' step (the listed steps of a
+# quiet brain) a fifth slower; a call per busy step (a millisecond of work at fly scale) costs nothing.
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 def _busy_step(net, k, table, st, step):
     """Update, threshold and delivery of a step in which most cells are busy; returns the
     number of cells spiking, listed in ``st.spiking`` in row order.
 
-    The same arithmetic as :func:`_update_and_threshold` followed by :func:`_deliver_serial`,
-    in another order: the events of this step are summed first (they come from spikes
-    ``delay`` steps old), then block by block of :data:`BUSY_BLOCK` cells the block is updated
-    and gets its input, while its state is still in the cache. Each cell is updated before it
-    gets its input, as in the other order, and a cell's update and input touch that cell
-    only, so the result is the same to the bit. Not for plastic synapses (whose weights change
-    after the update, before the delivery) nor for a delay of 0 steps.
+    The same arithmetic as :func:`_update_and_threshold` followed by :func:`_deliver`, in
+    another order: the events of this step are summed first (they come from spikes ``delay``
+    steps old), then block by block of :data:`BUSY_BLOCK` cells the block is updated and gets
+    its input, while its state is still in the cache. Each cell is updated before it gets its
+    input, as in the other order, and a cell's update and input touch that cell only, so the
+    result is the same to the bit. Not for plastic synapses (whose weights change after the
+    update, before the delivery) nor for a delay of 0 steps.
     """
-    n = st.v.shape[0]
     slot = step % st.queue.shape[0]
-    _gather_input(net, st, slot, 0, n, False)
-    _prefetch_rows(net, st, (step + 1) % st.queue.shape[0])
-    n_active = 0
-    n_spiking = 0
-    for low in range(0, n, BUSY_BLOCK):
-        high = min(low + BUSY_BLOCK, n)
-        n_listed = _list_stepped(st, low, high, n_active)
-        kept, n_spiking = _update_listed(k, st, step, n_active, n_listed, n_spiking, True)
-        n_active += kept
-        n_active += _quiet_targets(k, table, st, step, low, high, st.active, n_active)
+    _gather_share(net, st, slot, 0, st.queue_len[slot], st.input_sum)
+    next_slot = (step + 1) % st.queue.shape[0]
+    _prefetch_rows(net, st, next_slot, 0, st.queue_len[next_slot])
+    n_active, n_spiking = _busy_blocks(k, table, st, step, 0, st.v.shape[0])
     st.counters[1] = n_active
     st.queue_len[slot] = 0
     return n_spiking
 
 
-@njit(no_cpython_wrapper=True, no_cfunc_wrapper=True)
-def _deliver_threaded(net, k, table, st, step):
-    """Like :func:`_deliver_serial`, on several threads when ``st.partition`` has more than one
-    span and there are ``st.parallel_min_events`` synaptic events or more."""
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
+def _split_spikes(net, st, slot, shares):
+    """Cut ring-buffer ``slot``'s spikes into ``shares.shape[0] - 1`` runs of about equal
+    numbers of synaptic events: run ``t`` is ``shares[t]:shares[t + 1]``."""
+    n_runs = shares.shape[0] - 1
+    total = _events_due(net, st, slot)
+    shares[0] = 0
+    run = 1
+    events = 0
+    for q in range(st.queue_len[slot]):
+        source = st.queue[slot, q]
+        events += net.indptr[source + 1] - net.indptr[source]
+        while run < n_runs and events * n_runs >= total * run:
+            shares[run] = q + 1
+            run += 1
+    for t in range(run, n_runs + 1):
+        shares[t] = st.queue_len[slot]
+
+
+# Not cached (nor is anything that calls it): numba's cache of a parallel function is not safe
+# when two processes compile at once (numba#10128), nor is a cached function that calls one
+# (numba#4807, #8578); other projects removed the cache from these for the same reason. See
+# "Caching" in the module docstring.
+_ONLY_PRANGE = {
+    "prange": True, "fusion": False, "comprehension": False, "reduction": False, "inplace_binop": False,
+    "setitem": False, "numpy": False, "stencil": False,
+}
+"""numba's parallel options for :func:`_busy_step_parallel`: threads only where it says prange.
+Above all no fusion: numba would merge its two prange loops into one (it cannot see that the
+second reads what every thread of the first writes) and race."""
+
+
+@njit(parallel=_ONLY_PRANGE, no_cpython_wrapper=True, no_cfunc_wrapper=True)
+def _busy_step_parallel(net, k, table, st, step):
+    """:func:`_busy_step` on the threads of ``st.partition``, one span of cells each.
+
+    Each thread sums a run of the spikes of about equal events (:func:`_split_spikes`) into
+    its own row of ``st.input_parts``, then adds the rows' sums for its own cells into
+    ``st.input_sum`` and goes through its span's blocks. The sums are
+    of whole synapse counts, exact in any order, so the result is the same to the bit as on
+    one thread. The lists the spans made are then joined in span order (the spiking cells stay
+    in row order), and the cells going to sleep are put in the shared timing wheel: each
+    thread first marks and lists its span's (:func:`_list_sleepers`), so that no update in the
+    threads touches the wheel.
+    """
+    # Arrays the loops write are taken out of ``st`` first: an element of an array reached
+    # through a tuple's field, written in the body of a prange loop, did not reach memory
+    # (numba 0.68.1: tests/sim/test_sim_kernels.py caught it).
+    bounds, counts, parts, input_sum = st.partition, st.partition_counts, st.input_parts, st.input_sum
+    shares, next_shares = st.spike_shares[0], st.spike_shares[1]
+    n_spans = bounds.shape[0] - 1
     slot = step % st.queue.shape[0]
-    n_events = _events_due(net, st, slot)
-    if st.partition.shape[0] > 2 and n_events >= st.parallel_min_events:
-        _prefetch_rows(net, st, (step + 1) % st.queue.shape[0])
-        _deliver_parallel(net, k, table, st, step, n_events * st.dense_fraction >= st.v.shape[0])
-        st.queue_len[slot] = 0
-    else:
-        _deliver_serial(net, k, table, st, step)
+    next_slot = (step + 1) % st.queue.shape[0]
+    _split_spikes(net, st, slot, shares)
+    _split_spikes(net, st, next_slot, next_shares)
+    for t in prange(n_spans):
+        _gather_share(net, st, slot, shares[t], shares[t + 1], parts[t])
+    for t in prange(n_spans):
+        low, high = bounds[t], bounds[t + 1]
+        for j in range(n_spans):
+            part = parts[j]
+            for cell in range(low, high):
+                input_sum[cell] += part[cell]
+                part[cell] = 0
+        _prefetch_rows(net, st, next_slot, next_shares[t], next_shares[t + 1])  # the run this thread sums next
+        counts[t, 2] = _list_sleepers(st, step, low, high)
+        counts[t, 0], counts[t, 1] = _busy_blocks(k, table, st, step, low, high)
+    n_active, n_spiking = 0, 0
+    for t in range(n_spans):
+        low = bounds[t]
+        for i in range(counts[t, 0]):
+            st.active[n_active + i] = st.active[low + i]
+        for i in range(counts[t, 1]):
+            st.spiking[n_spiking + i] = st.spiking[low + i]
+        for i in range(counts[t, 2]):
+            _put_to_sleep(st, st.sleepers[low + i])
+        n_active += counts[t, 0]
+        n_spiking += counts[t, 1]
+    st.counters[1] = n_active
+    st.queue_len[slot] = 0
+    return n_spiking
 
 
 @njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
@@ -597,6 +687,37 @@ def _plasticity_step(pl, spiking, n_spiking, step):
             weights[edge] = min(max(weight, pl.w_min), pl.w_max)
 
 
+@njit(cache=True, inline="always", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+def _is_busy(net, k, st, pl, step):
+    """Whether step ``step`` runs as a busy step (:func:`_busy_step`): both its active cells and
+    its synaptic events reach ``1 / dense_fraction`` of the cells, and neither plastic
+    synapses nor a delay of 0 steps rule the order of that step out."""
+    n = st.v.shape[0]
+    return (pl.gate_indptr.shape[0] == 0 and k.delay_steps > 0 and st.counters[1] * st.dense_fraction >= n
+            and _events_due(net, st, step % st.queue.shape[0]) * st.dense_fraction >= n)
+
+
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
+def _push_spikes(k, st, step, n_spiking):
+    """This step's spikes enter the ring buffer, to arrive ``delay`` steps from now."""
+    push = (step + k.delay_steps) % st.queue.shape[0]
+    for q in range(n_spiking):
+        st.queue[push, st.queue_len[push] + q] = st.spiking[q]
+    st.queue_len[push] += n_spiking
+
+
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
+def _deliver_listed(net, k, table, st, step):
+    """The delivery of a step that is not busy: :func:`_deliver`, by a scan once the events
+    reach ``1 / dense_fraction`` of the cells, with the next step's rows prefetched."""
+    slot = step % st.queue.shape[0]
+    dense = _events_due(net, st, slot) * st.dense_fraction >= st.v.shape[0]
+    next_slot = (step + 1) % st.queue.shape[0]
+    _prefetch_rows(net, st, next_slot, 0, st.queue_len[next_slot])
+    st.counters[1] += _deliver(net, k, table, st, step, dense, st.active, st.counters[1])
+    st.queue_len[slot] = 0
+
+
 # numba's own ndarray.sort costs about a second of compilation on a first run; this, 0.1 s.
 @njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
 def _sort_cells(values, count):
@@ -634,26 +755,16 @@ def run_steps(net, k, table, st, drive, rec, pl, n_steps):
         _wake(st, step)
         if net.gap_partners.shape[0] > 0:
             _gap_forcing(net, k, st)
-        slot = step % st.queue.shape[0]
-        n = st.v.shape[0]
-        busy = (pl.gate_indptr.shape[0] == 0 and k.delay_steps > 0 and st.counters[1] * st.dense_fraction >= n
-                and _events_due(net, st, slot) * st.dense_fraction >= n)
+        busy = _is_busy(net, k, st, pl, step)
         n_spiking = _busy_step(net, k, table, st, step) if busy else _update_and_threshold(k, st, step)
         st.counters[3] += busy
         # A canonical spike order makes every later sum run in the same order, however the
-        # active list happens to be ordered, so serial and parallel delivery agree to the bit.
+        # active list happens to be ordered.
         _sort_cells(st.spiking, n_spiking)
         _plasticity_step(pl, st.spiking, n_spiking, step)
-        push = (step + k.delay_steps) % st.queue.shape[0]
-        for q in range(n_spiking):
-            st.queue[push, st.queue_len[push] + q] = st.spiking[q]
-        st.queue_len[push] += n_spiking
-        if not busy:  # as _deliver_serial, written out: see run_steps_threaded
-            dense = _events_due(net, st, slot) * st.dense_fraction >= n
-            _prefetch_rows(net, st, (step + 1) % st.queue.shape[0])
-            n_active = st.counters[1]
-            st.counters[1] += _deliver_span(net, k, table, st, step, 0, n, dense, st.active, n_active)
-            st.queue_len[slot] = 0
+        _push_spikes(k, st, step, n_spiking)
+        if not busy:
+            _deliver_listed(net, k, table, st, step)
         _poisson_events(k, st, drive, step)
         for q in range(n_spiking):  # resets, and the record
             cell = st.spiking[q]
@@ -671,11 +782,12 @@ def run_steps(net, k, table, st, drive, rec, pl, n_steps):
 
 @njit(nogil=True, no_cfunc_wrapper=True)
 def run_steps_threaded(net, k, table, st, drive, rec, pl, n_steps):
-    """:func:`run_steps` with the delivery of busy steps shared by the threads of ``st.partition``.
+    """:func:`run_steps` with its busy steps shared by the threads of ``st.partition``
+    (:func:`_busy_step_parallel`); the other steps run on the calling thread.
 
     Compiled in each process at first use, never cached (see "Caching" above); the results are
     the same to the bit as :func:`run_steps`. The loop repeats :func:`run_steps`' lines but
-    for the delivery, rather than taking it as an argument: a function argument would make the
+    for the busy step, rather than taking it as an argument: a function argument would make the
     cached kernel depend on the uncached parallel one, which is what must not happen; and
     shared step functions, one call level deeper, cost the first run a third of a second more
     compilation (numba optimises each callee again at every level).
@@ -688,16 +800,17 @@ def run_steps_threaded(net, k, table, st, drive, rec, pl, n_steps):
         _wake(st, step)
         if net.gap_partners.shape[0] > 0:
             _gap_forcing(net, k, st)
-        n_spiking = _update_and_threshold(k, st, step)
-        # A canonical spike order makes every later sum run in the same order, however the
-        # active list happens to be ordered, so serial and parallel delivery agree to the bit.
-        _sort_cells(st.spiking, n_spiking)
+        busy = _is_busy(net, k, st, pl, step)
+        if busy and st.partition.shape[0] > 2:
+            n_spiking = _busy_step_parallel(net, k, table, st, step)
+        else:
+            n_spiking = _busy_step(net, k, table, st, step) if busy else _update_and_threshold(k, st, step)
+        st.counters[3] += busy
+        _sort_cells(st.spiking, n_spiking)  # (see run_steps)
         _plasticity_step(pl, st.spiking, n_spiking, step)
-        push = (step + k.delay_steps) % st.queue.shape[0]
-        for q in range(n_spiking):
-            st.queue[push, st.queue_len[push] + q] = st.spiking[q]
-        st.queue_len[push] += n_spiking
-        _deliver_threaded(net, k, table, st, step)
+        _push_spikes(k, st, step, n_spiking)
+        if not busy:
+            _deliver_listed(net, k, table, st, step)
         _poisson_events(k, st, drive, step)
         for q in range(n_spiking):  # resets, and the record
             cell = st.spiking[q]

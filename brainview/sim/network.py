@@ -104,12 +104,13 @@ def input_sum_dtype(network: Network) -> np.dtype:
 
 
 def partition(network: Network, threads: int, parallel_min_events: int) -> np.ndarray:
-    """Cell spans with about equal numbers of incoming connections, one per thread.
+    """Cell spans of about equal numbers of cells, one per thread, that share a busy step.
 
-    One span (the serial, cached kernel) when a single thread is asked for, or when the
-    whole network has fewer connections than a step needs for parallel delivery: then no
-    step could use the threads, and the threaded kernel's compilation (a few seconds per
-    process, as it is never cached) would buy nothing.
+    One span (the serial, cached kernel) when a single thread is asked for; when the whole
+    network has fewer connections than ``parallel_min_events``, so that a step is too short to
+    share and the threaded kernel's compilation (a few seconds per process, as it is never
+    cached) would buy nothing; and when a synapse count is not a whole number, since sums
+    made by several threads would then round differently from one thread's.
 
     Returns
     -------
@@ -117,9 +118,6 @@ def partition(network: Network, threads: int, parallel_min_events: int) -> np.nd
         int64 span boundaries, from 0 to the number of cells.
     """
     n = network.indptr.shape[0] - 1
-    if threads <= 1 or network.targets.shape[0] < parallel_min_events:
+    if threads <= 1 or n < 2 or network.targets.shape[0] < parallel_min_events or not _whole_numbers(network.signed_count):
         return np.array([0, n], np.int64)
-    incoming = np.cumsum(np.bincount(network.targets, minlength=n))
-    share = incoming[-1] * np.arange(1, threads) / threads
-    inner = np.searchsorted(incoming, share, side="right")
-    return np.unique(np.r_[0, inner, n]).astype(np.int64)
+    return np.unique(np.linspace(0, n, threads + 1).round()).astype(np.int64)

@@ -189,9 +189,9 @@ def run_protocol(
     workers : int, optional
         Threads running trials at once (default: one per core, at most ``trials``).
     threads_per_trial : int
-        Threads sharing the delivery of each trial's busy steps (see :class:`Simulation`).
-        The default, 1, is never slower: a second thread paid only when its core was idle,
-        and made a busy fly-scale run slower when that core had other work (bench/bench_sim.py).
+        Threads sharing each trial's busy steps (see :class:`Simulation`): with more than
+        one, each trial times its busy steps both ways and uses the threads only while they are
+        faster. The default, 1, leaves the other cores to the other trials.
     model : str
         The neuron model's name in the plugin registry.
     """

@@ -113,12 +113,14 @@ class EngineState(NamedTuple):
     counters: np.ndarray  # int64 (4): [steps done, active list length, cells asleep, busy steps done]
     wheel: np.ndarray  # int32 (max refractory steps + 1): first cell asleep per wake step, or -1
     next_sleeper: np.ndarray  # int32 (N): the next cell in the same wheel slot, or -1
-    partition: np.ndarray  # int64 (T + 1): cell spans delivered by T threads at once
-    partition_counts: np.ndarray  # int64 (T) scratch: cells activated per span
+    partition: np.ndarray  # int64 (T + 1): cell spans of T threads sharing a busy step
+    partition_counts: np.ndarray  # int64 (T, 3) scratch: per span, cells kept active, spiking, going to sleep
+    spike_shares: np.ndarray  # int64 (2, T + 1) scratch: runs of spikes each thread sums, this step and next
+    input_parts: np.ndarray  # like input_sum (T, N), or (0, N) for one thread, scratch: each thread's sums
+    sleepers: np.ndarray  # int32 (N) scratch: per span, the cells going to sleep in a busy step
     input_sum: np.ndarray  # float32 or float64 (N) scratch: signed synapse counts arriving now
     received: np.ndarray  # uint8 (N) scratch: 1 while listed in receivers
     receivers: np.ndarray  # int32 (N) scratch: cells receiving input, at their span's start
-    parallel_min_events: int  # synaptic events in a step from which delivery uses the threads
     dense_fraction: int  # see DENSE_FRACTION; 0: always from lists
 
 

@@ -23,7 +23,7 @@ from brainview.sim import Simulation
 c = load_default()
 out = []
 for threads in (1, 2):
-    sim = Simulation(c, seed=3, threads=threads, parallel_min_events=1)
+    sim = Simulation(c, seed=3, threads=threads, parallel_min_events=1, time_threads=False, dense_fraction=2**30)
     sim.stimulate("type:ASH", rate_Hz=150.0)
     sim.stimulate("type:AVB", rate_Hz=150.0)
     sim.run(duration_ms=60.0)
@@ -54,7 +54,7 @@ def test_two_processes_compile_the_cache_at_once_and_later_runs_use_it(tmp_path,
     first = [_finish(p) for p in racing]
     entries = sorted(p.name for p in cache.rglob("*.nbi"))
     assert any("run_steps" in name for name in entries), entries
-    assert not any("_deliver_parallel" in name or "run_steps_threaded" in name for name in entries), entries
+    assert not any("_busy_step_parallel" in name or "run_steps_threaded" in name for name in entries), entries
     later = [_finish(_start(cache)) for _ in range(2)]
     serial, threaded = first[0].split()
     assert serial == threaded, "serial and two-thread runs must agree to the bit"

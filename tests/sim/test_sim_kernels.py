@@ -108,14 +108,17 @@ def test_engine_matches_reference_with_gap_junctions_currents_and_lesions(connec
     np.testing.assert_allclose(sim.probes.segments()[-1].volts_mV, trace, rtol=0, atol=1e-9)
 
 
-def test_parallel_delivery_gives_the_same_spikes_as_serial(connectome_factory):
+def test_busy_steps_on_threads_give_the_same_spikes_as_on_one(connectome_factory):
     connectome = random_network(connectome_factory, n=300, n_edges=6000, seed=5)
     results = []
     for threads, minimum in ((1, 0), (2, 0), (3, 1)):
-        sim = Simulation(connectome, seed=9, threads=threads, parallel_min_events=minimum)
+        # every step with an active cell and an event is busy, and every busy step threaded
+        sim = Simulation(connectome, seed=9, threads=threads, parallel_min_events=minimum, time_threads=False,
+                         dense_fraction=2**30)
         sim.stimulate(np.arange(0, 300, 7), 200)
         sim.set_probes([1, 2, 3])
         sim.run(duration_ms=100)
+        assert sim.busy_steps > 500 and sim.threads_in_use == threads
         results.append((*sim.spikes.arrays(), sim.probes.segments()[-1].volts_mV))
     assert results[0][0].size > 200
     for steps, cells, volts in results[1:]:
@@ -132,10 +135,10 @@ def test_model_constants_repeat_brian2_refractory_count():
 
 def test_threads_are_used_only_where_a_step_can_have_enough_events(connectome_factory):
     connectome = random_network(connectome_factory, n=300, n_edges=6000, seed=5)
-    assert Simulation(connectome, threads=2).delivery_threads == 1  # 5,781 connections < 20,000
-    assert Simulation(connectome, threads=2, parallel_min_events=5781).delivery_threads == 2
-    assert Simulation(connectome, threads=2, parallel_min_events=5782).delivery_threads == 1
-    assert Simulation(connectome, threads=1, parallel_min_events=0).delivery_threads == 1
+    assert Simulation(connectome, threads=2).busy_threads == 1  # 5,781 connections < 20,000
+    assert Simulation(connectome, threads=2, parallel_min_events=5781).busy_threads == 2
+    assert Simulation(connectome, threads=2, parallel_min_events=5782).busy_threads == 1
+    assert Simulation(connectome, threads=1, parallel_min_events=0).busy_threads == 1
 
 
 # dense_fraction 0: every step from lists; 1: a scan once events or active cells reach n;
@@ -177,8 +180,9 @@ def test_busy_steps_in_blocks_give_the_spikes_of_steps_from_lists(connectome_fac
     connectome = connectome_factory(n, edges=edges, gap_edges=gaps)
     params = ShiuParams(w_syn_mV=4.0, g_gap_per_ms=0.01)
     results = []
-    for dense_fraction in (0, 4):
-        sim = Simulation(connectome, params, 0.1, seed=3, dense_fraction=dense_fraction)
+    for dense_fraction, threads in ((0, 1), (4, 1), (4, 2)):
+        sim = Simulation(connectome, params, 0.1, seed=3, dense_fraction=dense_fraction, threads=threads,
+                         time_threads=False, parallel_min_events=0)
         sim.stimulate(np.arange(0, n, 97), 200)
         sim.inject([5, 4000], 30.0)
         sim.set_probes([5, 4000, n - 1])
@@ -189,11 +193,12 @@ def test_busy_steps_in_blocks_give_the_spikes_of_steps_from_lists(connectome_fac
         sim.run(duration_ms=15)
         steps, cells = sim.spikes.arrays()
         results.append((sim.busy_steps, steps, cells, np.concatenate([s.volts_mV for s in sim.probes.segments()])))
-    (listed_busy, *listed), (busy, *blocked) = results
-    assert listed_busy == 0 and busy > 100  # the network ignited, and busy steps ran block by block
-    assert listed[0].size > 5 * n
-    for got, expected in zip(blocked, listed):
-        np.testing.assert_array_equal(got, expected)
+    (listed_busy, *listed), *blocked_runs = results
+    assert listed_busy == 0 and listed[0].size > 5 * n
+    for busy, *blocked in blocked_runs:  # the network ignited, and busy steps ran block by block
+        assert busy > 100
+        for got, expected in zip(blocked, listed):
+            np.testing.assert_array_equal(got, expected)
 
 
 def test_renumbering_the_cells_renumbers_the_spikes_and_changes_nothing_else(connectome_factory):
