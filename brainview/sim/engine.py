@@ -168,6 +168,7 @@ class Simulation:
         self._state = self._initial_state(n)
         self._thread_chooser = ThreadChooser() if self.busy_threads > 1 and time_threads else None
         self.threads_in_use = 1  # threads the last chunk of steps ran its busy steps on
+        self._busy_kernel = False  # run_busy_steps, from the first busy step on (see run_steps)
         self._drive = self.stimuli.poisson_drive(self.dt_ms, self.seed, self.trial)
         self._refresh()
 
@@ -330,15 +331,22 @@ class Simulation:
         runs = [(self.busy_threads > 1, n_steps)] if chooser is None else chooser.plan(n_steps)
         done = 0
         for threaded, steps in runs:
-            run_steps = kernels.run_steps_threaded if threaded else kernels.run_steps
             busy_before, started = self.busy_steps, time.perf_counter()
             stop = done + steps
             while done < stop:
-                done += run_steps(
+                arguments = (
                     self.network, self.constants, self.quiet_table, self._state, self._drive,
                     record._replace(probe_v=probe_v[done:]), self._plasticity, stop - done,
                 )
-                if done < stop:  # the spike buffer filled up: keep what it holds, then go on
+                if threaded:
+                    done += kernels.run_steps_threaded(*arguments)
+                elif self._busy_kernel:
+                    done += kernels.run_busy_steps(*arguments)
+                else:
+                    done += kernels.run_steps(*arguments)
+                if done < stop and not threaded and not self._busy_kernel and not self._spike_buffer_full(record):
+                    self._busy_kernel = True  # run_steps stopped before a first busy step
+                elif done < stop:  # the spike buffer filled up: keep what it holds, then go on
                     self._take_spikes(record)
                     capacity *= 2
                     record = record._replace(
@@ -350,6 +358,11 @@ class Simulation:
         self._take_spikes(record)
         self.probes.append(probe_v)
         return n_steps
+
+    def _spike_buffer_full(self, record: ChunkRecord) -> bool:
+        """Whether the kernel stopped because the next step's spikes might not fit (as it checks)."""
+        st = self._state
+        return record.spike_step.shape[0] - int(record.n_spikes[0]) < int(st.counters[1] + st.counters[2])
 
     def _take_spikes(self, record: ChunkRecord) -> None:
         count = int(record.n_spikes[0])

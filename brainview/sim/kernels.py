@@ -541,9 +541,7 @@ def _busy_blocks(k, table, st, step, low, high):
     return n_active - low, n_spiking - low
 
 
-# Called, not inlined: inlined, its loops made the rest of run_steps' step (the listed steps of a
-# quiet brain) a fifth slower; a call per busy step (a millisecond of work at fly scale) costs nothing.
-@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
 def _busy_step(net, k, table, st, step):
     """Update, threshold and delivery of a step in which most cells are busy; returns the
     number of cells spiking, listed in ``st.spiking`` in row order.
@@ -737,92 +735,114 @@ def _sort_cells(values, count):
         gap //= 3
 
 
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
+def _begin_step(net, k, st):
+    """The step about to run, once its refractory cells due are awake and its gap currents known."""
+    step = st.counters[0]
+    _wake(st, step)
+    if net.gap_partners.shape[0] > 0:
+        _gap_forcing(net, k, st)
+    return step
+
+
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
+def _after_update(k, st, pl, step, n_spiking):
+    """This step's spikes, once found: in a canonical order (so that every later sum runs in the
+    same order, however the active list happens to be ordered), then plasticity, then the ring."""
+    _sort_cells(st.spiking, n_spiking)
+    _plasticity_step(pl, st.spiking, n_spiking, step)
+    _push_spikes(k, st, step, n_spiking)
+
+
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
+def _end_step(k, table, st, drive, rec, s, step, n_spiking):
+    """Poisson events, resets of the spiking cells, the record and the probes of step ``s`` of the call."""
+    _poisson_events(k, st, drive, step)
+    for q in range(n_spiking):
+        cell = st.spiking[q]
+        st.v[cell] = k.v_rst
+        st.g[cell] = 0.0
+        st.last_spike[cell] = step
+        rec.spike_step[rec.n_spikes[0]] = step
+        rec.spike_cell[rec.n_spikes[0]] = cell
+        rec.n_spikes[0] += 1
+    for p in range(rec.probe_cells.shape[0]):
+        rec.probe_v[s, p] = _voltage_now(k, table, st, rec.probe_cells[p], step)
+    st.counters[0] = step + 1
+
+
+@njit(cache=True, inline="always", no_cpython_wrapper=True, no_cfunc_wrapper=True)
+def _buffer_full(st, rec):
+    """Whether the spike buffer could overflow in the next step (a step cannot produce more
+    spikes than there are active cells)."""
+    return rec.spike_step.shape[0] - rec.n_spikes[0] < st.counters[1] + st.counters[2]
+
+
 @njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def run_steps(net, k, table, st, drive, rec, pl, n_steps):
-    """Run up to ``n_steps`` steps on the calling thread; returns how many ran.
+    """Run up to ``n_steps`` steps that are not busy, on the calling thread; returns how many ran.
 
     One step runs groups, thresholds, synapses and resets as the module docstring says, and
     the plasticity rule of ``pl`` (:class:`Plasticity`; empty arrays: no plastic synapses).
     ``table`` is :func:`brainview.sim.models.quiet_table` for this model and ``dt``. Stops
-    early, before a step, when the spike buffer could overflow in it (a step cannot produce
-    more spikes than there are active cells); the caller empties the buffer and calls again.
+    early, before a step, when the spike buffer could overflow in it; the caller empties the
+    buffer and calls again. Stops too before a busy step: the caller goes on with
+    :func:`run_busy_steps`. A brain that never gets busy, as in most first runs, so never
+    waits for the busy steps' compilation (a second and a half).
     """
-    capacity = rec.spike_step.shape[0]
     for s in range(n_steps):
-        if capacity - rec.n_spikes[0] < st.counters[1] + st.counters[2]:
+        if _buffer_full(st, rec) or _is_busy(net, k, st, pl, st.counters[0]):
             return s
-        step = st.counters[0]
-        _wake(st, step)
-        if net.gap_partners.shape[0] > 0:
-            _gap_forcing(net, k, st)
+        step = _begin_step(net, k, st)
+        n_spiking = _update_and_threshold(k, st, step)
+        _after_update(k, st, pl, step, n_spiking)
+        _deliver_listed(net, k, table, st, step)
+        _end_step(k, table, st, drive, rec, s, step, n_spiking)
+    return n_steps
+
+
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
+def run_busy_steps(net, k, table, st, drive, rec, pl, n_steps):
+    """:func:`run_steps`, with busy steps (:func:`_busy_step`) as well as the others; stops
+    early only when the spike buffer could overflow."""
+    for s in range(n_steps):
+        if _buffer_full(st, rec):
+            return s
+        step = _begin_step(net, k, st)
         busy = _is_busy(net, k, st, pl, step)
         n_spiking = _busy_step(net, k, table, st, step) if busy else _update_and_threshold(k, st, step)
         st.counters[3] += busy
-        # A canonical spike order makes every later sum run in the same order, however the
-        # active list happens to be ordered.
-        _sort_cells(st.spiking, n_spiking)
-        _plasticity_step(pl, st.spiking, n_spiking, step)
-        _push_spikes(k, st, step, n_spiking)
+        _after_update(k, st, pl, step, n_spiking)
         if not busy:
             _deliver_listed(net, k, table, st, step)
-        _poisson_events(k, st, drive, step)
-        for q in range(n_spiking):  # resets, and the record
-            cell = st.spiking[q]
-            st.v[cell] = k.v_rst
-            st.g[cell] = 0.0
-            st.last_spike[cell] = step
-            rec.spike_step[rec.n_spikes[0]] = step
-            rec.spike_cell[rec.n_spikes[0]] = cell
-            rec.n_spikes[0] += 1
-        for p in range(rec.probe_cells.shape[0]):
-            rec.probe_v[s, p] = _voltage_now(k, table, st, rec.probe_cells[p], step)
-        st.counters[0] = step + 1
+        _end_step(k, table, st, drive, rec, s, step, n_spiking)
     return n_steps
 
 
 @njit(nogil=True, no_cfunc_wrapper=True)
 def run_steps_threaded(net, k, table, st, drive, rec, pl, n_steps):
-    """:func:`run_steps` with its busy steps shared by the threads of ``st.partition``
+    """:func:`run_busy_steps` with its busy steps shared by the threads of ``st.partition``
     (:func:`_busy_step_parallel`); the other steps run on the calling thread.
 
     Compiled in each process at first use, never cached (see "Caching" above); the results are
-    the same to the bit as :func:`run_steps`. The loop repeats :func:`run_steps`' lines but
-    for the busy step, rather than taking it as an argument: a function argument would make the
-    cached kernel depend on the uncached parallel one, which is what must not happen; and
-    shared step functions, one call level deeper, cost the first run a third of a second more
-    compilation (numba optimises each callee again at every level).
+    the same to the bit as :func:`run_busy_steps`. The loop repeats its lines but for the busy
+    step, rather than taking it as an argument: a function argument would make the cached
+    kernel depend on the uncached parallel one, which is what must not happen.
     """
-    capacity = rec.spike_step.shape[0]
     for s in range(n_steps):
-        if capacity - rec.n_spikes[0] < st.counters[1] + st.counters[2]:
+        if _buffer_full(st, rec):
             return s
-        step = st.counters[0]
-        _wake(st, step)
-        if net.gap_partners.shape[0] > 0:
-            _gap_forcing(net, k, st)
+        step = _begin_step(net, k, st)
         busy = _is_busy(net, k, st, pl, step)
         if busy and st.partition.shape[0] > 2:
             n_spiking = _busy_step_parallel(net, k, table, st, step)
         else:
             n_spiking = _busy_step(net, k, table, st, step) if busy else _update_and_threshold(k, st, step)
         st.counters[3] += busy
-        _sort_cells(st.spiking, n_spiking)  # (see run_steps)
-        _plasticity_step(pl, st.spiking, n_spiking, step)
-        _push_spikes(k, st, step, n_spiking)
+        _after_update(k, st, pl, step, n_spiking)
         if not busy:
             _deliver_listed(net, k, table, st, step)
-        _poisson_events(k, st, drive, step)
-        for q in range(n_spiking):  # resets, and the record
-            cell = st.spiking[q]
-            st.v[cell] = k.v_rst
-            st.g[cell] = 0.0
-            st.last_spike[cell] = step
-            rec.spike_step[rec.n_spikes[0]] = step
-            rec.spike_cell[rec.n_spikes[0]] = cell
-            rec.n_spikes[0] += 1
-        for p in range(rec.probe_cells.shape[0]):
-            rec.probe_v[s, p] = _voltage_now(k, table, st, rec.probe_cells[p], step)
-        st.counters[0] = step + 1
+        _end_step(k, table, st, drive, rec, s, step, n_spiking)
     return n_steps
 
 

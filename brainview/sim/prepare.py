@@ -34,7 +34,7 @@ def _network(n: int, weights: np.ndarray, seed: int, inhibitory: float = 0.2) ->
     return Connectome(columns, rng.uniform(-10, 10, (n, 3)), chemical, gap, {"name": "engine warm-up"})
 
 
-def compile_engine(fractional: bool = True) -> float:
+def compile_engine(fractional: bool = True, busy: bool = True) -> float:
     """Run every single-thread path of the engine once, so its kernels are compiled and cached.
 
     Parameters
@@ -42,6 +42,9 @@ def compile_engine(fractional: bool = True) -> float:
     fractional : bool
         Also the variant for fractional synapse weights (a weighted matrix: float64 input
         sums). Whole synapse counts, as every cell-level connectome has, use the other.
+    busy : bool
+        Also the kernel of busy steps (most cells active: :func:`brainview.sim.kernels.run_busy_steps`),
+        which a brain that never gets busy never needs.
 
     Returns
     -------
@@ -54,7 +57,8 @@ def compile_engine(fractional: bool = True) -> float:
     rng = np.random.default_rng(0)
     variants = [rng.integers(1, 20, 400).astype(float)] + [rng.uniform(0.5, 20.0, 400)] * fractional
     for weights in variants:
-        sim = Simulation(_network(40, weights, seed=1), seed=0)
+        # With dense_fraction 2**30 every step with an active cell and an event is busy.
+        sim = Simulation(_network(40, weights, seed=1), seed=0, dense_fraction=2**30 if busy else 4)
         sim.stimulate([2, 3, 4], 200.0)
         sim.inject([5], 20.0)
         sim.set_probes([0, 1, 6])

@@ -28,7 +28,7 @@ COMPILING_AFTER_S = 1.0
 READY_SHOWN_MS = 6000
 """How long "ready" stays in the status bar."""
 
-ENTRY_KERNELS = ("run_steps", "catch_up")
+ENTRY_KERNELS = ("run_steps", "run_busy_steps", "catch_up")
 """The engine's cached numba entry points (every other cached kernel is inlined into them)."""
 
 
@@ -44,9 +44,10 @@ def warm_up_engine() -> bool:
     from brainview.sim.prepare import compile_engine
 
     before = _compiled_count()
-    # Whole synapse counts only: a weighted matrix's variant compiles in its own build, and a
-    # first launch on the worm should not wait for it (brainview prepare compiles both).
-    compile_engine(fractional=False)
+    # Whole synapse counts only, and no busy steps: a weighted matrix's variant and the busy
+    # steps compile when first needed, and a first launch on the worm should not wait for them
+    # (brainview prepare compiles them all).
+    compile_engine(fractional=False, busy=False)
     return _compiled_count() > before
 
 

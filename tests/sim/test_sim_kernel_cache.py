@@ -71,7 +71,12 @@ sim.inject("type:AVA", 10.0)
 sim.set_probes("type:AVB")
 sim.run(duration_ms=5.0)
 sim.voltages_mV()
-for name in ("run_steps", "catch_up"):
+busy = Simulation(load_default(), seed=1, dense_fraction=2**30)  # every step with activity is busy
+busy.stimulate("type:ASH", rate_Hz=150.0)
+busy.inject("type:AVA", 30.0)
+busy.run(duration_ms=20.0)
+assert busy.busy_steps > 0
+for name in ("run_steps", "run_busy_steps", "catch_up"):
     stats = getattr(kernels, name).stats
     print(name, sum(stats.cache_hits.values()), sum(stats.cache_misses.values()))
 """
@@ -88,4 +93,4 @@ def test_after_prepare_a_first_run_compiles_nothing(tmp_path):
     first = subprocess.run([sys.executable, "-c", FIRST_RUN], env=env, capture_output=True, text=True, timeout=600)
     assert first.returncode == 0, first.stderr[-3000:]
     loaded = {name: (int(hits), int(misses)) for name, hits, misses in (line.split() for line in first.stdout.split("\n") if line)}
-    assert loaded == {"run_steps": (1, 0), "catch_up": (1, 0)}, loaded
+    assert loaded == {"run_steps": (1, 0), "run_busy_steps": (1, 0), "catch_up": (1, 0)}, loaded
