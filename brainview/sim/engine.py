@@ -20,7 +20,7 @@ import numpy as np
 from brainview.connectome import Connectome
 from brainview.connectome.arrays import exact_integers
 from brainview.errors import ParameterError
-from brainview.sim import checkpoints, kernels
+from brainview.sim import checkpoints, kernels, threaded_kernels
 from brainview.sim.checkpoints import Checkpoint
 from brainview.sim.kernels import NEVER, NORMAL, ChunkRecord, EngineState, Network
 from brainview.sim.lesions import Lesion, LesionBook, LesionHandle, LesionMode
@@ -339,7 +339,7 @@ class Simulation:
                     record._replace(probe_v=probe_v[done:]), self._plasticity, stop - done,
                 )
                 if threaded:
-                    done += kernels.run_steps_threaded(*arguments)
+                    done += threaded_kernels.run_steps_threaded(*arguments)
                 elif self._busy_kernel:
                     done += kernels.run_busy_steps(*arguments)
                 else:

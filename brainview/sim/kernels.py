@@ -40,8 +40,9 @@ chunks, and independent of which thread runs it.
 Exactness. Synapse counts are whole numbers, so the sum arriving at a cell in a step is exact
 (in float32 when every such sum stays under 2**24, see :func:`brainview.sim.network.input_sum_dtype`)
 and the same in any order: the spikes do not depend on the order of the active list, on how
-cells are numbered, or on how many threads deliver. With fractional weights (a weighted
-matrix) the sums run in the order of the sorted spiking cells, the same for every thread count.
+cells are numbered, or on how many threads share a step. With fractional weights (a weighted
+matrix) the sums run in the order of the sorted spiking cells, and such a network runs on one
+thread (:func:`brainview.sim.network.partition`).
 
 A busy brain is a different workload from a quiet one, and each step picks its way:
 
@@ -53,7 +54,8 @@ A busy brain is a different workload from a quiet one, and each step picks its w
   targets as they are first reached (or, with many events, finding them by a scan), and gives
   each target its input;
 * a *busy* step, in which both the active cells and the synaptic events reach
-  ``1 / dense_fraction`` of the cells (:func:`_busy_step`), first sums all its events, then
+  ``1 / dense_fraction`` of the cells (:func:`_busy_step`, in :func:`run_busy_steps`, which a
+  run switches to at its first busy step), first sums all its events, then
   goes through the cells block by block (:data:`BUSY_BLOCK`): a block's stepped cells are
   updated and get their input in one pass, then its other targets catch up, while the block's
   state is still in the cache. The events of a step come from spikes ``delay`` steps old, so
@@ -65,9 +67,10 @@ irregular step would mispredict. The state a step reads of every cell (``v``, ``
 (:data:`CELL_RECORD`, ``EngineState.cells``); the hot loops read it through the record, so
 every field sits at a fixed offset from one address.
 
-A step with many synaptic events can deliver them on several threads (:func:`run_steps_threaded`):
-each thread owns a span of target cells (``EngineState.partition``), so no two threads touch the
-same cell, and each cell still receives its inputs in queue order.
+A busy step can be shared by several threads (:mod:`brainview.sim.threaded_kernels`): each
+sums a run of the spikes into its own array, then owns a span of cells
+(``EngineState.partition``) for the update and the input, so no two threads touch the same
+cell. Whether a run uses them is timed as it goes (:mod:`brainview.sim.threads`).
 
 Caching: every serial kernel is compiled once and cached on disk (``cache=True``); numba writes
 each cache entry to a temporary file and renames it into place, and a serial function's entry
@@ -77,8 +80,9 @@ equivalent one. A ``parallel=True`` function is different: its cached code refer
 cached thread-pool wrapper by a name that depends on the order the process compiled things in,
 so two processes can leave a pair of entries that do not match, and every later run segfaults
 (numba#10128; a cached caller of a parallel function has the same hazard, numba#4807, #8578).
-So the parallel delivery and the threaded step loop that calls it are never cached: they are
-compiled once per process, and only by runs that ask for more than one thread.
+So the parallel busy step and the threaded step loop that calls it are never cached: they live
+in :mod:`brainview.sim.threaded_kernels`, compiled once per process, and only by runs that ask
+for more than one thread.
 tests/sim/test_sim_kernel_cache.py compiles the cache from two processes at once and runs from it.
 Functions only ever called from other kernels are built without numba's Python and C entry
 points (``no_cpython_wrapper``, ``no_cfunc_wrapper``), and spiking cells are put in order by a
@@ -93,7 +97,7 @@ import math
 
 import numpy as np
 from llvmlite import ir
-from numba import njit, prange, types
+from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
@@ -500,23 +504,6 @@ def _quiet_targets(k, table, st, step, low, high, out, offset):
     return count
 
 
-@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
-def _list_sleepers(st, step, low, high):
-    """Mark the stepped cells of ``[low, high)`` that are refractory at ``step`` SLEEPING, as
-    the update would, and list them in ``st.sleepers[low:]`` for the timing wheel; returns how
-    many. (The update then has none to put to sleep, so spans of cells can update at once.)"""
-    cells, in_active, sleepers = st.cells, st.in_active, st.sleepers
-    n_sleeping = 0
-    for cell in range(low, high):  # without branches: stepped or not goes either way at random
-        state = cells[cell]
-        was = in_active[cell]
-        sleeps = (was == STEPPED) & (state.status == NORMAL) & (step - state.last_spike < state.refractory_steps)
-        in_active[cell] = SLEEPING if sleeps else was
-        sleepers[low + n_sleeping] = cell
-        n_sleeping += sleeps
-    return n_sleeping
-
-
 BUSY_BLOCK = 4096
 """Cells per block of a busy step: a block's state (about 200 kB) stays in a core's cache
 between its update and its input."""
@@ -529,7 +516,7 @@ def _busy_blocks(k, table, st, step, low, high):
 
     The cells kept active go to ``st.active[low:]``, the spiking ones to ``st.spiking[low:]``
     (in row order); returns how many of each. Touches only cells of the span (and the timing
-    wheel, for a refractory cell still stepped: see :func:`_busy_step_parallel`).
+    wheel, for a refractory cell still stepped: see :mod:`brainview.sim.threaded_kernels`).
     """
     n_active, n_spiking = low, low
     for block in range(low, high, BUSY_BLOCK):
@@ -559,89 +546,6 @@ def _busy_step(net, k, table, st, step):
     next_slot = (step + 1) % st.queue.shape[0]
     _prefetch_rows(net, st, next_slot, 0, st.queue_len[next_slot])
     n_active, n_spiking = _busy_blocks(k, table, st, step, 0, st.v.shape[0])
-    st.counters[1] = n_active
-    st.queue_len[slot] = 0
-    return n_spiking
-
-
-@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
-def _split_spikes(net, st, slot, shares):
-    """Cut ring-buffer ``slot``'s spikes into ``shares.shape[0] - 1`` runs of about equal
-    numbers of synaptic events: run ``t`` is ``shares[t]:shares[t + 1]``."""
-    n_runs = shares.shape[0] - 1
-    total = _events_due(net, st, slot)
-    shares[0] = 0
-    run = 1
-    events = 0
-    for q in range(st.queue_len[slot]):
-        source = st.queue[slot, q]
-        events += net.indptr[source + 1] - net.indptr[source]
-        while run < n_runs and events * n_runs >= total * run:
-            shares[run] = q + 1
-            run += 1
-    for t in range(run, n_runs + 1):
-        shares[t] = st.queue_len[slot]
-
-
-# Not cached (nor is anything that calls it): numba's cache of a parallel function is not safe
-# when two processes compile at once (numba#10128), nor is a cached function that calls one
-# (numba#4807, #8578); other projects removed the cache from these for the same reason. See
-# "Caching" in the module docstring.
-_ONLY_PRANGE = {
-    "prange": True, "fusion": False, "comprehension": False, "reduction": False, "inplace_binop": False,
-    "setitem": False, "numpy": False, "stencil": False,
-}
-"""numba's parallel options for :func:`_busy_step_parallel`: threads only where it says prange.
-Above all no fusion: numba would merge its two prange loops into one (it cannot see that the
-second reads what every thread of the first writes) and race."""
-
-
-@njit(parallel=_ONLY_PRANGE, no_cpython_wrapper=True, no_cfunc_wrapper=True)
-def _busy_step_parallel(net, k, table, st, step):
-    """:func:`_busy_step` on the threads of ``st.partition``, one span of cells each.
-
-    Each thread sums a run of the spikes of about equal events (:func:`_split_spikes`) into
-    its own row of ``st.input_parts``, then adds the rows' sums for its own cells into
-    ``st.input_sum`` and goes through its span's blocks. The sums are
-    of whole synapse counts, exact in any order, so the result is the same to the bit as on
-    one thread. The lists the spans made are then joined in span order (the spiking cells stay
-    in row order), and the cells going to sleep are put in the shared timing wheel: each
-    thread first marks and lists its span's (:func:`_list_sleepers`), so that no update in the
-    threads touches the wheel.
-    """
-    # Arrays the loops write are taken out of ``st`` first: an element of an array reached
-    # through a tuple's field, written in the body of a prange loop, did not reach memory
-    # (numba 0.68.1: tests/sim/test_sim_kernels.py caught it).
-    bounds, counts, parts, input_sum = st.partition, st.partition_counts, st.input_parts, st.input_sum
-    shares, next_shares = st.spike_shares[0], st.spike_shares[1]
-    n_spans = bounds.shape[0] - 1
-    slot = step % st.queue.shape[0]
-    next_slot = (step + 1) % st.queue.shape[0]
-    _split_spikes(net, st, slot, shares)
-    _split_spikes(net, st, next_slot, next_shares)
-    for t in prange(n_spans):
-        _gather_share(net, st, slot, shares[t], shares[t + 1], parts[t])
-    for t in prange(n_spans):
-        low, high = bounds[t], bounds[t + 1]
-        for j in range(n_spans):
-            part = parts[j]
-            for cell in range(low, high):
-                input_sum[cell] += part[cell]
-                part[cell] = 0
-        _prefetch_rows(net, st, next_slot, next_shares[t], next_shares[t + 1])  # the run this thread sums next
-        counts[t, 2] = _list_sleepers(st, step, low, high)
-        counts[t, 0], counts[t, 1] = _busy_blocks(k, table, st, step, low, high)
-    n_active, n_spiking = 0, 0
-    for t in range(n_spans):
-        low = bounds[t]
-        for i in range(counts[t, 0]):
-            st.active[n_active + i] = st.active[low + i]
-        for i in range(counts[t, 1]):
-            st.spiking[n_spiking + i] = st.spiking[low + i]
-        for i in range(counts[t, 2]):
-            _put_to_sleep(st, st.sleepers[low + i])
-        n_active += counts[t, 0]
-        n_spiking += counts[t, 1]
     st.counters[1] = n_active
     st.queue_len[slot] = 0
     return n_spiking
@@ -696,15 +600,6 @@ def _is_busy(net, k, st, pl, step):
 
 
 @njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
-def _push_spikes(k, st, step, n_spiking):
-    """This step's spikes enter the ring buffer, to arrive ``delay`` steps from now."""
-    push = (step + k.delay_steps) % st.queue.shape[0]
-    for q in range(n_spiking):
-        st.queue[push, st.queue_len[push] + q] = st.spiking[q]
-    st.queue_len[push] += n_spiking
-
-
-@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
 def _deliver_listed(net, k, table, st, step):
     """The delivery of a step that is not busy: :func:`_deliver`, by a scan once the events
     reach ``1 / dense_fraction`` of the cells, with the next step's rows prefetched."""
@@ -735,49 +630,6 @@ def _sort_cells(values, count):
         gap //= 3
 
 
-@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
-def _begin_step(net, k, st):
-    """The step about to run, once its refractory cells due are awake and its gap currents known."""
-    step = st.counters[0]
-    _wake(st, step)
-    if net.gap_partners.shape[0] > 0:
-        _gap_forcing(net, k, st)
-    return step
-
-
-@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
-def _after_update(k, st, pl, step, n_spiking):
-    """This step's spikes, once found: in a canonical order (so that every later sum runs in the
-    same order, however the active list happens to be ordered), then plasticity, then the ring."""
-    _sort_cells(st.spiking, n_spiking)
-    _plasticity_step(pl, st.spiking, n_spiking, step)
-    _push_spikes(k, st, step, n_spiking)
-
-
-@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
-def _end_step(k, table, st, drive, rec, s, step, n_spiking):
-    """Poisson events, resets of the spiking cells, the record and the probes of step ``s`` of the call."""
-    _poisson_events(k, st, drive, step)
-    for q in range(n_spiking):
-        cell = st.spiking[q]
-        st.v[cell] = k.v_rst
-        st.g[cell] = 0.0
-        st.last_spike[cell] = step
-        rec.spike_step[rec.n_spikes[0]] = step
-        rec.spike_cell[rec.n_spikes[0]] = cell
-        rec.n_spikes[0] += 1
-    for p in range(rec.probe_cells.shape[0]):
-        rec.probe_v[s, p] = _voltage_now(k, table, st, rec.probe_cells[p], step)
-    st.counters[0] = step + 1
-
-
-@njit(cache=True, inline="always", no_cpython_wrapper=True, no_cfunc_wrapper=True)
-def _buffer_full(st, rec):
-    """Whether the spike buffer could overflow in the next step (a step cannot produce more
-    spikes than there are active cells)."""
-    return rec.spike_step.shape[0] - rec.n_spikes[0] < st.counters[1] + st.counters[2]
-
-
 @njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def run_steps(net, k, table, st, drive, rec, pl, n_steps):
     """Run up to ``n_steps`` steps that are not busy, on the calling thread; returns how many ran.
@@ -785,19 +637,49 @@ def run_steps(net, k, table, st, drive, rec, pl, n_steps):
     One step runs groups, thresholds, synapses and resets as the module docstring says, and
     the plasticity rule of ``pl`` (:class:`Plasticity`; empty arrays: no plastic synapses).
     ``table`` is :func:`brainview.sim.models.quiet_table` for this model and ``dt``. Stops
-    early, before a step, when the spike buffer could overflow in it; the caller empties the
-    buffer and calls again. Stops too before a busy step: the caller goes on with
-    :func:`run_busy_steps`. A brain that never gets busy, as in most first runs, so never
-    waits for the busy steps' compilation (a second and a half).
+    early, before a step, when the spike buffer could overflow in it (a step cannot produce
+    more spikes than there are active cells); the caller empties the buffer and calls again.
+    Stops too before a busy step: the caller goes on with :func:`run_busy_steps`. A brain that
+    never gets busy, as in most first runs, so never waits for the busy steps' compilation.
+
+    The step is written out here and in :func:`run_busy_steps` (and
+    :func:`brainview.sim.threaded_kernels.run_steps_threaded`) rather than shared through helper
+    functions: with helpers that take the state tuples, a quiet fly-scale step took about a
+    microsecond more (1.4 times as long, bench/bench_sim.py), and a cached kernel must not call
+    the uncached threaded one.
     """
+    capacity = rec.spike_step.shape[0]
     for s in range(n_steps):
-        if _buffer_full(st, rec) or _is_busy(net, k, st, pl, st.counters[0]):
+        if capacity - rec.n_spikes[0] < st.counters[1] + st.counters[2]:
             return s
-        step = _begin_step(net, k, st)
+        step = st.counters[0]
+        _wake(st, step)
+        if net.gap_partners.shape[0] > 0:
+            _gap_forcing(net, k, st)
+        if _is_busy(net, k, st, pl, step):  # (its wake and gap forcing, done, do the same again)
+            return s
         n_spiking = _update_and_threshold(k, st, step)
-        _after_update(k, st, pl, step, n_spiking)
+        # A canonical spike order makes every later sum run in the same order, however the
+        # active list happens to be ordered.
+        _sort_cells(st.spiking, n_spiking)
+        _plasticity_step(pl, st.spiking, n_spiking, step)
+        push = (step + k.delay_steps) % st.queue.shape[0]
+        for q in range(n_spiking):
+            st.queue[push, st.queue_len[push] + q] = st.spiking[q]
+        st.queue_len[push] += n_spiking
         _deliver_listed(net, k, table, st, step)
-        _end_step(k, table, st, drive, rec, s, step, n_spiking)
+        _poisson_events(k, st, drive, step)
+        for q in range(n_spiking):  # resets, and the record
+            cell = st.spiking[q]
+            st.v[cell] = k.v_rst
+            st.g[cell] = 0.0
+            st.last_spike[cell] = step
+            rec.spike_step[rec.n_spikes[0]] = step
+            rec.spike_cell[rec.n_spikes[0]] = cell
+            rec.n_spikes[0] += 1
+        for p in range(rec.probe_cells.shape[0]):
+            rec.probe_v[s, p] = _voltage_now(k, table, st, rec.probe_cells[p], step)
+        st.counters[0] = step + 1
     return n_steps
 
 
@@ -805,44 +687,37 @@ def run_steps(net, k, table, st, drive, rec, pl, n_steps):
 def run_busy_steps(net, k, table, st, drive, rec, pl, n_steps):
     """:func:`run_steps`, with busy steps (:func:`_busy_step`) as well as the others; stops
     early only when the spike buffer could overflow."""
+    capacity = rec.spike_step.shape[0]
     for s in range(n_steps):
-        if _buffer_full(st, rec):
+        if capacity - rec.n_spikes[0] < st.counters[1] + st.counters[2]:
             return s
-        step = _begin_step(net, k, st)
+        step = st.counters[0]
+        _wake(st, step)
+        if net.gap_partners.shape[0] > 0:
+            _gap_forcing(net, k, st)
         busy = _is_busy(net, k, st, pl, step)
         n_spiking = _busy_step(net, k, table, st, step) if busy else _update_and_threshold(k, st, step)
         st.counters[3] += busy
-        _after_update(k, st, pl, step, n_spiking)
+        _sort_cells(st.spiking, n_spiking)
+        _plasticity_step(pl, st.spiking, n_spiking, step)
+        push = (step + k.delay_steps) % st.queue.shape[0]
+        for q in range(n_spiking):
+            st.queue[push, st.queue_len[push] + q] = st.spiking[q]
+        st.queue_len[push] += n_spiking
         if not busy:
             _deliver_listed(net, k, table, st, step)
-        _end_step(k, table, st, drive, rec, s, step, n_spiking)
-    return n_steps
-
-
-@njit(nogil=True, no_cfunc_wrapper=True)
-def run_steps_threaded(net, k, table, st, drive, rec, pl, n_steps):
-    """:func:`run_busy_steps` with its busy steps shared by the threads of ``st.partition``
-    (:func:`_busy_step_parallel`); the other steps run on the calling thread.
-
-    Compiled in each process at first use, never cached (see "Caching" above); the results are
-    the same to the bit as :func:`run_busy_steps`. The loop repeats its lines but for the busy
-    step, rather than taking it as an argument: a function argument would make the cached
-    kernel depend on the uncached parallel one, which is what must not happen.
-    """
-    for s in range(n_steps):
-        if _buffer_full(st, rec):
-            return s
-        step = _begin_step(net, k, st)
-        busy = _is_busy(net, k, st, pl, step)
-        if busy and st.partition.shape[0] > 2:
-            n_spiking = _busy_step_parallel(net, k, table, st, step)
-        else:
-            n_spiking = _busy_step(net, k, table, st, step) if busy else _update_and_threshold(k, st, step)
-        st.counters[3] += busy
-        _after_update(k, st, pl, step, n_spiking)
-        if not busy:
-            _deliver_listed(net, k, table, st, step)
-        _end_step(k, table, st, drive, rec, s, step, n_spiking)
+        _poisson_events(k, st, drive, step)
+        for q in range(n_spiking):  # resets, and the record
+            cell = st.spiking[q]
+            st.v[cell] = k.v_rst
+            st.g[cell] = 0.0
+            st.last_spike[cell] = step
+            rec.spike_step[rec.n_spikes[0]] = step
+            rec.spike_cell[rec.n_spikes[0]] = cell
+            rec.n_spikes[0] += 1
+        for p in range(rec.probe_cells.shape[0]):
+            rec.probe_v[s, p] = _voltage_now(k, table, st, rec.probe_cells[p], step)
+        st.counters[0] = step + 1
     return n_steps
 
 

@@ -1,12 +1,13 @@
 """Compile the engine's kernels into numba's on-disk cache before the first real run.
 
-A first simulation in a fresh install otherwise spends about three seconds compiling before its
-first step (issue 11). ``brainview prepare`` (run once after installing) calls
-:func:`compile_engine`, which runs two tiny networks through every path a simulation takes on
-one thread: whole and fractional synapse weights (float32 and float64 input sums), gap
-junctions, Poisson drive, injected current, a lesion, probes and voltages, and plastic synapses. Later processes
-load the cached machine code in a fraction of a second. The cache is keyed by the kernels'
-source, so a new version of brainview simply compiles again once.
+A first simulation in a fresh install otherwise spends about four seconds compiling before its
+first step, and a second and a half more at its first busy step (issue 11). ``brainview
+prepare`` (run once after installing) calls :func:`compile_engine`, which runs tiny networks
+through every path a simulation takes on one thread: whole and fractional synapse weights
+(float32 and float64 input sums), quiet and busy steps, gap junctions, Poisson drive, injected
+current, a lesion, probes and voltages, and plastic synapses. Later processes load the cached
+machine code in a fraction of a second. The cache is keyed by the kernels' source, so a new
+version of brainview simply compiles again once.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def compile_engine(fractional: bool = True, busy: bool = True) -> float:
     Returns
     -------
     float
-        Wall-clock seconds it took (3 s per variant on a fresh install, well under 1 s afterwards).
+        Wall-clock seconds it took (about 4 s per kernel on a fresh install, well under 1 s afterwards).
     """
     from brainview.sim import Simulation
 
