@@ -22,14 +22,22 @@ at first: each probe that finds the other way still slower doubles the interval,
 
 PROBE_EVERY_AT_MOST = 64
 
+SWITCH_MARGIN = 0.1
+"""Outside a probe, the way in use is left only once it is this much slower than the other way
+was when last timed: chunk times wander by about this much on a shared machine."""
+
 
 @dataclass
 class ThreadChooser:
     """Chooses, chunk by chunk, between one thread and the simulation's threads.
 
-    Only runs in which most steps were busy (shared by the threads when threaded) say which
-    way is faster; the first threaded run is not timed either, as it includes compiling the
-    threaded kernel. Until both ways have been timed on busy steps, one thread is used.
+    A probe runs the first :attr:`probe_steps` steps of a chunk the other way, and is judged
+    against the rest of the same chunk, run the way in use just after it: the two see the same
+    network in the same state, and the machine as it is now. Between probes, the way in use is
+    left when its chunks get clearly slower (:data:`SWITCH_MARGIN`) than the other way was, as
+    when a busy core slows the threads. Only runs in which most steps were busy say anything;
+    the first threaded run is not timed either, as it includes compiling the threaded kernel.
+    Until both ways have been timed, one thread is used.
 
     Parameters
     ----------
@@ -50,15 +58,16 @@ class ThreadChooser:
     compiled: bool = False
     chunks_since_probe: int = 0
     interval: int = 0  # chunks between probes now; 0: probe_every
-    probing: bool | None = None  # the way a probe of the chunk planned last is timing
+    probing: bool | None = None  # the way the probe of the chunk planned last times
+    probe_seconds_per_step: float | None = None  # its time, until the rest of the chunk is timed
 
     def __post_init__(self) -> None:
         self.interval = self.interval or self.probe_every
 
     def plan(self, n_steps: int) -> list[tuple[bool, int]]:
         """The runs of the next ``n_steps`` steps, as (threaded, steps) pairs in order."""
-        self.probing = None
-        if not self.busy or n_steps <= 0:
+        self.probing, self.probe_seconds_per_step = None, None
+        if not self.busy or n_steps <= self.probe_steps:
             return [(self.threaded, n_steps)]
         other = not self.threaded
         if self.seconds_per_step[other] is not None and self.chunks_since_probe < self.interval:
@@ -66,8 +75,7 @@ class ThreadChooser:
             return [(self.threaded, n_steps)]
         self.chunks_since_probe = 0
         self.probing = other
-        probe = min(self.probe_steps, n_steps)
-        return [(other, probe)] + ([(self.threaded, n_steps - probe)] if n_steps > probe else [])
+        return [(other, self.probe_steps), (self.threaded, n_steps - self.probe_steps)]
 
     def record(self, threaded: bool, seconds: float, steps: int, busy_steps: int) -> None:
         """A run of ``steps`` steps (``busy_steps`` of them busy) took ``seconds`` of wall time."""
@@ -77,15 +85,23 @@ class ThreadChooser:
         if threaded and not self.compiled:
             self.compiled = True
             return
-        self.seconds_per_step[threaded] = seconds / steps
-        one, shared = self.seconds_per_step[False], self.seconds_per_step[True]
-        if one is None or shared is None:
-            return
-        if (shared < one) != self.threaded:
-            self.threaded = not self.threaded
-            self.chunks_since_probe = 0  # the way left behind has just been timed
-            self.interval = self.probe_every
-        elif threaded == self.probing:  # a probe found the other way still slower
-            self.interval = min(2 * self.interval, self.probe_every_at_most)
+        per_step = seconds / steps
+        self.seconds_per_step[threaded] = per_step
         if threaded == self.probing:
-            self.probing = None
+            self.probe_seconds_per_step = per_step  # judged once the rest of the chunk is timed
+            return
+        probe, self.probe_seconds_per_step = self.probe_seconds_per_step, None
+        if probe is not None:  # the rest of a probed chunk, against its probe
+            if probe < per_step:
+                self._switch()
+            else:
+                self.interval = min(2 * self.interval, self.probe_every_at_most)
+            return
+        other = self.seconds_per_step[not threaded]
+        if threaded == self.threaded and other is not None and per_step > other * (1 + SWITCH_MARGIN):
+            self._switch()
+
+    def _switch(self) -> None:
+        self.threaded = not self.threaded
+        self.chunks_since_probe = 0  # the way left behind has just been timed
+        self.interval = self.probe_every
