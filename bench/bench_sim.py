@@ -126,7 +126,7 @@ def print_profile(case: dict) -> None:
     for moment in result["moments"]:
         print(f"  at step {moment['step']:>5}: {moment['active']:>7,} cells stepped, {moment['spikes_due']:>6,} spikes"
               f" arriving with {moment['events_due']:>10,} synaptic events")
-    whole = result["parts_ms"].get("whole step (run_steps, 1 step)")
+    whole = result["parts_ms"].get("whole step (run_busy_steps, 1 step)")
     print(f"  {'part of the step (on a copy of the state)':<44} {'ms/step':>8} {'of whole':>9}")
     for label, ms in result["parts_ms"].items():
         share = f"{ms / whole:8.0%}" if whole else ""

@@ -277,9 +277,9 @@ def profile_dense(case: dict, samples: int = 5, repeats: int = 5, gap_steps: int
         return fraction > 0 and events_due(st) * fraction >= n
 
     parts = [
-        ("whole step (run_steps, 1 step)", "run_steps", lambda st: (net, k, table, st, sim._drive, record(st), sim._plasticity, 1)),
-        ("busy step (sums, then update and input block by block)", "_busy_step",
-         lambda st: (net, k, table, st, int(st.counters[0]))),
+        ("whole step (run_busy_steps, 1 step)", "run_busy_steps",
+         lambda st: (net, k, table, st, sim._drive, record(st), sim._plasticity, 1)),
+        ("busy step: sums, then blocks", "_busy_step", lambda st: (net, k, table, st, int(st.counters[0]))),
         ("update + threshold (from the list)", "_update_and_threshold", lambda st: (k, st, int(st.counters[0]))),
         ("wake refractory cells due", "_wake", lambda st: (st, int(st.counters[0]))),
         ("prefetch the next step's rows", "_prefetch_rows",

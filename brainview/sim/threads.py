@@ -12,8 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-PROBE_STEPS = 100
+PROBE_STEPS = 300
 """Steps run the other way to time it: short, so that a probe of the slower way costs little."""
+
+PROBE_WARMUP_STEPS = 100
+"""The first steps of a probe, not timed: threads that were idle take about this many steps to
+reach their speed (measured at fly scale on a 2-core VM: 1.0 ms per step at first, 0.7 ms
+after 100 steps), so a shorter probe would find them slower than they are."""
 
 PROBE_EVERY = 8
 """Chunks run the faster way between two probes of the other (the load of a machine changes),
@@ -31,7 +36,8 @@ was when last timed: chunk times wander by about this much on a shared machine."
 class ThreadChooser:
     """Chooses, chunk by chunk, between one thread and the simulation's threads.
 
-    A probe runs the first :attr:`probe_steps` steps of a chunk the other way, and is judged
+    A probe runs the first :attr:`probe_steps` steps of a chunk the other way (timed after its
+    first :attr:`probe_warmup_steps`), and is judged
     against the rest of the same chunk, run the way in use just after it: the two see the same
     network in the same state, and the machine as it is now. Between probes, the way in use is
     left when its chunks get clearly slower (:data:`SWITCH_MARGIN`) than the other way was, as
@@ -43,6 +49,8 @@ class ThreadChooser:
     ----------
     probe_steps : int
         Steps of a probe of the way not in use.
+    probe_warmup_steps : int
+        Its first steps, which are not timed.
     probe_every : int
         Busy chunks between two probes, at first and after each change of way.
     probe_every_at_most : int
@@ -50,6 +58,7 @@ class ThreadChooser:
     """
 
     probe_steps: int = PROBE_STEPS
+    probe_warmup_steps: int = PROBE_WARMUP_STEPS
     probe_every: int = PROBE_EVERY
     probe_every_at_most: int = PROBE_EVERY_AT_MOST
     threaded: bool = False
@@ -60,6 +69,7 @@ class ThreadChooser:
     interval: int = 0  # chunks between probes now; 0: probe_every
     probing: bool | None = None  # the way the probe of the chunk planned last times
     probe_seconds_per_step: float | None = None  # its time, until the rest of the chunk is timed
+    warming_up: bool = False  # the next run of the probed way is the probe's untimed start
 
     def __post_init__(self) -> None:
         self.interval = self.interval or self.probe_every
@@ -75,7 +85,10 @@ class ThreadChooser:
             return [(self.threaded, n_steps)]
         self.chunks_since_probe = 0
         self.probing = other
-        return [(other, self.probe_steps), (self.threaded, n_steps - self.probe_steps)]
+        warmup = min(self.probe_warmup_steps, self.probe_steps - 1)
+        self.warming_up = warmup > 0
+        runs = [(other, warmup)] if warmup > 0 else []
+        return runs + [(other, self.probe_steps - warmup), (self.threaded, n_steps - self.probe_steps)]
 
     def record(self, threaded: bool, seconds: float, steps: int, busy_steps: int) -> None:
         """A run of ``steps`` steps (``busy_steps`` of them busy) took ``seconds`` of wall time."""
@@ -84,6 +97,9 @@ class ThreadChooser:
             return
         if threaded and not self.compiled:
             self.compiled = True
+            return
+        if threaded == self.probing and self.warming_up:
+            self.warming_up = False
             return
         per_step = seconds / steps
         self.seconds_per_step[threaded] = per_step

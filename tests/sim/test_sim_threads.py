@@ -26,7 +26,7 @@ def test_quiet_steps_stay_on_one_thread_without_probes():
 
 
 def test_threads_are_probed_once_compiled_and_used_while_faster():
-    chooser = ThreadChooser(probe_steps=100, probe_every=3)
+    chooser = ThreadChooser(probe_steps=100, probe_warmup_steps=0, probe_every=3)
     fast_threads = {False: 1e-3, True: 6e-4}
     assert run_chunk(chooser, fast_threads, busy=False) == [(False, 1000)]  # nothing busy yet
     assert run_chunk(chooser, fast_threads) == [(False, 1000)]  # first busy chunk: one thread
@@ -41,7 +41,7 @@ def test_threads_are_probed_once_compiled_and_used_while_faster():
 
 
 def test_a_busy_second_core_sends_the_steps_back_to_one_thread():
-    chooser = ThreadChooser(probe_steps=100, probe_every=2)
+    chooser = ThreadChooser(probe_steps=100, probe_warmup_steps=0, probe_every=2)
     idle, loaded = {False: 1e-3, True: 6e-4}, {False: 1.1e-3, True: 3e-3}
     for _ in range(4):
         run_chunk(chooser, idle)
@@ -56,6 +56,18 @@ def test_a_busy_second_core_sends_the_steps_back_to_one_thread():
         assert run_chunk(chooser, loaded) == [(False, 1000)]
     assert run_chunk(chooser, loaded) == [(True, 100), (False, 900)]
     assert chooser.interval == 8
+
+
+def test_the_start_of_a_probe_is_not_timed():
+    chooser = ThreadChooser(probe_steps=300, probe_warmup_steps=100, probe_every=2)
+    run_chunk(chooser, {False: 1e-3, True: 6e-4})
+    run_chunk(chooser, {False: 1e-3, True: 6e-4})  # compiles
+    runs = chooser.plan(1000)
+    assert runs == [(True, 100), (True, 200), (False, 700)]
+    chooser.record(True, 100 * 5e-3, 100, 100)  # idle threads waking up: slow, and not counted
+    chooser.record(True, 200 * 6e-4, 200, 200)
+    chooser.record(False, 700 * 1e-3, 700, 700)
+    assert chooser.threaded and chooser.seconds_per_step[True] == 6e-4
 
 
 def test_a_timed_simulation_gives_the_spikes_of_one_thread(connectome_factory):
