@@ -476,9 +476,29 @@ def _prefetch_rows(net, st, slot, first, stop):
 
 
 @njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
-def _quiet_targets(k, table, st, step, low, high, out, offset):
-    """:func:`_apply_input` for the cells of ``[low, high)`` that are not stepped, once the
-    stepped ones have had their input (:func:`_update_listed` with ``with_input``).
+def _list_block(st, low, high, at):
+    """List a block's stepped cells in ``st.active[at:]`` and its cells left alone that have
+    input in ``st.receivers[low:]``, in row order and in one pass; returns how many of each.
+
+    The second list is the same before the block's update as after it: a cell left alone is
+    not updated, and one the update leaves alone has had its input (:func:`_update_listed`).
+    """
+    active, receivers, in_active, input_sum = st.active, st.receivers, st.in_active, st.input_sum
+    n_stepped, n_quiet = 0, 0
+    for cell in range(low, high):  # without a branch per cell
+        flag = in_active[np.uint64(cell)]
+        active[np.uint64(at + n_stepped)] = cell
+        n_stepped += flag == STEPPED
+        receivers[np.uint64(low + n_quiet)] = cell
+        n_quiet += (input_sum[np.uint64(cell)] != 0) & (flag == 0)
+    return n_stepped, n_quiet
+
+
+@njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=True)
+def _quiet_targets(k, table, st, step, low, high, n_quiet, out, offset):
+    """:func:`_apply_input` for the cells of ``[low, high)`` left alone with input, listed in
+    ``st.receivers[low:low + n_quiet]``, once the stepped ones have had theirs
+    (:func:`_update_listed` with ``with_input``).
 
     Input to a sleeping (refractory) or lesioned cell is lost; a cell left alone catches up
     and gets its input. Every ``input_sum`` of the span is cleared. The cells that become active
@@ -486,10 +506,6 @@ def _quiet_targets(k, table, st, step, low, high, out, offset):
     """
     cells, last_update = st.cells, st.last_update
     in_active, input_sum, receivers = st.in_active, st.input_sum, st.receivers
-    n_quiet = 0
-    for cell in range(low, high):  # listed without a branch per cell
-        receivers[np.uint64(low + n_quiet)] = cell
-        n_quiet += (input_sum[np.uint64(cell)] != 0) & (in_active[np.uint64(cell)] == 0)
     count = 0
     for i in range(n_quiet):
         cell = np.uint32(receivers[np.uint64(low + i)])
@@ -521,10 +537,10 @@ def _busy_blocks(k, table, st, step, low, high):
     n_active, n_spiking = low, low
     for block in range(low, high, BUSY_BLOCK):
         block_end = min(block + BUSY_BLOCK, high)
-        n_listed = _list_stepped(st, block, block_end, n_active)
+        n_listed, n_quiet = _list_block(st, block, block_end, n_active)
         kept, n_spiking = _update_listed(k, st, step, n_active, n_listed, n_spiking, True)
         n_active += kept
-        n_active += _quiet_targets(k, table, st, step, block, block_end, st.active, n_active)
+        n_active += _quiet_targets(k, table, st, step, block, block_end, n_quiet, st.active, n_active)
     return n_active - low, n_spiking - low
 
 
