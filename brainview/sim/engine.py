@@ -37,8 +37,9 @@ CHUNK_STEPS = 1000
 """Steps per kernel call inside :meth:`Simulation.step`; between calls progress is reported."""
 
 PARALLEL_MIN_EVENTS = 20_000
-"""Synaptic events in one step from which delivery is split over threads (bench/bench_sim.py
-measures it: with fewer, starting the threads costs more than sharing the work saves)."""
+"""Connections a network needs (synaptic events a step can have) before its busy steps may use
+threads: a smaller network's steps are too short to share, and the threaded kernel's
+compilation (a few seconds, as it is never cached) would buy nothing."""
 
 
 @dataclass(frozen=True)
