@@ -73,9 +73,9 @@ _ONLY_PRANGE = {
     "prange": True, "fusion": False, "comprehension": False, "reduction": False, "inplace_binop": False,
     "setitem": False, "numpy": False, "stencil": False,
 }
-"""numba's parallel options for :func:`_busy_step_parallel`: threads only where it says prange.
-Above all no fusion: numba would merge its two prange loops into one (it cannot see that the
-second reads what every thread of the first writes) and race."""
+"""numba's parallel options for :func:`_busy_step_parallel`: threads only where it says prange,
+and no fusion of its two prange loops: the second reads what every thread of the first wrote,
+which numba cannot see through the calls, so they must stay two loops with a barrier between."""
 
 
 @njit(parallel=_ONLY_PRANGE, no_cpython_wrapper=True, no_cfunc_wrapper=True)
