@@ -75,19 +75,35 @@ def window(qtbot, tmp_path):
 
 
 @pytest.fixture
-def gl_window(qtbot, tmp_path):
-    """:func:`window` with a working 3D view: skipped where no OpenGL context can be made."""
+def open_gl_window(qtbot, tmp_path):
+    """``open_gl_window(path=None)``: the main window on ``path`` (the embedded worm by default)
+    with a working 3D view, shown, its engine ready; the test is skipped where no OpenGL
+    context can be made. Windows still open at the end are closed."""
     from brainview.ui.app import create_window
     from brainview.ui.view3d import opengl_problem
 
-    problem = opengl_problem()
-    if problem:
-        pytest.skip(f"no OpenGL here: {problem}")
-    win = create_window(None, tmp_path / "settings.ini")
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: win.engine_ready, timeout=120_000)
-    if win.view.view is None:
-        pytest.skip(f"the 3D view could not start: {win.view.problem}")
-    yield win
-    win.close()
+    opened = []
+
+    def open_window(path=None):
+        problem = opengl_problem()
+        if problem:
+            pytest.skip(f"no OpenGL here: {problem}")
+        win = create_window(path, tmp_path / "settings.ini")
+        qtbot.addWidget(win)
+        opened.append(win)
+        win.show()
+        qtbot.waitUntil(lambda: win.engine_ready, timeout=120_000)
+        if win.view.view is None:
+            pytest.skip(f"the 3D view could not start: {win.view.problem}")
+        return win
+
+    yield open_window
+    for win in opened:
+        if win.isVisible():
+            win.close()
+
+
+@pytest.fixture
+def gl_window(open_gl_window):
+    """:func:`window` with a working 3D view: skipped where no OpenGL context can be made."""
+    return open_gl_window()

@@ -10,24 +10,8 @@ import pytest
 
 import brainview
 import fake_fafbseg
-from brainview.ui.app import create_window
 from brainview.ui.inspector import describe_cell, position_origin
 from brainview.ui.outlines import ON_DARK, ON_LIGHT, Outlines, fill_neuropil_menu, is_fly, outline_rgb
-
-
-def open_window(qtbot, path, settings):
-    from brainview.ui.view3d import opengl_problem
-
-    problem = opengl_problem()
-    if problem:
-        pytest.skip(f"no OpenGL here: {problem}")
-    win = create_window(path, settings)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: win.engine_ready, timeout=120_000)
-    if win.view.view is None:
-        pytest.skip(f"the 3D view could not start: {win.view.problem}")
-    return win
 
 
 def lit_pixels(view) -> int:
@@ -36,8 +20,8 @@ def lit_pixels(view) -> int:
 
 
 @pytest.mark.gl
-def test_the_worm_is_drawn_in_its_body_outline_which_the_view_menu_toggles(qtbot, tmp_path):
-    win = open_window(qtbot, None, tmp_path / "settings.ini")
+def test_the_worm_is_drawn_in_its_body_outline_which_the_view_menu_toggles(open_gl_window):
+    win = open_gl_window()
     try:
         outlines, view = win.view.outlines, win.view.view
         assert outlines.body is not None and outlines.body_visible  # on by default for the worm
@@ -61,10 +45,10 @@ def test_the_worm_is_drawn_in_its_body_outline_which_the_view_menu_toggles(qtbot
 
 
 @pytest.mark.gl
-def test_fly_neuropils_from_fafbseg_each_toggled(qtbot, tmp_path, monkeypatch):
+def test_fly_neuropils_from_fafbseg_each_toggled(tmp_path, monkeypatch, open_gl_window):
     fake_fafbseg.install(monkeypatch, tmp_path / "site")
     folder = fake_fafbseg.codex_folder(tmp_path / "codex")
-    win = open_window(qtbot, folder, tmp_path / "settings.ini")
+    win = open_gl_window(folder)
     try:
         outlines, view = win.view.outlines, win.view.view
         assert sorted(outlines.neuropils) == ["AL_L", "AL_R", "GNG"]
@@ -93,11 +77,11 @@ def test_fly_neuropils_from_fafbseg_each_toggled(qtbot, tmp_path, monkeypatch):
 
 
 @pytest.mark.gl
-def test_without_fafbseg_the_view_says_once_how_to_install_it(qtbot, tmp_path, monkeypatch):
+def test_without_fafbseg_the_view_says_once_how_to_install_it(tmp_path, monkeypatch, open_gl_window):
     monkeypatch.setattr("brainview.connectome.neuropils.find_neuropil_archive", lambda: None)
     monkeypatch.setattr(Outlines, "hint_shown", False)
     folder = fake_fafbseg.codex_folder(tmp_path / "codex")
-    win = open_window(qtbot, folder, tmp_path / "settings.ini")
+    win = open_gl_window(folder)
     try:
         outlines = win.view.outlines
         assert not outlines.neuropils
@@ -144,10 +128,10 @@ def test_neuropils_go_only_where_cells_are_in_the_flywire_frame(tmp_path, monkey
 
 
 @pytest.mark.gl
-def test_the_outline_follows_a_theme_switch(qtbot, tmp_path):
+def test_the_outline_follows_a_theme_switch(open_gl_window):
     from brainview.ui.outlines import outline_rgb
 
-    win = open_window(qtbot, None, tmp_path / "settings.ini")
+    win = open_gl_window()
     try:
         body = win.view.outlines.body
         dark = tuple(body.shared_program["u_color"])[:3]
