@@ -142,8 +142,6 @@ class Simulation:
         self.network = network_arrays(connectome) if network is None else checked_network(network, connectome.n)
         if isinstance(threads, bool) or not isinstance(threads, numbers.Integral) or threads < 1:
             raise ParameterError(f"threads must be a whole number, at least 1; was {threads!r}")
-        self._threads = int(threads)
-        self._parallel_min_events = int(parallel_min_events)
         if isinstance(dense_fraction, bool) or not isinstance(dense_fraction, numbers.Integral) or not 0 <= dense_fraction <= 2**30:
             raise ParameterError(f"dense_fraction must be a whole number from 0 to 2**30; was {dense_fraction!r}")
         self._dense_fraction = int(dense_fraction)
@@ -153,8 +151,10 @@ class Simulation:
             self.network, self._plasticity, self.plastic = plastic_network(
                 connectome, self.network, plasticity, self.params.w_syn_mV, self.dt_ms
             )
-        # A pass over every connection, once; plastic weights leave whole numbers: float64 sums.
+        # Passes over every connection, once (not at every reset); plastic weights leave whole
+        # numbers: float64 sums.
         self._input_sum_dtype = np.dtype(np.float64) if self.plastic is not None else input_sum_dtype(self.network)
+        self._spans = partition(self.network, int(threads), int(parallel_min_events))
         self.constants = self.model.constants(self.dt_ms, float(np.max(self._gap_weight_sums(), initial=0.0)))
         self.quiet_table = self.model.quiet_table(self.dt_ms)
         self.refractory_steps = self.model.refractory_steps(self.dt_ms)
@@ -177,7 +177,7 @@ class Simulation:
     def _initial_state(self, n: int) -> EngineState:
         slots = self.constants.delay_steps + 1
         cells = np.zeros(n, kernels.CELL_RECORD)  # see CELL_RECORD for why one record per cell
-        spans = partition(self.network, self._threads, self._parallel_min_events)
+        spans = self._spans
         cells["v"] = self.constants.v_0
         cells["last_spike"] = NEVER
         cells["refractory_steps"] = self.refractory_steps
